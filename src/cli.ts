@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { emulatorCommand } from './commands/emulator.js';
+import type { Io } from './commands/io.js';
+import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
+
+// commander wiring only: flags -> a command function -> exit code.
+
+const io: Io = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  env: process.env,
+  tty: { stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY, stdin: !!process.stdin.isTTY },
+  prompt: async (q) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(q);
+    } finally {
+      rl.close();
+    }
+  },
+};
+
+export function intArg(min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function rateArg(v: string) {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a probability from 0 to 1');
+  return n;
+}
+
+const program = new Command('cbsync')
+  .description('Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with a YAML file')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) });
+
+program
+  .command('emulator')
+  .description('run a local ChargebackStop API for trials, demos and tests')
+  .option('--port <n>', 'port to listen on', intArg(0, 65535), 4010)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--seed <file>', 'seed file', 'examples/emulator-seed.yaml')
+  .addOption(new Option('--mode <mode>', "override the seed's partner mode").choices(['LIVE', 'TEST']))
+  .option('--latency <ms>', 'delay before each answer', intArg(0, 600_000), 0)
+  .option('--max-page-size <n>', 'silently cap limit', intArg(1, 1_000_000))
+  .option('--fail-rate <p>', 'probability of a 503 before doing anything', rateArg, 0)
+  .option('--ambiguous-rate <p>', 'probability that a write is applied and the connection then dropped', rateArg, 0)
+  .option('--rate-limit <n>', 'requests per minute per endpoint and key owner, then 429', intArg(1, 1_000_000))
+  .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
+  .addOption(new Option('--error-shape <shape>', 'error body shape').choices([...ERROR_SHAPES]).default('code'))
+  .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
+  .option('--random-seed <n>', 'seed for injected faults and ids', intArg(0, 2 ** 31), 1)
+  .action(async (o) => {
+    const { exitCode, emulator } = await emulatorCommand(
+      {
+        port: o.port,
+        host: o.host,
+        seedFile: o.seed,
+        mode: o.mode,
+        latencyMs: o.latency,
+        maxPageSize: o.maxPageSize,
+        failRate: o.failRate,
+        ambiguousRate: o.ambiguousRate,
+        rateLimit: o.rateLimit,
+        listShape: o.listShape,
+        errorShape: o.errorShape,
+        patchPrefix: o.patchPrefix === 'on',
+        randomSeed: o.randomSeed,
+      },
+      io,
+    );
+    if (!emulator) process.exit(exitCode);
+    const stop = () => void emulator.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+await program.parseAsync(process.argv);

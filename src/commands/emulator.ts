@@ -1,0 +1,37 @@
+import { loadSeedFile, SeedError } from '../emulator/seed.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator/server.js';
+import type { Io } from './io.js';
+
+export const DEFAULT_SEED = 'examples/emulator-seed.yaml';
+
+export interface EmulatorCommandOptions extends Omit<EmulatorOptions, 'seed'> {
+  seedFile?: string;
+}
+
+/** Starts the emulator and prints its URL and the seed's keys. Resolves once it listens. */
+export async function emulatorCommand(
+  opts: EmulatorCommandOptions,
+  io: Io,
+): Promise<{ exitCode: number; emulator?: RunningEmulator }> {
+  const seedFile = opts.seedFile ?? DEFAULT_SEED;
+  let emulator: RunningEmulator;
+  try {
+    const seed = loadSeedFile(seedFile);
+    emulator = await startEmulator({ ...opts, seed });
+    const keys = [...emulator.store.keys.values()];
+    io.stdout(`ChargebackStop emulator listening on ${emulator.url}\n`);
+    io.stdout(`seed: ${seedFile} (mode ${emulator.store.options.mode}, ${emulator.store.orgs.size} organisations, ${emulator.store.integrations.size} integrations)\n`);
+    io.stdout('keys (emulator only; set one as CHARGEBACKSTOP_API_KEY):\n');
+    for (const k of keys) {
+      const scope = k.level === 'organisation' ? `organisation ${k.organisation}` : k.level === 'group' ? `organisations ${[...k.assigned].join(', ') || '(none)'}` : 'all organisations';
+      const abilities = [...k.abilities].filter((a) => a.startsWith('organisations:')).join(', ') || 'integrations only';
+      io.stdout(`  ${k.key.padEnd(24)} ${k.level.padEnd(13)} ${scope}; ${abilities}\n`);
+    }
+    io.stdout(`try: CHARGEBACKSTOP_API_URL=${emulator.url} CHARGEBACKSTOP_API_KEY=${keys[0]?.key ?? '<key>'} cbsync plan examples/desired.yaml\n`);
+  } catch (e) {
+    const msg = e instanceof SeedError ? e.message : `cannot start the emulator: ${(e as Error).message}`;
+    io.stderr(`error: ${msg}\n`);
+    return { exitCode: 1 };
+  }
+  return { exitCode: 0, emulator };
+}

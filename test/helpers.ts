@@ -1,0 +1,78 @@
+import type { Seed } from '../src/emulator/seed.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js';
+
+export const ADMIN = 'cbs_admin_canary_7f3a9c';
+export const GROUP = 'cbs_group_canary_51be02';
+export const ORGKEY = 'cbs_org_canary_c0ffee';
+export const READONLY = 'cbs_readonly_canary_99d1';
+export const CANARIES = [ADMIN, GROUP, ORGKEY, READONLY];
+
+/** A small account used by most tests: the keys double as canaries searched for in outputs. */
+export function testSeed(extra: Partial<Seed> = {}): Seed {
+  return {
+    mode: 'TEST',
+    keys: [
+      { key: ADMIN, level: 'admin' },
+      { key: GROUP, level: 'group', organisations: ['org_a'], abilities: ['organisations:read', 'organisations:write'] },
+      { key: ORGKEY, level: 'organisation', organisation: 'org_a' },
+      { key: READONLY, level: 'admin', abilities: ['organisations:read'] },
+    ],
+    organisations: [
+      {
+        id: 'org_a',
+        name: '[TEST] Alpha',
+        merchants: ['mer_a1', 'mer_a2', 'mer_a3'],
+        integrations: [
+          { id: 'int_a1', name: 'Orders', merchant_ids: ['mer_a1'] },
+          { id: 'int_a2', name: 'Old', status: 'DISABLED', merchant_ids: ['mer_a2'] },
+        ],
+      },
+      {
+        id: 'org_b',
+        name: '[TEST] Beta',
+        merchants: ['mer_b1'],
+        integrations: [{ id: 'int_b1', name: 'Shopify', type: 'SHOPIFY', merchant_ids: ['mer_b1'] }],
+      },
+      { id: 'org_empty', name: '[TEST] Empty' },
+    ],
+    ...extra,
+  };
+}
+
+export async function withEmulator<T>(opts: EmulatorOptions, fn: (emu: RunningEmulator) => Promise<T>): Promise<T> {
+  const emu = await startEmulator({ seed: testSeed(), ...opts });
+  try {
+    return await fn(emu);
+  } finally {
+    await emu.close();
+  }
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/** Raw HTTP against the emulator (the contract tests read the API as a user with curl would). */
+export function rawApi(base: string, key?: string) {
+  return async (method: string, path: string, body?: unknown, rawBody?: string): Promise<Answer> => {
+    const headers: Record<string, string> = {};
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (body !== undefined || rawBody !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(base + path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+}
+
+export function manyOrgs(n: number, prefix = 'Org'): Seed['organisations'] {
+  return Array.from({ length: n }, (_, i) => ({ id: `org_${String(i).padStart(5, '0')}`, name: `[TEST] ${prefix} ${i}` }));
+}
