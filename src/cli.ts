@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { emulatorCommand } from './commands/emulator.js';
+import { exportCommand } from './commands/export.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
 
@@ -34,6 +35,15 @@ function rateArg(v: string) {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a probability from 0 to 1');
   return n;
+}
+
+/** Flags shared by every command that talks to the API. */
+function withApiFlags(cmd: Command): Command {
+  return cmd
+    .option('--api-url <url>', 'API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)')
+    .option('--max-rpm <n>', 'requests per minute per endpoint; 0 = no pacing', intArg(0, 1_000_000), 100)
+    .option('--timeout <ms>', 'per-request timeout', intArg(1, 3_600_000), 30_000)
+    .option('--debug', 'log each request and answer on stderr (never the key)');
 }
 
 const program = new Command('cbsync')
@@ -82,5 +92,14 @@ program
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+
+withApiFlags(
+  program
+    .command('export')
+    .description('write live state as a desired-state file with every id pinned')
+    .option('-o, --out <file>', 'write to FILE instead of stdout'),
+).action(async (o) => {
+  process.exitCode = await exportCommand(o, io);
+});
 
 await program.parseAsync(process.argv);

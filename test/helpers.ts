@@ -76,3 +76,18 @@ export function rawApi(base: string, key?: string) {
 export function manyOrgs(n: number, prefix = 'Org'): Seed['organisations'] {
   return Array.from({ length: n }, (_, i) => ({ id: `org_${String(i).padStart(5, '0')}`, name: `[TEST] ${prefix} ${i}` }));
 }
+
+/** The key must never appear in any output: every test that produces output checks with this. */
+export function expectNoKey(...texts: string[]) {
+  for (const t of texts) for (const k of CANARIES) if (t.includes(k)) throw new Error(`an API key leaked into output: ...${t.slice(Math.max(0, t.indexOf(k) - 80), t.indexOf(k) + 40)}...`);
+}
+
+/** A loopback port nothing listens on (not one of fetch's blocked ports). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:http');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

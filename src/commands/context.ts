@@ -1,0 +1,54 @@
+import { ApiError } from '../live/errors.js';
+import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
+import type { Io } from './io.js';
+
+/** Flags every command that talks to the API accepts. */
+export interface ApiFlags {
+  apiUrl?: string;
+  maxRpm?: number;
+  timeout?: number;
+  debug?: boolean;
+  /** test/bench only: shorter pacing window */
+  rateWindowMs?: number;
+  retries?: number;
+  backoffBaseMs?: number;
+  /** concurrent list requests */
+  listConcurrency?: number;
+}
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export function clientFor(flags: ApiFlags, io: Io): ApiClient {
+  const apiKey = io.env.CHARGEBACKSTOP_API_KEY?.trim();
+  if (!apiKey) throw new UsageError('CHARGEBACKSTOP_API_KEY is not set: export the API key in the environment (never in the file)');
+  const baseUrl = flags.apiUrl ?? io.env.CHARGEBACKSTOP_API_URL ?? DEFAULT_API_URL;
+  return createClient({
+    baseUrl,
+    apiKey,
+    maxRpm: flags.maxRpm,
+    timeoutMs: flags.timeout,
+    rateWindowMs: flags.rateWindowMs,
+    retries: flags.retries,
+    backoffBaseMs: flags.backoffBaseMs,
+    debug: flags.debug ? (l) => io.stderr(`debug: ${l}\n`) : undefined,
+  });
+}
+
+/** One readable line for any failure; the key is scrubbed even from server-provided text. */
+export function describeError(e: unknown, redact: (t: string) => string = (t) => t): string {
+  if (e instanceof ApiError) {
+    let hint = '';
+    if (e.kind === 'config') return redact(`error: ${e.message}`);
+    if (e.kind === 'incomplete_listing') return redact(`error: ${e.method} ${e.path}: ${e.message}`);
+    if (e.status === 401) hint = ' (the API key was rejected: check CHARGEBACKSTOP_API_KEY)';
+    else if (e.status === 403) hint = ' (the key is missing an ability)';
+    else if (e.kind === 'refused') hint = ' (is the API URL right and the server running?)';
+    else if (e.kind === 'timeout') hint = ' (raise --timeout, or retry later)';
+    return redact(`error: ${e.summary}${hint}`);
+  }
+  if (e instanceof UsageError) return redact(`error: ${e.message}`);
+  const msg = e instanceof Error ? e.message : String(e);
+  return redact(`error: ${msg.split('\n')[0]}`);
+}

@@ -1,0 +1,31 @@
+import { writeFileSync } from 'node:fs';
+import { exportDocument } from '../desired/export.js';
+import { fetchLiveState } from '../live/state.js';
+import { clientFor, describeError, type ApiFlags } from './context.js';
+import type { Io } from './io.js';
+
+export interface ExportOptions extends ApiFlags {
+  out?: string;
+}
+
+export async function exportCommand(opts: ExportOptions, io: Io): Promise<number> {
+  let redact = (t: string) => t;
+  try {
+    const client = clientFor(opts, io);
+    redact = client.redact;
+    const live = await fetchLiveState(client, { concurrency: opts.listConcurrency });
+    for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+    if (live.keyLevel === 'organisation' && !live.organisationId) {
+      io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
+    }
+    const text = exportDocument(live);
+    if (opts.out) {
+      writeFileSync(opts.out, text);
+      io.stderr(`wrote ${opts.out} (${live.organisations.length} organisations, ${live.integrations.length} integrations)\n`);
+    } else io.stdout(text);
+    return 0;
+  } catch (e) {
+    io.stderr(describeError(e, redact) + '\n');
+    return 1;
+  }
+}

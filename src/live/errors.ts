@@ -1,0 +1,71 @@
+// One error type for the API, readable from every error body shape of SPEC §2.
+
+export type FailureKind = 'http' | 'network' | 'timeout' | 'refused' | 'non_json' | 'incomplete_listing' | 'config';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+    readonly method: string,
+    readonly path: string,
+    readonly kind: FailureKind = 'http',
+    /** a write whose outcome is unknown (timeout, dropped connection, 5xx on POST) */
+    readonly ambiguous = false,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** One line for people: `POST /v1/integrations: 422 INVALID_MERCHANT_IDS: ...` */
+  get summary(): string {
+    const head = this.status !== null ? `${this.status}${this.code ? ` ${this.code}` : ''}` : this.kind;
+    return `${this.method} ${this.path}: ${head}: ${this.message}`;
+  }
+}
+
+export interface ErrorInfo {
+  code: string | null;
+  message: string;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+
+/** Reads {code,message}, {detail}, {detail:{code,message}}, {detail:[...]}, {error:{...}}, {errors:[...]} and plain text. */
+export function readErrorBody(text: string): ErrorInfo {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    const line = text.trim().split('\n')[0] ?? '';
+    const m = /^([A-Z][A-Z0-9_]{2,}):\s*(.*)$/.exec(line);
+    if (m) return { code: m[1]!, message: m[2]! };
+    return { code: null, message: line ? `non-JSON answer: ${line.slice(0, 200)}` : 'empty answer' };
+  }
+  if (typeof data === 'string') return { code: null, message: data };
+  if (typeof data !== 'object' || data === null) return { code: null, message: String(data) };
+  const o = data as Record<string, any>;
+  if (str(o.code) || str(o.message)) return { code: str(o.code), message: str(o.message) ?? str(o.code)! };
+  if (typeof o.detail === 'string') return { code: null, message: o.detail };
+  if (Array.isArray(o.detail)) {
+    const parts = o.detail.map((d: any) => {
+      const loc = Array.isArray(d?.loc) ? `${d.loc.filter((x: unknown) => x !== 'body').join('.')}: ` : '';
+      return `${loc}${str(d?.msg) ?? str(d?.message) ?? JSON.stringify(d)}`;
+    });
+    return { code: str(o.detail[0]?.code) ?? str(o.detail[0]?.type), message: parts.join('; ') };
+  }
+  if (o.detail && typeof o.detail === 'object') return { code: str(o.detail.code), message: str(o.detail.message) ?? JSON.stringify(o.detail) };
+  if (typeof o.error === 'string') return { code: null, message: o.error };
+  if (o.error && typeof o.error === 'object') return { code: str(o.error.code), message: str(o.error.message) ?? JSON.stringify(o.error) };
+  if (Array.isArray(o.errors) && o.errors.length > 0) {
+    const parts = o.errors.map((e: any) => `${e?.field ? `${e.field}: ` : ''}${str(e?.message) ?? JSON.stringify(e)}`);
+    return { code: str(o.errors[0]?.code), message: parts.join('; ') };
+  }
+  return { code: null, message: JSON.stringify(o).slice(0, 200) };
+}
+
+/** Replaces every occurrence of the secret (and its bearer form) in text. */
+export function redactor(secret: string | undefined): (text: string) => string {
+  if (!secret) return (t) => t;
+  return (t) => t.split(secret).join('[redacted]');
+}

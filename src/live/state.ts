@@ -1,0 +1,79 @@
+import type { KeyLevel, LiveIntegration, LiveOrganisation, LiveState, Mode } from '../model.js';
+import type { ApiClient } from './client.js';
+import { ApiError } from './errors.js';
+import { liveFingerprint } from './fingerprint.js';
+import { listAll, type ListOptions } from './paginate.js';
+
+export interface FetchedLiveState extends LiveState {
+  warnings: string[];
+}
+
+/**
+ * Reads everything a plan needs. Organisations and integrations are listed at the same time;
+ * the key's level is found out from their answers: 401 on organisations with 200 on
+ * integrations is an organisation-level key, 401 on both an invalid key.
+ */
+export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}): Promise<FetchedLiveState> {
+  const [orgs, ints] = await Promise.allSettled([
+    listAll<Record<string, unknown> & { id: string }>(client, '/v1/organisations', opts),
+    listAll<Record<string, unknown> & { id: string }>(client, '/v1/integrations', opts),
+  ]);
+  const warnings: string[] = [];
+  if (ints.status === 'rejected') {
+    const e = ints.reason;
+    if (e instanceof ApiError && e.status === 401) {
+      throw new ApiError('invalid API key (401 on both organisations and integrations)', 401, e.code, e.method, e.path);
+    }
+    throw e;
+  }
+  let keyLevel: KeyLevel = 'partner';
+  let organisations: LiveOrganisation[] = [];
+  if (orgs.status === 'rejected') {
+    const e = orgs.reason;
+    if (!(e instanceof ApiError) || e.status !== 401) {
+      if (e instanceof ApiError && e.status === 403) {
+        throw new ApiError(`the key may not read organisations (missing ability organisations:read): ${e.message}`, 403, e.code, e.method, e.path);
+      }
+      throw e;
+    }
+    keyLevel = 'organisation';
+  } else {
+    organisations = orgs.value.map(toOrganisation);
+  }
+  const integrations = ints.value.map(toIntegration);
+
+  const modes = [...new Set(organisations.map((o) => o.mode).filter((m): m is string => !!m))];
+  let mode: Mode | null = null;
+  if (modes.length === 1 && (modes[0] === 'LIVE' || modes[0] === 'TEST')) mode = modes[0];
+  else if (modes.length > 1) warnings.push(`visible organisations report several modes (${modes.join(', ')}); the partner mode cannot be read`);
+
+  let organisationId: string | null = null;
+  if (keyLevel === 'organisation') {
+    const owners = [...new Set(integrations.map((i) => i.organisation_id))];
+    organisationId = owners.length === 1 ? owners[0]! : null;
+  }
+  return {
+    keyLevel,
+    organisations,
+    integrations,
+    mode,
+    organisationId,
+    warnings,
+    fingerprint: liveFingerprint(keyLevel, organisations, integrations),
+  };
+}
+
+function toOrganisation(o: Record<string, unknown> & { id: string }): LiveOrganisation {
+  return { id: o.id, name: String(o.name ?? ''), mode: typeof o.mode === 'string' ? o.mode : undefined };
+}
+
+function toIntegration(i: Record<string, unknown> & { id: string }): LiveIntegration {
+  return {
+    id: i.id,
+    organisation_id: String(i.organisation_id ?? ''),
+    name: String(i.name ?? ''),
+    type: String(i.type ?? ''),
+    status: String(i.status ?? ''),
+    merchant_ids: Array.isArray(i.merchant_ids) ? i.merchant_ids.map(String) : [],
+  };
+}
