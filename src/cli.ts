@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { emulatorCommand } from './commands/emulator.js';
 import { exportCommand } from './commands/export.js';
+import { validateCommand } from './commands/validate.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
 
@@ -91,6 +92,15 @@ program
     const stop = () => void emulator.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+  });
+
+program
+  .command('validate')
+  .description('check desired-state files offline (no network request)')
+  .argument('<file...>', 'desired-state YAML files')
+  .option('--json', 'print diagnostics as JSON')
+  .action((files: string[], o) => {
+    process.exitCode = validateCommand(files, o, io);
   });
 
 withApiFlags(

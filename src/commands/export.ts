@@ -18,7 +18,8 @@ export async function exportCommand(opts: ExportOptions, io: Io): Promise<number
     if (live.keyLevel === 'organisation' && !live.organisationId) {
       io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
     }
-    const text = exportDocument(live);
+    const { text, warnings } = exportDocument(live);
+    for (const w of warnings) io.stderr(`warning: ${w}\n`);
     if (opts.out) {
       writeFileSync(opts.out, text);
       io.stderr(`wrote ${opts.out} (${live.organisations.length} organisations, ${live.integrations.length} integrations)\n`);

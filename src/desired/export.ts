@@ -7,7 +7,13 @@ import { byText as cmp, stripTestPrefix } from '../names.js';
 
 const SCHEMA_MODELINE = ' yaml-language-server: $schema=node_modules/cbsync/schema/desired-state.schema.json';
 
-export function exportDocument(live: LiveState): string {
+export interface Exported {
+  text: string;
+  /** what the file cannot say faithfully (it is still written) */
+  warnings: string[];
+}
+
+export function exportDocument(live: LiveState): Exported {
   const orgs =
     live.keyLevel === 'organisation'
       ? live.organisationId
@@ -46,7 +52,16 @@ export function exportDocument(live: LiveState): string {
     const ints = node.get('integrations', true) as unknown as YAMLSeq<YAMLMap>;
     for (const item of ints.items) (item.get('merchant_ids', true) as unknown as YAMLSeq).flow = true;
   });
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return { text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }), warnings: duplicateNames(orgs) };
+}
+
+/** Live names that collide without the [TEST] prefix: the file needs them unique, so say so. */
+function duplicateNames(orgs: { id: string; name: string }[]): string[] {
+  const byName = new Map<string, string[]>();
+  for (const o of orgs) byName.set(stripTestPrefix(o.name), [...(byName.get(stripTestPrefix(o.name)) ?? []), o.id]);
+  return [...byName]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([name, ids]) => `organisations ${ids.join(', ')} share the name "${name}" (ignoring [TEST]); the file will not validate until one is renamed`);
 }
 
 /**

@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic, loadDesiredFile, loadDesiredText } from '../../src/desired/load.js';
+import { schemaValidator } from '../../src/desired/schema.js';
+
+const head = 'version: 1\n';
+const org = (body: string) => `${head}organisations:\n  - name: Acme\n${body}`;
+
+// [name, file text, expected first problem as "LINE:COL: path: message" (a regex)]
+const BAD: [string, string, RegExp][] = [
+  ['empty file', '', /^1:1: the file is empty/],
+  ['only comments', '# nothing\n', /^1:1: the file is empty/],
+  ['top-level list', '- a\n- b\n', /^1:1: the file must be a mapping.*not a list/],
+  ['top-level scalar', 'hello\n', /^1:1: the file must be a mapping.*not the string "hello"/],
+  ['syntax: unclosed flow list', `${head}organisations: [\n`, /^\d+:\d+: YAML syntax error: /],
+  ['syntax: unclosed quote', `${head}organisations:\n  - name: 'Acme\n`, /^4:1: YAML syntax error: Missing closing 'quote/],
+  ['tab indentation', `${head}organisations:\n\t- name: x\n`, /^3:1: YAML syntax error: tabs are not allowed/],
+  ['duplicate key', `${head}version: 1\norganisations: []\n`, /^2:1: duplicate key "version"/],
+  ['duplicate key inside an item', org('    name: Again\n'), /^4:5: duplicate key "name"/],
+  ['two documents', `${head}organisations: []\n---\n${head}`, /^3:1: several YAML documents/],
+  ['missing version', 'organisations: []\n', /^1:1: missing required key "version"/],
+  ['wrong version', 'version: 2\norganisations: []\n', /^1:10: version: must be 1/],
+  ['missing organisations', head, /^1:1: missing required key "organisations"/],
+  ['organisations not a list', `${head}organisations: Acme\n`, /^2:16: organisations: must be a list, not the string "Acme"/],
+  ['unknown top-level key', `${head}organisations: []\nprunes: {}\n`, /^3:1: prunes: unknown key "prunes" \(did you mean "prune"\?\)/],
+  ['bad mode', `${head}mode: test\norganisations: []\n`, /^2:7: mode: must be one of LIVE, TEST/],
+  ['prune not boolean', `${head}prune:\n  organisations: yes\norganisations: []\n`, /^3:18: prune\.organisations: must be true or false, not the string "yes"/],
+  ['percent out of range', `${head}safety:\n  max_destructive_percent: 150\norganisations: []\n`, /^3:28: safety\.max_destructive_percent: must be <= 100/],
+  ['organisation without name', `${head}organisations:\n  - id: org_1\n`, /^3:5: organisations\[0\]: missing required key "name"/],
+  ['organisation name empty', `${head}organisations:\n  - name: ""\n`, /^3:11: organisations\[0\]\.name: must not be empty/],
+  ['organisation name a number', `${head}organisations:\n  - name: 42\n`, /^3:11: organisations\[0\]\.name: must be a string, not the number 42 \(quote it\)/],
+  ['only the prefix', `${head}organisations:\n  - name: "[TEST] "\n`, /^3:11: organisations\[0\]\.name: must have a name after the \[TEST\] prefix/],
+  ['integration missing merchant_ids', org('    integrations:\n      - name: Shop\n'), /^5:9: organisations\[0\]\.integrations\[0\]: missing required key "merchant_ids"/],
+  ['empty merchant_ids', org('    integrations:\n      - name: Shop\n        merchant_ids: []\n'), /^6:23: organisations\[0\]\.integrations\[0\]\.merchant_ids: must list at least 1 item/],
+  ['integration name too long', org(`    integrations:\n      - name: ${'x'.repeat(256)}\n        merchant_ids: [m]\n`), /^5:15: organisations\[0\]\.integrations\[0\]\.name: must be at most 255 characters/],
+  ['bad status', org('    integrations:\n      - name: Shop\n        status: PAUSED\n        merchant_ids: [m]\n'), /^6:17: organisations\[0\]\.integrations\[0\]\.status: must be one of ENABLED, DISABLED/],
+  ['other integration type', org('    integrations:\n      - name: Shop\n        type: SHOPIFY\n        merchant_ids: [m]\n'), /^6:9: organisations\[0\]\.integrations\[0\]\.type: unknown key "type"/],
+  ['duplicate organisation names ignoring the prefix', `${head}organisations:\n  - name: Acme\n  - name: "[TEST] Acme"\n`, /^4:11: organisations\[1\]\.name: duplicate organisation name "Acme" .*first seen at 3:11/],
+  ['duplicate ids', `${head}organisations:\n  - name: A\n    id: org_1\n  - name: B\n    id: org_1\n`, /^6:9: organisations\[1\]\.id: duplicate id "org_1" \(first seen at 4:9\)/],
+  ['duplicate integration names', org('    integrations:\n      - name: Shop\n        merchant_ids: [m]\n      - name: Shop\n        merchant_ids: [n]\n'), /^7:15: .*integrations\[1\]\.name: duplicate integration name "Shop" in this organisation \(first seen at 5:15\)/],
+  ['duplicate merchant ids', org('    integrations:\n      - name: Shop\n        merchant_ids: [m1, m2, m1]\n'), /^6:32: .*merchant_ids\[2\]: duplicate merchant id "m1" \(first seen at 6:24\)/],
+  ['listed and ignored', `${head}ignore:\n  organisations: [Acme]\norganisations:\n  - name: Acme\n`, /^3:19: ignore\.organisations\[0\]: "Acme" is both listed/],
+  ['api key in the file', `${head}api_key: cbs_live_123\norganisations: []\n`, /^2:1: api_key: "api_key" looks like a credential.*CHARGEBACKSTOP_API_KEY/],
+  ['token nested in an organisation', org('    token: abc\n'), /^4:5: organisations\[0\]\.token: "token" looks like a credential/],
+  ['unresolved alias', `${head}organisations: *nothing\n`, /^\d+:\d+: (YAML syntax error|cannot read the YAML)/],
+];
+
+describe('bad files', () => {
+  it('the table has at least 25 cases', () => expect(BAD.length).toBeGreaterThanOrEqual(25));
+  it.each(BAD)('%s', (_name, text, expected) => {
+    const r = loadDesiredText(text, 'f.yaml');
+    expect(r.state).toBeNull();
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    const first = r.diagnostics[0]!;
+    const line = `${first.line}:${first.col}: ${first.path ? `${first.path}: ` : ''}${first.message}`;
+    expect(line).toMatch(expected);
+    expect(formatDiagnostic(first).startsWith(`f.yaml:${first.line}:${first.col}: `)).toBe(true);
+  });
+
+  it('never repeats a secret value', () => {
+    const r = loadDesiredText(`${head}secret: s3cr3t-value\norganisations:\n  - name: A\n    password: hunter2\n`, 'f.yaml');
+    const text = r.diagnostics.map(formatDiagnostic).join('\n');
+    expect(r.diagnostics).toHaveLength(2);
+    expect(text).not.toContain('s3cr3t-value');
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('reports every problem at once, in file order', () => {
+    const text = `${head}mode: x\norganisations:\n  - name: ""\n    integrations:\n      - name: S\n        merchant_ids: []\n  - nme: B\n`;
+    const r = loadDesiredText(text, 'f.yaml');
+    expect(r.diagnostics.map((d) => `${d.line}:${d.col}`)).toEqual(['2:7', '4:11', '7:23', '8:5', '8:5']);
+  });
+});
+
+describe('file hazards', () => {
+  const dir = mkdtempSync(`${tmpdir()}/cbsync-desired-`);
+  it('missing file', () => {
+    const r = loadDesiredFile(`${dir}/nope.yaml`);
+    expect(formatDiagnostic(r.diagnostics[0]!)).toBe(`${dir}/nope.yaml: file not found`);
+  });
+  it('a directory', () => {
+    expect(loadDesiredFile(dir).diagnostics[0]!.message).toMatch(/directory/);
+  });
+  it('non-UTF-8 bytes, located', () => {
+    writeFileSync(`${dir}/latin1.yaml`, Buffer.concat([Buffer.from('version: 1\norganisations:\n  - name: Caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const d = loadDesiredFile(`${dir}/latin1.yaml`).diagnostics[0]!;
+    expect(d.message).toMatch(/not valid UTF-8 \(byte 0xe9/);
+    expect([d.line, d.col]).toEqual([3, 14]);
+  });
+  it('a file over the size limit', () => {
+    writeFileSync(`${dir}/big.yaml`, `# ${'x'.repeat(6 * 1024 * 1024)}\n`);
+    expect(loadDesiredFile(`${dir}/big.yaml`).diagnostics[0]!.message).toMatch(/larger than 5 MiB/);
+  });
+  it('a UTF-8 BOM is fine', () => {
+    writeFileSync(`${dir}/bom.yaml`, `\uFEFF${head}organisations: []\n`);
+    expect(loadDesiredFile(`${dir}/bom.yaml`).state).not.toBeNull();
+  });
+});
+
+describe('good files', () => {
+  it.each(['examples/desired.yaml', 'examples/minimal.yaml'])('%s validates', (f) => {
+    const r = loadDesiredFile(f);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.state!.organisations.length).toBeGreaterThan(0);
+  });
+
+  it('defaults are filled in and positions kept', () => {
+    const r = loadDesiredText(`${head}organisations:\n  - name: A\n    integrations:\n      - name: S\n        merchant_ids: [m]\n`, 'f.yaml');
+    expect(r.state).toMatchObject({
+      prune: { organisations: true, integrations: true },
+      ignore: { organisations: [] },
+      allowReplace: false,
+      safety: { maxDestructivePercent: 30 },
+      organisations: [{ name: 'A', path: 'organisations[0]', pos: { line: 3, col: 5 }, integrations: [{ name: 'S', status: 'ENABLED', merchant_ids: ['m'], path: 'organisations[0].integrations[0]' }] }],
+    });
+  });
+
+  it('the schema compiles in ajv strict mode and describes every property', () => {
+    expect(() => schemaValidator('desired-state')).not.toThrow();
+    const schema = JSON.parse(require('node:fs').readFileSync('schema/desired-state.schema.json', 'utf8'));
+    const missing: string[] = [];
+    const walk = (s: any, at: string) => {
+      for (const [k, v] of Object.entries<any>(s.properties ?? {})) {
+        if (!v.description) missing.push(`${at}.${k}`);
+        walk(v, `${at}.${k}`);
+      }
+    };
+    walk(schema, '');
+    for (const [k, d] of Object.entries<any>(schema.$defs)) walk(d, `$defs.${k}`);
+    expect(missing).toEqual([]);
+  });
+});
