@@ -101,6 +101,8 @@ export interface Action {
   /** Integration actions: the owning organisation's address (resolves a created parent's id). */
   organisation?: string;
   changes: Record<string, Change>;
+  /** The request body the action sends (creates: POST; updates and renames: PATCH). */
+  body?: Record<string, unknown>;
   depends_on: string[];
   status: ActionStatus;
   reason?: string;

@@ -1,0 +1,193 @@
+import {
+  CUSTOM_ORDERS,
+  type DesiredIntegration,
+  type DesiredOrganisation,
+  type DesiredState,
+  type LiveIntegration,
+  type LiveOrganisation,
+  type LiveState,
+  type SourcePos,
+} from '../model.js';
+import { byText, stripTestPrefix } from '../names.js';
+
+// PURE. Pairs desired objects with live ones (SPEC §4). Problems are collected, not thrown,
+// so a plan error lists every ambiguity at once.
+
+export interface PlanProblem {
+  path?: string;
+  pos?: SourcePos;
+  message: string;
+}
+
+export class PlanError extends Error {
+  readonly code = 'PLAN_ERROR';
+  constructor(readonly problems: PlanProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+export interface IntegrationMatch {
+  desired: DesiredIntegration;
+  live: LiveIntegration | null;
+}
+
+export interface OrganisationMatch {
+  desired: DesiredOrganisation;
+  /** null: to be created */
+  live: LiveOrganisation | null;
+  integrations: IntegrationMatch[];
+  /** CUSTOM_ORDERS integrations of this organisation the file does not list */
+  unlisted: LiveIntegration[];
+  /** integrations of other types: read-only */
+  unmanaged: LiveIntegration[];
+}
+
+export interface MatchResult {
+  organisations: OrganisationMatch[];
+  /** visible, not listed, not ignored */
+  unlistedOrganisations: LiveOrganisation[];
+  ignoredOrganisations: LiveOrganisation[];
+  problems: PlanProblem[];
+  warnings: string[];
+}
+
+const ids = (xs: { id: string }[]) => xs.map((x) => x.id).join(', ');
+
+export function matchState(desired: DesiredState, live: LiveState): MatchResult {
+  const problems: PlanProblem[] = [];
+  const warnings: string[] = [];
+  const at = (d: { path: string; pos?: SourcePos }, message: string) => problems.push({ path: d.path, pos: d.pos, message });
+  const integrationsOf = groupBy(live.integrations, (i) => i.organisation_id);
+  const integrationById = new Map(live.integrations.map((i) => [i.id, i]));
+
+  let listedLive: (LiveOrganisation | null)[];
+  let unlistedOrganisations: LiveOrganisation[] = [];
+  let ignoredOrganisations: LiveOrganisation[] = [];
+
+  if (live.keyLevel === 'organisation') {
+    listedLive = matchOwnOrganisation(desired, live, problems, warnings);
+  } else {
+    const ignoreIds = new Set(desired.ignore.organisations);
+    const ignoreNames = new Set(desired.ignore.organisations.map(stripTestPrefix));
+    const isIgnored = (o: LiveOrganisation) => ignoreIds.has(o.id) || ignoreNames.has(stripTestPrefix(o.name));
+    const byId = new Map(live.organisations.map((o) => [o.id, o]));
+    const used = new Set<string>();
+    listedLive = desired.organisations.map(() => null);
+    // pinned ids first, so that a name never claims an organisation another entry pins
+    desired.organisations.forEach((d, i) => {
+      if (!d.id) return;
+      const o = byId.get(d.id);
+      if (!o) return at(d, `organisation id "${d.id}" not found, or not visible to this key`);
+      if (isIgnored(o)) return at(d, `organisation ${o.id} ("${o.name}") is listed here and also matched by ignore: remove one`);
+      listedLive[i] = o;
+      used.add(o.id);
+    });
+    desired.organisations.forEach((d, i) => {
+      if (d.id) return;
+      const name = stripTestPrefix(d.name);
+      const candidates = live.organisations.filter((o) => !used.has(o.id) && stripTestPrefix(o.name) === name);
+      if (candidates.length > 1) {
+        return at(d, `${candidates.length} live organisations are named "${name}" (${ids(candidates)}): pin one with \`id:\``);
+      }
+      const o = candidates[0];
+      if (!o) return;
+      if (isIgnored(o)) return at(d, `organisation ${o.id} ("${o.name}") is listed here and also matched by ignore: remove one`);
+      listedLive[i] = o;
+      used.add(o.id);
+    });
+    for (const o of live.organisations) {
+      if (used.has(o.id)) continue;
+      (isIgnored(o) ? ignoredOrganisations : unlistedOrganisations).push(o);
+    }
+    const order = (a: LiveOrganisation, b: LiveOrganisation) => byText(stripTestPrefix(a.name), stripTestPrefix(b.name)) || byText(a.id, b.id);
+    unlistedOrganisations = unlistedOrganisations.sort(order);
+    ignoredOrganisations = ignoredOrganisations.sort(order);
+  }
+
+  const organisations = desired.organisations.map((d, i): OrganisationMatch => {
+    const lo = listedLive[i] ?? null;
+    const theirs = lo ? (integrationsOf.get(lo.id) ?? []) : [];
+    const custom = theirs.filter((x) => x.type === CUSTOM_ORDERS);
+    const used = new Set<string>();
+    const integrations: IntegrationMatch[] = d.integrations.map((di) => ({ desired: di, live: null }));
+    // pinned integration ids first
+    integrations.forEach((m) => {
+      const di = m.desired;
+      if (!di.id) return;
+      const li = integrationById.get(di.id);
+      if (!li) return at(di, `integration id "${di.id}" not found, or not visible to this key`);
+      if (!lo || li.organisation_id !== lo.id) {
+        return at(di, `integration ${di.id} belongs to organisation ${li.organisation_id}${lo ? `, not ${lo.id}` : ''}: integrations cannot be moved between organisations`);
+      }
+      if (li.type !== CUSTOM_ORDERS) return at(di, `integration ${di.id} is of type ${li.type}: only CUSTOM_ORDERS integrations can be managed`);
+      m.live = li;
+      used.add(li.id);
+    });
+    integrations.forEach((m) => {
+      const di = m.desired;
+      if (di.id || !lo) return;
+      const candidates = custom.filter((x) => !used.has(x.id) && x.name === di.name);
+      if (candidates.length === 0) return;
+      let pick: LiveIntegration | undefined;
+      if (candidates.length === 1) pick = candidates[0];
+      else {
+        const enabled = candidates.filter((x) => x.status === 'ENABLED');
+        if (enabled.length === 1) pick = enabled[0]; // the others are disabled namesakes: history
+        else if (enabled.length > 1) {
+          return at(di, `${enabled.length} ENABLED integrations are named "${di.name}" (${ids(enabled)}): pin one with \`id:\``);
+        } else if (di.status === 'DISABLED') pick = candidates[0]; // all disabled, as wanted
+        else {
+          return at(di, `only DISABLED integrations are named "${di.name}" (${ids(candidates)}): pin the one to replace with \`id:\`, or rename this entry`);
+        }
+      }
+      // namesakes of the pick are history and need nothing
+      for (const c of candidates) used.add(c.id);
+      m.live = pick!;
+    });
+    return {
+      desired: d,
+      live: lo,
+      integrations,
+      unlisted: custom.filter((x) => !used.has(x.id)),
+      unmanaged: theirs.filter((x) => x.type !== CUSTOM_ORDERS),
+    };
+  });
+  return { organisations, unlistedOrganisations, ignoredOrganisations, problems, warnings };
+}
+
+/** An organisation-level key sees one organisation's integrations and no organisation at all. */
+function matchOwnOrganisation(desired: DesiredState, live: LiveState, problems: PlanProblem[], warnings: string[]): (LiveOrganisation | null)[] {
+  const orgs = desired.organisations;
+  if (orgs.length > 1) {
+    problems.push({ path: 'organisations', message: `an organisation-level key manages one organisation's integrations; the file lists ${orgs.length} organisations (use a partner key to manage organisations)` });
+    return orgs.map(() => null);
+  }
+  const d = orgs[0];
+  if (!d) {
+    warnings.push('organisation-level key: the file lists no organisation, so nothing is managed');
+    return [];
+  }
+  const own = live.organisationId ?? null;
+  if (d.id && own && d.id !== own) {
+    problems.push({ path: d.path, pos: d.pos, message: `this key belongs to organisation ${own}, but the file pins ${d.id}` });
+    return [null];
+  }
+  const id = d.id ?? own;
+  if (!id) {
+    problems.push({ path: d.path, pos: d.pos, message: 'an organisation-level key cannot create organisations or read them, and this one has no integrations to reveal its organisation: pin the organisation with `id:`' });
+    return [null];
+  }
+  warnings.push('organisation-level key: organisations cannot be read, so the organisation name is not compared and nothing is renamed, created or deleted');
+  return [{ id, name: d.name }];
+}
+
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
