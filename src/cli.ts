@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { emulatorCommand } from './commands/emulator.js';
 import { exportCommand } from './commands/export.js';
 import { validateCommand } from './commands/validate.js';
+import { planCommand } from './commands/plan.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
 
@@ -102,6 +103,21 @@ program
   .action((files: string[], o) => {
     process.exitCode = validateCommand(files, o, io);
   });
+
+withApiFlags(
+  program
+    .command('plan')
+    .description('read live state and print the ordered changes (a dry run)')
+    .argument('<file>', 'desired-state YAML file')
+    .option('--json', 'print the plan as JSON (schema/plan.schema.json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--diff', 'also print a unified diff of live state against the file')
+    .option('--out <plan.json>', 'save the JSON plan for `apply --plan`')
+    .option('--detailed-exitcode', 'exit 0: no changes, 2: changes present, 1: error')
+    .option('--allow-replace', 'allow replacing integrations whose immutable fields differ'),
+).action(async (file: string, o) => {
+  process.exitCode = await planCommand(file, o, io);
+});
 
 withApiFlags(
   program

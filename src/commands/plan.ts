@@ -1,0 +1,42 @@
+import { writeFileSync } from 'node:fs';
+import { renderDiff } from '../plan/render/diff.js';
+import { renderMarkdown } from '../plan/render/markdown.js';
+import { renderText } from '../plan/render/text.js';
+import type { Io } from './io.js';
+import { preparePlan, useColor, type PlanFlags } from './prepare.js';
+
+export interface PlanOptions extends PlanFlags {
+  json?: boolean;
+  format?: 'text' | 'json' | 'markdown';
+  diff?: boolean;
+  out?: string;
+  detailedExitcode?: boolean;
+}
+
+export async function planCommand(file: string, opts: PlanOptions, io: Io): Promise<number> {
+  const prepared = await preparePlan(file, opts, io);
+  if (!prepared) return 1;
+  const { desired, live, plan } = prepared;
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  const color = useColor(io);
+  if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+  else if (format === 'markdown') io.stdout(renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file }) }));
+  else {
+    if (opts.diff) {
+      const diff = renderDiff(desired, live, { color, file });
+      io.stdout(diff ? `${diff}\n` : 'No differences between live state and the file.\n\n');
+    }
+    io.stdout(renderText(plan, { color }));
+  }
+  if (opts.out) {
+    try {
+      writeFileSync(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
+      io.stderr(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}\n`);
+    } catch (e) {
+      io.stderr(`error: cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (opts.detailedExitcode) return plan.actions.length > 0 ? 2 : 0;
+  return 0;
+}

@@ -1,0 +1,51 @@
+import type { ApiClient } from '../live/client.js';
+import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
+import type { DesiredState, Plan } from '../model.js';
+import { PlanError } from '../plan/match.js';
+import { buildPlan } from '../plan/planner.js';
+import { clientFor, describeError, type ApiFlags } from './context.js';
+import type { Io } from './io.js';
+import { loadOrReport, plural } from './validate.js';
+
+// The steps plan and apply share: validate the file (before any request), read live state,
+// plan. Every failure is printed as one line per problem and becomes exit code 1.
+
+export interface PlanFlags extends ApiFlags {
+  allowReplace?: boolean;
+}
+
+export interface Prepared {
+  desired: DesiredState;
+  live: FetchedLiveState;
+  plan: Plan;
+  client: ApiClient;
+}
+
+export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promise<Prepared | null> {
+  const desired = loadOrReport(file, io);
+  if (!desired) return null;
+  let client: ApiClient | undefined;
+  try {
+    client = clientFor(flags, io);
+    const live = await fetchLiveState(client, { concurrency: flags.listConcurrency });
+    for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+    const mode = live.keyLevel === 'organisation' ? 'organisation key' : `partner key, ${live.mode ?? 'mode unknown'}`;
+    io.stderr(`live: ${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')} (${mode})\n`);
+    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace });
+    return { desired, live, plan, client };
+  } catch (e) {
+    if (e instanceof PlanError) {
+      for (const p of e.problems) {
+        const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
+        io.stderr(`${where}: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
+      }
+      io.stderr(`${file}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed\n`);
+    } else io.stderr(`${describeError(e, client?.redact)}\n`);
+    return null;
+  }
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
+  return io.tty[stream] && !io.env.NO_COLOR;
+}

@@ -1,0 +1,63 @@
+import { createTwoFilesPatch } from 'diff';
+import { createColors } from 'picocolors';
+import { Document, isScalar, visit } from 'yaml';
+import type { DesiredState, LiveIntegration, LiveState } from '../../model.js';
+import { stripTestPrefix } from '../../names.js';
+import { matchState } from '../match.js';
+
+// Live state as YAML against desired state as YAML, both in the file's order and shape, so
+// the unified diff reads like an edit to the file. Pruned integrations appear DISABLED on the
+// desired side (that is what apply does to them); pruned organisations appear only live.
+
+interface View {
+  name: string;
+  integrations: { name: string; status: string; merchant_ids: string[] }[];
+}
+
+const view = (i: { name: string; status: string; merchant_ids: string[] }, status = i.status) => ({ name: i.name, status, merchant_ids: [...i.merchant_ids] });
+
+export function stateViews(desired: DesiredState, live: LiveState): { live: View[]; desired: View[] } {
+  const m = matchState(desired, live);
+  const liveSide: View[] = [];
+  const desiredSide: View[] = [];
+  for (const om of m.organisations) {
+    const pruned: LiveIntegration[] = desired.prune.integrations ? om.unlisted.filter((i) => i.status === 'ENABLED') : [];
+    desiredSide.push({
+      name: stripTestPrefix(om.desired.name),
+      integrations: [...om.desired.integrations.map((d) => view(d)), ...pruned.map((i) => view(i, 'DISABLED'))],
+    });
+    if (om.live) {
+      liveSide.push({
+        // an organisation key cannot read names: show the file's, so only real differences show
+        name: live.keyLevel === 'organisation' ? stripTestPrefix(om.desired.name) : stripTestPrefix(om.live.name),
+        integrations: [...om.integrations.flatMap((x) => (x.live ? [view(x.live)] : [])), ...pruned.map((i) => view(i))],
+      });
+    }
+  }
+  if (desired.prune.organisations) {
+    for (const o of m.unlistedOrganisations) {
+      const ints = live.integrations.filter((i) => i.organisation_id === o.id && i.type === 'CUSTOM_ORDERS');
+      liveSide.push({ name: stripTestPrefix(o.name), integrations: ints.map((i) => view(i)) });
+    }
+  }
+  return { live: liveSide, desired: desiredSide };
+}
+
+export function renderDiff(desired: DesiredState, live: LiveState, opts: { color: boolean; file?: string }): string {
+  const views = stateViews(desired, live);
+  const yaml = (v: View[]) => {
+    const doc = new Document({ organisations: v });
+    // lists of scalars (merchant ids) on one line, as files usually write them
+    visit(doc, { Seq: (_k, seq) => void (seq.flow = seq.items.every((i) => isScalar(i))) });
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  };
+  const patch = createTwoFilesPatch('live', opts.file ?? 'desired', yaml(views.live), yaml(views.desired), '', '', { context: 3 });
+  const lines = patch.split('\n').filter((l) => !/^={10,}$/.test(l) && !l.startsWith('Index:') && l !== '\\ No newline at end of file');
+  const hunks = lines.slice(lines.findIndex((l) => l.startsWith('---')));
+  if (!hunks.some((l) => l.startsWith('@@'))) return '';
+  const c = createColors(opts.color);
+  return `${hunks
+    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
+    .join('\n')
+    .trimEnd()}\n`;
+}
