@@ -5,6 +5,7 @@ import { emulatorCommand } from './commands/emulator.js';
 import { exportCommand } from './commands/export.js';
 import { validateCommand } from './commands/validate.js';
 import { planCommand } from './commands/plan.js';
+import { applyCommand } from './commands/apply.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
 
@@ -117,6 +118,24 @@ withApiFlags(
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ'),
 ).action(async (file: string, o) => {
   process.exitCode = await planCommand(file, o, io);
+});
+
+withApiFlags(
+  program
+    .command('apply')
+    .description('make the changes: plan, confirm, then apply with bounded concurrency')
+    .argument('[file]', 'desired-state YAML file')
+    .option('--plan <plan.json>', 'apply exactly this saved plan (refused if live state changed)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'print the plan and the diff; change nothing')
+    .option('--concurrency <n>', 'actions in flight at once', intArg(1, 64), 4)
+    .option('--fail-fast', 'start no new action after a failure')
+    .option('--force', 'apply even when the safety thresholds are exceeded')
+    .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
+    .option('--json', 'print a machine-readable report on stdout')
+    .option('--write-ids', 'write the ids of created objects into FILE (comments kept)'),
+).action(async (file: string | undefined, o) => {
+  process.exitCode = await applyCommand(file, o, io);
 });
 
 withApiFlags(

@@ -108,6 +108,8 @@ export interface Action {
   reason?: string;
   /** Blocked actions: the API code that blocks them (e.g. HAS_INTEGRATIONS). */
   code?: string;
+  /** YAML path of the file entry this action comes from (listed objects only). */
+  path?: string;
 }
 
 export interface PlanSummary {

@@ -91,10 +91,10 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
   const address = orgAddress(d.name);
   const { actions } = sink;
   if (!lo) {
-    actions.push({ kind: 'create_organisation', address, id: null, changes: { name: { from: null, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
+    actions.push({ kind: 'create_organisation', address, id: null, path: d.path, changes: { name: { from: null, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
   } else if (stripTestPrefix(lo.name) !== stripTestPrefix(d.name)) {
     // sent as the file writes it: the server decides the prefix, and comparisons ignore it
-    actions.push({ kind: 'rename_organisation', address, id: lo.id, changes: { name: { from: lo.name, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
+    actions.push({ kind: 'rename_organisation', address, id: lo.id, path: d.path, changes: { name: { from: lo.name, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
   }
   const orgRef = { organisation: address, organisation_id: lo?.id ?? null };
   for (const { desired: di, live: li } of om.integrations) {
@@ -105,6 +105,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
         kind: 'create_integration',
         address: iaddr,
         id: null,
+        path: di.path,
         ...orgRef,
         changes: { name: { from: null, to: di.name }, status: { from: null, to: di.status }, merchant_ids: { from: null, to: [...di.merchant_ids] } },
         body,
@@ -126,6 +127,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
         kind: 'replace_integration',
         address: iaddr,
         id: li.id,
+        path: di.path,
         ...orgRef,
         changes,
         body: { name: di.name, type: 'CUSTOM_ORDERS', status: 'ENABLED', merchant_ids: [...di.merchant_ids] },
@@ -142,7 +144,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
       const body: Record<string, unknown> = {};
       if (changes.name) body.name = di.name;
       if (changes.status) body.status = 'DISABLED';
-      actions.push({ kind: 'update_integration', address: iaddr, id: li.id, ...orgRef, changes, body, depends_on: [], status: 'pending' });
+      actions.push({ kind: 'update_integration', address: iaddr, id: li.id, path: di.path, ...orgRef, changes, body, depends_on: [], status: 'pending' });
     }
   }
   for (const li of [...om.unlisted].sort((a, b) => byText(a.name, b.name) || byText(a.id, b.id))) {

@@ -16,6 +16,7 @@ describe('action details', () => {
       kind: 'create_integration',
       address: 'organisation["Gamma"].integration["Shop"]',
       id: null,
+      path: 'organisations[0].integrations[0]',
       organisation: 'organisation["Gamma"]',
       organisation_id: null,
       changes: { name: { from: null, to: 'Shop' }, status: { from: null, to: 'ENABLED' }, merchant_ids: { from: null, to: ['m1', 'm2'] } },

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { executePlan } from '../apply/executor.js';
+import { progress } from '../apply/progress.js';
+import { outcomeText, summaryText, type ApplyReport } from '../apply/report.js';
+import { schemaValidator } from '../desired/schema.js';
+import { writeIdsToFile } from '../desired/write-ids.js';
+import { fetchLiveState } from '../live/state.js';
+import type { Plan } from '../model.js';
+import { renderDiff } from '../plan/render/diff.js';
+import { symbol } from '../plan/render/symbols.js';
+import { renderText } from '../plan/render/text.js';
+import { clientFor, describeError } from './context.js';
+import type { Io } from './io.js';
+import { preparePlan, useColor, type PlanFlags, type Prepared } from './prepare.js';
+
+export interface ApplyOptions extends PlanFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  concurrency?: number;
+  failFast?: boolean;
+  force?: boolean;
+  json?: boolean;
+  writeIds?: boolean;
+  /** a saved plan (plan --out) to apply exactly */
+  plan?: string;
+}
+
+export async function applyCommand(file: string | undefined, opts: ApplyOptions, io: Io): Promise<number> {
+  if (!file && !opts.plan) {
+    io.stderr('error: give a desired-state FILE, or --plan PLAN.json\n');
+    return 1;
+  }
+  if (opts.writeIds && !file) {
+    io.stderr('error: --write-ids needs the desired-state FILE to write into\n');
+    return 1;
+  }
+  // with --json, stdout carries only the report; the plan goes to stderr
+  const say = opts.json ? io.stderr : io.stdout;
+  const color = useColor(io, opts.json ? 'stderr' : 'stdout');
+
+  let prepared: Omit<Prepared, 'desired'> & { desired?: Prepared['desired'] };
+  if (opts.plan) {
+    const saved = await loadSavedPlan(opts.plan, opts, io);
+    if (!saved) return 1;
+    prepared = saved;
+  } else {
+    const p = await preparePlan(file!, opts, io);
+    if (!p) return 1;
+    prepared = p;
+  }
+  const { plan, client } = prepared;
+
+  if (opts.dryRun && prepared.desired) {
+    const diff = renderDiff(prepared.desired, prepared.live, { color, file });
+    if (diff) say(`${diff}\n`);
+  }
+  say(renderText(plan, { color }));
+  if (opts.dryRun) {
+    say('Dry run: nothing was changed.\n');
+    return 0;
+  }
+
+  const pending = plan.actions.filter((a) => a.status === 'pending').length;
+  if (plan.safety.violations.length && !opts.force) {
+    for (const v of plan.safety.violations) io.stderr(`error: apply refused: ${v.message}\n`);
+    io.stderr('Nothing was changed. Check the file, raise safety.max_destructive_percent, or pass --force.\n');
+    return 1;
+  }
+  if (pending > 0 && !opts.yes) {
+    if (!io.tty.stdin || !io.prompt) {
+      io.stderr('error: refusing to apply without --yes: stdin is not a terminal, so nobody can confirm. Nothing was changed.\n');
+      return 1;
+    }
+    const answer = (await io.prompt(`\nApply ${pending} change${pending === 1 ? '' : 's'}? Only 'yes' is accepted: `)).trim();
+    if (answer !== 'yes') {
+      io.stderr('Apply cancelled. Nothing was changed.\n');
+      return 1;
+    }
+  }
+
+  const bar = progress(plan.actions.length, io.stderr, io.tty.stderr && !opts.json);
+  const started = new Set<string>();
+  const kindWidth = Math.max(0, ...plan.actions.map((a) => a.kind.length));
+  const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+  if (!opts.json) say('\n');
+  const report: ApplyReport = await executePlan(plan, client, {
+    concurrency: opts.concurrency ?? 4,
+    failFast: opts.failFast,
+    onStart: (a) => {
+      started.add(a.address);
+      bar.started();
+    },
+    onResult: (r) => {
+      bar.finished(started.has(r.address));
+      if (opts.json) return;
+      const a = byAddress.get(r.address)!;
+      const id = r.id ? ` (${r.id})` : '';
+      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${r.address}${id}: ${outcomeText(r)}\n`));
+    },
+  });
+  bar.end();
+
+  if (opts.writeIds && file) {
+    const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && r.kind !== 'rename_organisation' && r.kind !== 'update_integration');
+    try {
+      const n = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id! })));
+      if (n) io.stderr(`wrote ${n} id${n === 1 ? '' : 's'} into ${file}\n`);
+    } catch (e) {
+      io.stderr(`error: could not write ids into ${file}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  } else {
+    const replaced = report.results.filter((r) => r.outcome === 'done' && r.kind === 'replace_integration');
+    if (replaced.length) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
+  }
+
+  if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  else say(`\n${summaryText(report.summary)}\n`);
+  return report.summary.failed + report.summary.skipped > 0 ? 1 : 0;
+}
+
+/** A saved plan is applied only while the live state is what it was planned from. */
+async function loadSavedPlan(path: string, opts: ApplyOptions, io: Io) {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(path, 'utf8')) as Plan;
+  } catch (e) {
+    io.stderr(`error: cannot read saved plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return null;
+  }
+  const validate = schemaValidator('plan');
+  if (!validate(plan)) {
+    io.stderr(`error: ${path} is not a cbsync plan: ${validate.errors?.[0]?.instancePath || '/'} ${validate.errors?.[0]?.message ?? ''}\n`);
+    return null;
+  }
+  let client;
+  try {
+    client = clientFor(opts, io);
+    const live = await fetchLiveState(client, { concurrency: opts.listConcurrency });
+    if (live.fingerprint !== plan.live_fingerprint) {
+      io.stderr(`error: the live state has changed since ${path} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.\n`);
+      return null;
+    }
+    return { plan, live, client };
+  } catch (e) {
+    io.stderr(`${describeError(e, client?.redact)}\n`);
+    return null;
+  }
+}
