@@ -189,16 +189,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     body: unknown,
     origin: string,
   ): [number, unknown] {
-    const page = (all: unknown[]) => {
+    // slice first, serialise only the page: a page costs its own size, not the collection's
+    const page = <T,>(all: T[], toJson: (x: T) => unknown) => {
       const limit = Math.min(parseIntParam(url, 'limit') ?? DEFAULT_LIMIT, options.maxPageSize ?? Infinity);
       const offset = parseIntParam(url, 'offset') ?? 0;
-      const items = all.slice(offset, offset + limit);
+      const items = all.slice(offset, offset + limit).map(toJson);
       const pageUrl = (o: number) => `${origin}${route.template}?limit=${limit}&offset=${o}`;
       return listBody(listShape, { items, count: all.length, offset, limit, pageUrl });
     };
     switch (`${method} ${route.template}`) {
       case 'GET /v1/organisations':
-        return [200, page(s.listOrgs(caller).map(orgJson))];
+        return [200, page(s.listOrgs(caller), orgJson)];
       case 'POST /v1/organisations':
         return [201, orgJson(s.createOrg(caller, body))];
       case 'GET /v1/organisations/{id}':
@@ -209,7 +210,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         s.deleteOrg(caller, route.id!);
         return [204, null];
       case 'GET /v1/integrations':
-        return [200, page(s.listIntegrations(caller).map(integrationJson))];
+        return [200, page(s.listIntegrations(caller), integrationJson)];
       case 'POST /v1/integrations':
         return [201, integrationJson(s.createIntegration(caller, body))];
       case 'GET /v1/integrations/{id}':

@@ -65,6 +65,9 @@ export class Store {
   readonly integrations = new Map<string, IntegrationRecord>();
   readonly keys = new Map<string, Caller>();
   private counter = 0;
+  /** bumped whenever membership changes; with the sizes it stamps the visibility cache */
+  private membership = 0;
+  private visible = new Map<string, { stamp: string; orgs: OrgRecord[]; integrations: IntegrationRecord[] }>();
 
   constructor(
     seed: Seed,
@@ -126,6 +129,7 @@ export class Store {
       alerts: 0,
     };
     this.orgs.set(org.id, org);
+    this.membership++;
     return org;
   }
 
@@ -133,6 +137,7 @@ export class Store {
     const now = new Date().toISOString();
     const rec: IntegrationRecord = { ...i, id: i.id ?? this.newId('int', this.integrations), created_at: now, updated_at: now };
     this.integrations.set(rec.id, rec);
+    this.membership++;
     return rec;
   }
 
@@ -181,7 +186,22 @@ export class Store {
 
   listOrgs(caller: Caller): OrgRecord[] {
     this.requireOrgApi(caller, 'organisations:read');
-    return [...this.orgs.values()].filter((o) => this.canSeeOrg(caller, o.id));
+    return this.visibleTo(caller).orgs;
+  }
+
+  /** Visible records in creation order, cached until membership changes (pages stay O(page)). */
+  private visibleTo(caller: Caller) {
+    const stamp = `${this.membership}:${this.orgs.size}:${this.integrations.size}:${caller.assigned.size}`;
+    let v = this.visible.get(caller.key);
+    if (!v || v.stamp !== stamp) {
+      v = {
+        stamp,
+        orgs: [...this.orgs.values()].filter((o) => this.canSeeOrg(caller, o.id)),
+        integrations: [...this.integrations.values()].filter((i) => this.canSeeOrg(caller, i.organisation_id)),
+      };
+      this.visible.set(caller.key, v);
+    }
+    return v;
   }
 
   getOrg(caller: Caller, id: string): OrgRecord {
@@ -194,6 +214,7 @@ export class Store {
     const name = requireName(asObject(body), 'name', { max: Infinity });
     const org = this.insertOrg(this.withPrefix(name));
     if (caller.level === 'group') caller.assigned.add(org.id); // a group key sees what it creates
+    this.membership++;
     return org;
   }
 
@@ -223,6 +244,7 @@ export class Store {
       if (count > 0) throw new ApiProblem(422, code, `Organisation has ${what} and cannot be deleted`);
     }
     this.orgs.delete(id);
+    this.membership++;
   }
 
   private withPrefix(name: string): string {
@@ -232,7 +254,7 @@ export class Store {
   // ---- integrations (abilities always on) ----
 
   listIntegrations(caller: Caller): IntegrationRecord[] {
-    return [...this.integrations.values()].filter((i) => this.canSeeOrg(caller, i.organisation_id));
+    return this.visibleTo(caller).integrations;
   }
 
   getIntegration(caller: Caller, id: string): IntegrationRecord {

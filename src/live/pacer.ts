@@ -1,6 +1,8 @@
 // Client-side pacing per endpoint: at most maxPerWindow requests in any window (a sliding
 // log, so it never exceeds a fixed- or sliding-window server limit), and a pause after a 429.
 
+export const PACING_MARGIN_MS = 250;
+
 export class Pacer {
   private logs = new Map<string, number[]>();
   private pausedUntil = new Map<string, number>();
@@ -36,8 +38,9 @@ export class Pacer {
     if (this.maxPerWindow <= 0) return 0;
     const log = (this.logs.get(endpoint) ?? []).filter((t) => t > now - this.windowMs);
     this.logs.set(endpoint, log);
-    // a small margin keeps us clear of the server's window edge despite network delay
-    return log.length < this.maxPerWindow ? 0 : log[0]! + this.windowMs - now + 25;
+    // a margin keeps us clear of the server's window edge despite network and timer jitter
+    // (a 429 costs a whole Retry-After, so erring late is far cheaper than erring early)
+    return log.length < this.maxPerWindow ? 0 : log[0]! + this.windowMs - now + PACING_MARGIN_MS;
   }
 }
 

@@ -8,6 +8,9 @@ import { ApiError } from './errors.js';
 // the total. A listing that cannot be shown complete is retried once, then the run stops:
 // destructive actions are never planned from a partial listing.
 
+/** Pages in flight per listing once the total is known (organisations and integrations each). */
+export const DEFAULT_LIST_CONCURRENCY = 32;
+
 export interface ListOptions {
   pageSize?: number;
   concurrency?: number;
@@ -74,7 +77,7 @@ async function listOnce<T extends Identified>(client: ApiClient, path: string, o
   if (total !== null) {
     if (first.items.length === 0 && total > 0) throw new Inconsistent(`empty first page but count ${total}`);
     const step = first.items.length; // the server's real page size (it may cap `limit` silently)
-    const limit = pLimit(opts.concurrency ?? 8);
+    const limit = pLimit(opts.concurrency ?? DEFAULT_LIST_CONCURRENCY);
     const chunks: Promise<void>[] = [];
     for (let offset = step; offset < total; offset += step) {
       chunks.push(

@@ -71,6 +71,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     const ignoreNames = new Set(desired.ignore.organisations.map(stripTestPrefix));
     const isIgnored = (o: LiveOrganisation) => ignoreIds.has(o.id) || ignoreNames.has(stripTestPrefix(o.name));
     const byId = new Map(live.organisations.map((o) => [o.id, o]));
+    const byName = groupBy(live.organisations, (o) => stripTestPrefix(o.name));
     const used = new Set<string>();
     listedLive = desired.organisations.map(() => null);
     // pinned ids first, so that a name never claims an organisation another entry pins
@@ -85,7 +86,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     desired.organisations.forEach((d, i) => {
       if (d.id) return;
       const name = stripTestPrefix(d.name);
-      const candidates = live.organisations.filter((o) => !used.has(o.id) && stripTestPrefix(o.name) === name);
+      const candidates = (byName.get(name) ?? []).filter((o) => !used.has(o.id));
       if (candidates.length > 1) {
         return at(d, `${candidates.length} live organisations are named "${name}" (${ids(candidates)}): pin one with \`id:\``);
       }
@@ -181,7 +182,7 @@ function matchOwnOrganisation(desired: DesiredState, live: LiveState, problems: 
   return [{ id, name: d.name }];
 }
 
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const x of xs) {
     const k = key(x);

@@ -9,7 +9,7 @@ import {
   type UnmanagedIntegration,
 } from '../model.js';
 import { byText, stripTestPrefix } from '../names.js';
-import { matchState, PlanError, type MatchResult, type OrganisationMatch } from './match.js';
+import { groupBy, matchState, PlanError, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 
 // PURE. (desired, live, options) -> Plan. Same inputs, same plan, same order.
@@ -49,8 +49,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   for (const om of m.organisations) planOrganisation(om, { actions, unmanaged, unique, allowReplace, pruneIntegrations: desired.prune.integrations });
 
   if (desired.prune.organisations) {
-    const liveInts = new Map<string, LiveIntegration[]>();
-    for (const i of live.integrations) liveInts.set(i.organisation_id, [...(liveInts.get(i.organisation_id) ?? []), i]);
+    const liveInts = groupBy(live.integrations, (i) => i.organisation_id);
     for (const o of m.unlistedOrganisations) {
       const theirs = liveInts.get(o.id) ?? [];
       const action: Action = { kind: 'delete_organisation', address: unique(orgAddress(o.name), o.id), id: o.id, changes: { name: { from: o.name, to: null } }, depends_on: [], status: 'pending' };

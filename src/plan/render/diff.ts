@@ -3,7 +3,7 @@ import { createColors } from 'picocolors';
 import { Document, isScalar, visit } from 'yaml';
 import type { DesiredState, LiveIntegration, LiveState } from '../../model.js';
 import { stripTestPrefix } from '../../names.js';
-import { matchState } from '../match.js';
+import { groupBy, matchState } from '../match.js';
 
 // Live state as YAML against desired state as YAML, both in the file's order and shape, so
 // the unified diff reads like an edit to the file. Pruned integrations appear DISABLED on the
@@ -35,8 +35,9 @@ export function stateViews(desired: DesiredState, live: LiveState): { live: View
     }
   }
   if (desired.prune.organisations) {
+    const byOrg = groupBy(live.integrations, (i) => i.organisation_id);
     for (const o of m.unlistedOrganisations) {
-      const ints = live.integrations.filter((i) => i.organisation_id === o.id && i.type === 'CUSTOM_ORDERS');
+      const ints = (byOrg.get(o.id) ?? []).filter((i) => i.type === 'CUSTOM_ORDERS');
       liveSide.push({ name: stripTestPrefix(o.name), integrations: ints.map((i) => view(i)) });
     }
   }
