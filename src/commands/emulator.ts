@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadSeedFile, SeedError } from '../emulator/seed.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator/server.js';
 import type { Io } from './io.js';
@@ -13,7 +15,9 @@ export async function emulatorCommand(
   opts: EmulatorCommandOptions,
   io: Io,
 ): Promise<{ exitCode: number; emulator?: RunningEmulator }> {
-  const seedFile = opts.seedFile ?? DEFAULT_SEED;
+  // outside a checkout (an installed package), the default seed is the one shipped with it
+  const packaged = fileURLToPath(new URL(`../../${DEFAULT_SEED}`, import.meta.url));
+  const seedFile = opts.seedFile && (opts.seedFile !== DEFAULT_SEED || existsSync(opts.seedFile)) ? opts.seedFile : packaged;
   let emulator: RunningEmulator;
   try {
     const seed = loadSeedFile(seedFile);
