@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests start their own emulators on ephemeral loopback ports; files can run in parallel.
     pool: 'forks',
+    setupFiles: ['test/setup.ts'],
   },
 });

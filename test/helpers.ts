@@ -1,3 +1,4 @@
+import { bufferedIo, type BufferedIo } from '../src/commands/io.js';
 import type { Seed } from '../src/emulator/seed.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js';
 
@@ -90,4 +91,20 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
+}
+
+const captured: BufferedIo[] = [];
+
+/** A recording Io whose output test/setup.ts checks for every canary key after each test. */
+export function testIo(env: Record<string, string | undefined> = {}, tty = false): BufferedIo {
+  const io = bufferedIo(env, tty);
+  captured.push(io);
+  return io;
+}
+
+/** Called after each test: no captured output may hold a key. */
+export function checkCapturedOutput() {
+  const ios = captured.splice(0);
+  for (const io of ios) expectNoKey(io.out(), io.err());
+  return ios.length;
 }

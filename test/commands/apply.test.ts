@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { diffLines } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { applyCommand, type ApplyOptions } from '../../src/commands/apply.js';
-import { bufferedIo } from '../../src/commands/io.js';
+
 import { planCommand } from '../../src/commands/plan.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/server.js';
 import type { Seed } from '../../src/emulator/seed.js';
-import { ADMIN, GROUP, ORGKEY, expectNoKey, testSeed, withEmulator } from '../helpers.js';
+import { ADMIN, GROUP, ORGKEY, expectNoKey, testSeed, testIo, withEmulator } from '../helpers.js';
 
 const dir = mkdtempSync(`${tmpdir()}/cbsync-apply-`);
 let n = 0;
@@ -20,7 +20,7 @@ const write = (text: string) => {
 const FAST = { maxRpm: 0, backoffBaseMs: 5 };
 
 async function apply(url: string, file: string | undefined, opts: ApplyOptions = {}, key = ADMIN, tty?: { answer: string }) {
-  const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key }, !!tty);
+  const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key }, !!tty);
   if (tty) io.prompt = async () => tty.answer;
   const code = await applyCommand(file, { ...FAST, ...opts }, io);
   expectNoKey(io.out(), io.err());
@@ -28,7 +28,7 @@ async function apply(url: string, file: string | undefined, opts: ApplyOptions =
 }
 
 async function planExit(url: string, file: string, key = ADMIN) {
-  const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
+  const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
   const code = await planCommand(file, { ...FAST, detailedExitcode: true }, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -189,7 +189,7 @@ describe('cbsync apply', () => {
     withEmulator({}, async (emu) => {
       const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n');
       const saved = `${dir}/stale.json`;
-      const io = bufferedIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
       expect(await planCommand(f, { ...FAST, out: saved }, io)).toBe(0);
       emu.store.insertOrg('[TEST] Someone else');
       const r = await apply(emu.url, undefined, { plan: saved, yes: true });
@@ -202,7 +202,7 @@ describe('cbsync apply', () => {
     withEmulator({}, async (emu) => {
       const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n');
       const saved = `${dir}/fresh.json`;
-      await planCommand(f, { ...FAST, out: saved }, bufferedIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN }));
+      await planCommand(f, { ...FAST, out: saved }, testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN }));
       const r = await apply(emu.url, undefined, { plan: saved, yes: true });
       expect(r.code).toBe(0);
       expect([...emu.store.orgs.values()].map((o) => o.name)).toContain('[TEST] New');

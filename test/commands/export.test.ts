@@ -1,11 +1,11 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { bufferedIo } from '../../src/commands/io.js';
+
 import { exportCommand } from '../../src/commands/export.js';
-import { ADMIN, GROUP, ORGKEY, closedPort, expectNoKey, withEmulator } from '../helpers.js';
+import { ADMIN, GROUP, ORGKEY, closedPort, expectNoKey, testIo, withEmulator } from '../helpers.js';
 
 const run = async (url: string, key: string, extra: Record<string, unknown> = {}) => {
-  const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
+  const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
   const code = await exportCommand({ maxRpm: 0, ...extra }, io);
   expectNoKey(io.out(), io.err());
   return { code, out: io.out(), err: io.err() };
@@ -96,4 +96,34 @@ describe('cbsync export', () => {
       expect(r.err).toMatch(/debug: -> GET \/v1\/organisations\?limit=500&offset=0/);
       expect(r.err).toMatch(/debug: <- 200 GET/);
     }));
+});
+
+describe('errors a person can act on: one line, exit 1', () => {
+  it('a missing ability', () =>
+    withEmulator({ seed: { keys: [{ key: ADMIN, level: 'admin', abilities: [] }] } }, async (emu) => {
+      const r = await run(emu.url, ADMIN);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^error: GET \/v1\/organisations.*403 MISSING_ABILITY: .*organisations:read/);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }));
+
+  it('a timeout', () =>
+    withEmulator({ latencyMs: 400 }, async (emu) => {
+      const r = await run(emu.url, ADMIN, { timeout: 50, retries: 0 });
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^error: GET .*: timeout: no answer before the timeout \(raise --timeout, or retry later\)\n$/);
+    }));
+
+  it('a non-JSON answer', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_q, res) => res.end('<html>gateway</html>'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await run(`http://127.0.0.1:${(server.address() as { port: number }).port}`, ADMIN);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^error: GET .*: 200: non-JSON answer: <html>gateway<\/html>\n$/);
+    } finally {
+      server.close();
+    }
+  });
 });

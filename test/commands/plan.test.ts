@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../../src/commands/export.js';
-import { bufferedIo } from '../../src/commands/io.js';
+
 import { planCommand, type PlanOptions } from '../../src/commands/plan.js';
 import { schemaValidator } from '../../src/desired/schema.js';
-import { ADMIN, ORGKEY, expectNoKey, withEmulator } from '../helpers.js';
+import { ADMIN, ORGKEY, expectNoKey, testIo, withEmulator } from '../helpers.js';
 
 const dir = mkdtempSync(`${tmpdir()}/cbsync-plan-`);
 const write = (name: string, text: string) => {
@@ -19,7 +19,7 @@ const SAME = write('same.yaml', 'version: 1\norganisations:\n  - name: Alpha\n  
 const CHANGE = write('change.yaml', 'version: 1\norganisations:\n  - name: Alpha\n    integrations:\n      - name: Orders v2\n        id: int_a1\n        merchant_ids: [mer_a1]\n  - name: Beta\n  - name: Gamma\n');
 
 async function plan(url: string, file: string, opts: PlanOptions = {}, key = ADMIN, env: Record<string, string> = {}) {
-  const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key, ...env }, env.TTY === '1');
+  const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key, ...env }, env.TTY === '1');
   const code = await planCommand(file, { maxRpm: 0, ...opts }, io);
   expectNoKey(io.out(), io.err());
   return { code, out: io.out(), err: io.err() };
@@ -127,7 +127,7 @@ describe('cbsync plan', () => {
   it('export then plan of its output plans no change', () =>
     withEmulator({ seed: 'examples/emulator-seed.yaml' }, async (emu) => {
       const out = `${dir}/exported.yaml`;
-      const io = bufferedIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'cbs_test_admin_key' });
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'cbs_test_admin_key' });
       expect(await exportCommand({ maxRpm: 0, out }, io)).toBe(0);
       const r = await plan(emu.url, out, { detailedExitcode: true }, 'cbs_test_admin_key');
       expect(r.out).toContain('No changes.');
