@@ -38,7 +38,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   const say = opts.json ? io.stderr : io.stdout;
   const color = useColor(io, opts.json ? 'stderr' : 'stdout');
 
-  let prepared: Omit<Prepared, 'desired'> & { desired?: Prepared['desired'] };
+  let prepared: Omit<Prepared, 'desired' | 'match'> & Partial<Pick<Prepared, 'desired' | 'match'>>;
   if (opts.plan) {
     const saved = await loadSavedPlan(opts.plan, opts, io);
     if (!saved) return 1;
@@ -51,7 +51,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   const { plan, client } = prepared;
 
   if (opts.dryRun && prepared.desired) {
-    const diff = renderDiff(prepared.desired, prepared.live, { color, file });
+    const diff = renderDiff(prepared.desired, prepared.live, { color, file, match: prepared.match });
     if (diff) say(`${diff}\n`);
   }
   say(renderText(plan, { color }));

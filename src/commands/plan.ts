@@ -16,14 +16,14 @@ export interface PlanOptions extends PlanFlags {
 export async function planCommand(file: string, opts: PlanOptions, io: Io): Promise<number> {
   const prepared = await preparePlan(file, opts, io);
   if (!prepared) return 1;
-  const { desired, live, plan } = prepared;
+  const { desired, live, plan, match } = prepared;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const color = useColor(io);
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
-  else if (format === 'markdown') io.stdout(renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file }) }));
+  else if (format === 'markdown') io.stdout(renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }) }));
   else {
     if (opts.diff) {
-      const diff = renderDiff(desired, live, { color, file });
+      const diff = renderDiff(desired, live, { color, file, match });
       io.stdout(diff ? `${diff}\n` : 'No differences between live state and the file.\n\n');
     }
     io.stdout(renderText(plan, { color }));

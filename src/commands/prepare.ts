@@ -1,7 +1,7 @@
 import type { ApiClient } from '../live/client.js';
 import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
 import type { DesiredState, Plan } from '../model.js';
-import { PlanError } from '../plan/match.js';
+import { matchState, PlanError, type MatchResult } from '../plan/match.js';
 import { buildPlan } from '../plan/planner.js';
 import { clientFor, describeError, type ApiFlags } from './context.js';
 import type { Io } from './io.js';
@@ -18,6 +18,8 @@ export interface Prepared {
   desired: DesiredState;
   live: FetchedLiveState;
   plan: Plan;
+  /** the pairing the plan was made from; the diff renderer reuses it */
+  match: MatchResult;
   client: ApiClient;
 }
 
@@ -31,8 +33,9 @@ export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promi
     for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
     const mode = live.keyLevel === 'organisation' ? 'organisation key' : `partner key, ${live.mode ?? 'mode unknown'}`;
     io.stderr(`live: ${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')} (${mode})\n`);
-    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace });
-    return { desired, live, plan, client };
+    const match = matchState(desired, live);
+    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace }, match);
+    return { desired, live, plan, match, client };
   } catch (e) {
     if (e instanceof PlanError) {
       for (const p of e.problems) {

@@ -1,4 +1,4 @@
-import type { Mode } from '../model.js';
+import type { LiveIntegration, Mode } from '../model.js';
 import { idPart } from './random.js';
 import type { KeyKind, Seed } from './seed.js';
 
@@ -39,13 +39,8 @@ export interface OrgRecord {
   alerts: number;
 }
 
-export interface IntegrationRecord {
-  id: string;
-  organisation_id: string;
-  name: string;
-  type: string;
-  status: string;
-  merchant_ids: string[];
+/** An integration as the API shows it, plus its timestamps. */
+export interface IntegrationRecord extends LiveIntegration {
   created_at: string;
   updated_at: string;
 }

@@ -2,7 +2,6 @@ import {
   ACTION_ORDER,
   type Action,
   type DesiredState,
-  type LiveIntegration,
   type LiveState,
   type Plan,
   type PlanSummary,
@@ -24,8 +23,8 @@ export const integrationAddress = (org: string, name: string) => `${org}.integra
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 
-export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}): Plan {
-  const m = matchState(desired, live);
+/** `m` lets a caller that also renders a diff match once and pass the result to both. */
+export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}, m: MatchResult = matchState(desired, live)): Plan {
   const warnings = [...m.warnings];
   if (desired.mode && live.mode && desired.mode !== live.mode) {
     m.problems.unshift({ path: 'mode', message: `the file is for a ${desired.mode} partner but the live partner mode is ${live.mode}: refusing to plan` });
@@ -179,4 +178,3 @@ export function summarise(actions: Action[]): PlanSummary {
   return s;
 }
 
-export type { MatchResult };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADMIN, rawApi, testSeed, withEmulator } from '../helpers.js';
+import { ADMIN, rawApi, withEmulator } from '../helpers.js';
 
 describe('TEST prefix and mode', () => {
   it('LIVE mode stores names as sent', () =>

@@ -3,7 +3,7 @@ import { createColors } from 'picocolors';
 import { Document, isScalar, visit } from 'yaml';
 import type { DesiredState, LiveIntegration, LiveState } from '../../model.js';
 import { stripTestPrefix } from '../../names.js';
-import { groupBy, matchState } from '../match.js';
+import { groupBy, matchState, type MatchResult } from '../match.js';
 
 // Live state as YAML against desired state as YAML, both in the file's order and shape, so
 // the unified diff reads like an edit to the file. Pruned integrations appear DISABLED on the
@@ -16,8 +16,7 @@ interface View {
 
 const view = (i: { name: string; status: string; merchant_ids: string[] }, status = i.status) => ({ name: i.name, status, merchant_ids: [...i.merchant_ids] });
 
-export function stateViews(desired: DesiredState, live: LiveState): { live: View[]; desired: View[] } {
-  const m = matchState(desired, live);
+export function stateViews(desired: DesiredState, live: LiveState, m: MatchResult = matchState(desired, live)): { live: View[]; desired: View[] } {
   const liveSide: View[] = [];
   const desiredSide: View[] = [];
   for (const om of m.organisations) {
@@ -44,8 +43,8 @@ export function stateViews(desired: DesiredState, live: LiveState): { live: View
   return { live: liveSide, desired: desiredSide };
 }
 
-export function renderDiff(desired: DesiredState, live: LiveState, opts: { color: boolean; file?: string }): string {
-  const views = stateViews(desired, live);
+export function renderDiff(desired: DesiredState, live: LiveState, opts: { color: boolean; file?: string; match?: MatchResult }): string {
+  const views = stateViews(desired, live, opts.match);
   const yaml = (v: View[]) => {
     const doc = new Document({ organisations: v });
     // lists of scalars (merchant ids) on one line, as files usually write them
