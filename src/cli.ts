@@ -138,7 +138,19 @@ withApiFlags(
     .option('--json', 'print a machine-readable report on stdout')
     .option('--write-ids', 'write the ids of created objects into FILE (comments kept)'),
 ).action(async (file: string | undefined, o) => {
-  process.exitCode = await applyCommand(file, o, io);
+  // first Ctrl-C: start nothing new, let running requests finish, report; second: quit
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+    io.stderr('\ninterrupted: no new action will start; waiting for running ones (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    process.exitCode = await applyCommand(file, { ...o, signal: interrupt.signal }, io);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 });
 
 withApiFlags(

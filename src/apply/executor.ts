@@ -14,6 +14,8 @@ export interface ExecuteOptions {
   failFast?: boolean;
   onStart?: (a: Action) => void;
   onResult?: (r: ActionResult) => void;
+  /** when aborted (Ctrl-C), no new action starts; running ones finish */
+  signal?: AbortSignal;
 }
 
 const BLOCKING = /^HAS_[A-Z_]+$/;
@@ -41,6 +43,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
       const failedDep = deps.find((d) => d.outcome !== 'done');
       if (failedDep) return result(a, { outcome: 'skipped', id: a.id, message: `${failedDep.address} was ${failedDep.outcome}` });
       return limit(async () => {
+        if (opts.signal?.aborted) return result(a, { outcome: 'skipped', id: a.id, message: 'not started: interrupted' });
         if (stopped) return result(a, { outcome: 'skipped', id: a.id, message: 'not started after a failure (--fail-fast)' });
         opts.onStart?.(a);
         try {

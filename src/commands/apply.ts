@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createColors } from 'picocolors';
 import { executePlan } from '../apply/executor.js';
 import { progress } from '../apply/progress.js';
 import { outcomeText, summaryText, type ApplyReport } from '../apply/report.js';
@@ -23,6 +24,8 @@ export interface ApplyOptions extends PlanFlags {
   writeIds?: boolean;
   /** a saved plan (plan --out) to apply exactly */
   plan?: string;
+  /** aborted by the CLI on Ctrl-C: running actions finish, no new one starts */
+  signal?: AbortSignal;
 }
 
 export async function applyCommand(file: string | undefined, opts: ApplyOptions, io: Io): Promise<number> {
@@ -37,6 +40,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   // with --json, stdout carries only the report; the plan goes to stderr
   const say = opts.json ? io.stderr : io.stdout;
   const color = useColor(io, opts.json ? 'stderr' : 'stdout');
+  const c = createColors(color);
 
   let prepared: Omit<Prepared, 'desired' | 'match'> & Partial<Pick<Prepared, 'desired' | 'match'>>;
   if (opts.plan) {
@@ -86,6 +90,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   const report: ApplyReport = await executePlan(plan, client, {
     concurrency: opts.concurrency ?? 4,
     failFast: opts.failFast,
+    signal: opts.signal,
     onStart: (a) => {
       started.add(a.address);
       bar.started();
@@ -95,7 +100,8 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
       if (opts.json) return;
       const a = byAddress.get(r.address)!;
       const id = r.id ? ` (${r.id})` : '';
-      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${r.address}${id}: ${outcomeText(r)}\n`));
+      const paint = { done: c.green, blocked: c.yellow, failed: c.red, skipped: c.dim }[r.outcome];
+      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${r.address}${c.dim(id)}: ${paint(outcomeText(r))}\n`));
     },
   });
   bar.end();

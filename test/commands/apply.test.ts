@@ -322,3 +322,20 @@ organisations:
       expect((await planExit(emu.url, f)).code).toBe(0);
     }));
 });
+
+describe('interruption', () => {
+  it('after an abort no new action starts; what ran is reported; exit 1', () =>
+    withEmulator({ latencyMs: 60 }, async (emu) => {
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: N1\n  - name: N2\n  - name: N3\n  - name: N4\n');
+      const interrupt = new AbortController();
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+      const running = applyCommand(f, { ...FAST, yes: true, concurrency: 1, signal: interrupt.signal }, io);
+      // abort once the first create is on the wire
+      while (!emu.stats.byEndpoint['POST /v1/organisations']) await new Promise((r) => setTimeout(r, 5));
+      interrupt.abort();
+      expect(await running).toBe(1);
+      expect(io.out()).toContain('Apply: 1 done, 0 blocked, 0 failed, 3 skipped.');
+      expect(io.out()).toContain('skipped (not started: interrupted)');
+      expect(emu.stats.byEndpoint['POST /v1/organisations']).toBe(1);
+    }));
+});
