@@ -25,6 +25,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
   const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
   const running = new Map<string, Promise<ActionResult>>();
   const created = new Map<string, string>();
+  const planned = new Set(plan.actions.flatMap((a) => (a.id ? [a.id] : [])));
   let stopped = false;
 
   const result = (a: Action, r: Omit<ActionResult, 'address' | 'kind' | 'path'>): ActionResult => {
@@ -47,7 +48,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
         if (stopped) return result(a, { outcome: 'skipped', id: a.id, message: 'not started after a failure (--fail-fast)' });
         opts.onStart?.(a);
         try {
-          const done = await perform(a, { client, created });
+          const done = await perform(a, { client, created, planned });
           return result(a, { outcome: 'done', id: done.id, ...(done.recovered ? { recovered: true } : {}) });
         } catch (e) {
           if (a.kind === 'delete_organisation' && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) {

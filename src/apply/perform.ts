@@ -12,6 +12,8 @@ export interface PerformContext {
   client: ApiClient;
   /** ids of organisations created in this run, by address */
   created: Map<string, string>;
+  /** every live id the plan acts on: never the object a create is looking for */
+  planned: Set<string>;
 }
 
 export interface Performed {
@@ -56,7 +58,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
     return single(
       all.filter(
         (i) =>
-          i.id !== a.id && // a replace's old integration shares the name
+          !ctx.planned.has(i.id) && // e.g. a replace's old integration, or one being renamed away
           i.organisation_id === orgId &&
           i.name === body.name &&
           i.type === 'CUSTOM_ORDERS' &&
@@ -75,7 +77,8 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
       const name = String(a.body?.name);
       const r = await createOnce(client, '/v1/organisations', { name }, async () => {
         const all = await listAll<Named>(client, '/v1/organisations');
-        return single(all.filter((o) => stripTestPrefix(o.name) === stripTestPrefix(name)), 'organisations');
+        // an organisation the plan renames may still carry this name: it is not ours
+        return single(all.filter((o) => !ctx.planned.has(o.id) && stripTestPrefix(o.name) === stripTestPrefix(name)), 'organisations');
       });
       if (r.id) ctx.created.set(a.address, r.id);
       return r;

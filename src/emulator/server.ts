@@ -31,8 +31,15 @@ export interface EmulatorOptions {
   randomSeed?: number;
   /** origin used in `next`/`previous` links (default: the request's own); for tests */
   nextOrigin?: string;
-  /** test hook, awaited before each authenticated request is handled */
-  onRequest?: (info: RequestInfo, store: Store) => void | Promise<void>;
+  /** test hook, awaited before each authenticated request is handled; returning a problem answers with it */
+  onRequest?: (info: RequestInfo, store: Store) => void | ForcedAnswer | Promise<void | ForcedAnswer>;
+}
+
+/** What a test hook may answer instead of handling the request (a targeted fault). */
+export interface ForcedAnswer {
+  status: number;
+  code: string;
+  message: string;
 }
 
 export interface RequestInfo {
@@ -152,7 +159,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       stats.failed++;
       return sendProblem(res, new ApiProblem(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable'));
     }
-    await options.onRequest?.({ method, endpoint, path: url.pathname, query: url.searchParams }, store);
+    const forced = await options.onRequest?.({ method, endpoint, path: url.pathname, query: url.searchParams }, store);
+    if (forced) return sendProblem(res, new ApiProblem(forced.status, forced.code, forced.message));
     try {
       let body: unknown;
       if (method === 'POST' || method === 'PATCH') {

@@ -28,8 +28,9 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   const warnings = [...m.warnings];
   if (desired.mode && live.mode && desired.mode !== live.mode) {
     m.problems.unshift({ path: 'mode', message: `the file is for a ${desired.mode} partner but the live partner mode is ${live.mode}: refusing to plan` });
-  } else if (desired.mode && !live.mode && live.keyLevel === 'partner') {
-    warnings.push(`the partner mode cannot be read (no visible organisation), so mode: ${desired.mode} is not checked; creates go ahead`);
+  } else if (desired.mode && !live.mode) {
+    const why = live.keyLevel === 'organisation' ? 'an organisation-level key cannot read organisations' : 'no organisation is visible';
+    warnings.push(`the partner mode cannot be read (${why}), so mode: ${desired.mode} is not checked; creates go ahead`);
   }
   if (m.problems.length) throw new PlanError(m.problems);
 

@@ -88,7 +88,12 @@ describe('action details', () => {
 
   it('warns when the mode cannot be read', () => {
     const plan = buildPlan(desired('mode: TEST\norganisations: [{name: Acme}]'), live([]));
-    expect(plan.warnings[0]).toMatch(/partner mode cannot be read/);
+    expect(plan.warnings[0]).toMatch(/partner mode cannot be read \(no organisation is visible\)/);
+  });
+
+  it('warns when an organisation-level key cannot read the mode', () => {
+    const plan = buildPlan(desired('mode: LIVE\norganisations: [{name: Acme, id: org_a}]'), live([], [], { keyLevel: 'organisation', organisationId: 'org_a' }));
+    expect(plan.warnings).toContain('the partner mode cannot be read (an organisation-level key cannot read organisations), so mode: LIVE is not checked; creates go ahead');
   });
 });
 
