@@ -3,6 +3,7 @@ import { ApiError } from '../live/errors.js';
 import { listAll } from '../live/paginate.js';
 import type { Action } from '../model.js';
 import { stripTestPrefix } from '../names.js';
+import { sameSet } from '../plan/match.js';
 
 // One function per action kind. Writes are made safe to repeat: PATCH and DELETE are
 // retried by the client; a POST whose outcome is unknown is followed by a look-up by name
@@ -52,7 +53,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
   const orgId = a.organisation_id ?? (a.organisation ? ctx.created.get(a.organisation) : undefined);
   if (!orgId) throw new ApiError(`the organisation ${a.organisation} has no id`, null, null, 'POST', '/v1/integrations');
   const body: Record<string, unknown> = { ...a.body, organisation_id: orgId };
-  const wanted = [...((body.merchant_ids as string[]) ?? [])].sort().join('\u0000');
+  const wanted = (body.merchant_ids as string[]) ?? [];
   return createOnce(ctx.client, '/v1/integrations', body, async () => {
     const all = await listAll<Named>(ctx.client, '/v1/integrations');
     return single(
@@ -63,7 +64,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
           i.name === body.name &&
           i.type === 'CUSTOM_ORDERS' &&
           i.status === body.status &&
-          [...((i.merchant_ids as string[]) ?? [])].sort().join('\u0000') === wanted,
+          sameSet((i.merchant_ids as string[]) ?? [], wanted),
       ),
       'integrations',
     );

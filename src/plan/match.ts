@@ -53,6 +53,9 @@ export interface MatchResult {
 
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id).join(', ');
 
+/** Same members, any order. */
+export const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+
 export function matchState(desired: DesiredState, live: LiveState): MatchResult {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
@@ -121,8 +124,18 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
         return at(di, `integration ${di.id} belongs to organisation ${li.organisation_id}${lo ? `, not ${lo.id}` : ''}: integrations cannot be moved between organisations`);
       }
       if (li.type !== CUSTOM_ORDERS) return at(di, `integration ${di.id} is of type ${li.type}: only CUSTOM_ORDERS integrations can be managed`);
-      m.live = li;
       used.add(li.id);
+      m.live = li;
+      // A pinned integration that a replace disabled has one ENABLED successor with the file's
+      // name and merchants: that one is the match, or every run would replace it again.
+      if (li.status !== 'ENABLED' && di.status === 'ENABLED') {
+        const successors = custom.filter((x) => x.status === 'ENABLED' && x.name === di.name && sameSet(x.merchant_ids, di.merchant_ids));
+        if (successors.length === 1) {
+          m.live = successors[0]!;
+          used.add(m.live.id);
+          warnings.push(`${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
+        }
+      }
     });
     integrations.forEach((m) => {
       const di = m.desired;

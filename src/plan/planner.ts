@@ -8,7 +8,7 @@ import {
   type UnmanagedIntegration,
 } from '../model.js';
 import { byText, stripTestPrefix } from '../names.js';
-import { groupBy, matchState, PlanError, type MatchResult, type OrganisationMatch } from './match.js';
+import { groupBy, matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 
 // PURE. (desired, live, options) -> Plan. Same inputs, same plan, same order.
@@ -20,8 +20,6 @@ export interface PlanOptions {
 
 export const orgAddress = (name: string) => `organisation[${JSON.stringify(stripTestPrefix(name))}]`;
 export const integrationAddress = (org: string, name: string) => `${org}.integration[${JSON.stringify(name)}]`;
-
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 
 /** `m` lets a caller that also renders a diff match once and pass the result to both. */
 export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}, m: MatchResult = matchState(desired, live)): Plan {

@@ -389,4 +389,19 @@ describe('ambiguous-create look-ups never adopt an object the plan already acts 
       await emu.close();
     }
   });
+
+});
+
+describe('replace with a pinned id converges', () => {
+  it('the second apply creates nothing and warns to update the pin', () =>
+    withEmulator({}, async (emu) => {
+      const f = write('version: 1\nallow_replace: true\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n    integrations:\n      - {name: Orders, id: int_a1, merchant_ids: [mer_a1, mer_a3]}\n');
+      expect((await apply(emu.url, f, { yes: true })).code).toBe(0);
+      const count = emu.store.integrations.size;
+      const again = await apply(emu.url, f, { yes: true });
+      expect(again.code).toBe(0);
+      expect(emu.store.integrations.size).toBe(count);
+      expect(again.out).toContain('No changes.');
+      expect(again.out).toMatch(/pinned integration int_a1 was replaced by int_[0-9a-f]+; update its id in the file/);
+    }));
 });

@@ -146,6 +146,16 @@ const CASES: Record<string, Case> = {
     live: live([A], [int('i1', 'org_a', 'Shop', { status: 'DISABLED' })]),
     expect: ['replace_integration organisation["Acme"].integration["Shop"] i1 [unreconcilable]'],
   },
+  'a pinned id that was replaced: its ENABLED successor is the match (no replace every run)': {
+    file: 'allow_replace: true\norganisations: [{name: Acme, integrations: [{name: Shop, id: i1, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i1', 'org_a', 'Shop', { status: 'DISABLED' }), int('i2', 'org_a', 'Shop', { m: ['m2'] })]),
+    expect: [],
+  },
+  'a pinned disabled id with an ENABLED namesake of other merchants is still a replace': {
+    file: 'allow_replace: true\norganisations: [{name: Acme, integrations: [{name: Shop, id: i1, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i1', 'org_a', 'Shop', { status: 'DISABLED' }), int('i2', 'org_a', 'Shop', { m: ['m3'] })]),
+    expect: ['update_integration organisation["Acme"].integration["Shop"]#i2 i2', 'replace_integration organisation["Acme"].integration["Shop"] i1'],
+  },
   'one ENABLED among namesakes is the match; disabled namesakes are history': {
     file: 'organisations: [{name: Acme, integrations: [{name: Shop, merchant_ids: [m2]}]}]',
     live: live([A], [int('i0', 'org_a', 'Shop', { status: 'DISABLED' }), int('i1', 'org_a', 'Shop', { m: ['m2'] })]),
