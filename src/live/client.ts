@@ -71,15 +71,19 @@ function classifyNetworkError(e: unknown): FailureKind {
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
   const code = err?.cause?.code ?? err?.code;
   if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unresolved';
   return 'network';
 }
+
+/** Failures after which the request surely never reached the server (a POST may be sent again). */
+const NEVER_SENT: FailureKind[] = ['refused', 'unresolved'];
 
 function networkMessage(kind: FailureKind, e: unknown, origin: string): string {
   if (kind === 'timeout') return 'no answer before the timeout';
   if (kind === 'refused') return `connection refused by ${origin}`;
+  if (kind === 'unresolved') return `cannot resolve the host of ${origin}`;
   const err = e instanceof FetchError ? (e.cause as any) : (e as any);
   const code = err?.cause?.code ?? err?.code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot resolve host of ${origin}`;
   return `connection failed (${code ?? err?.cause?.message ?? err?.message ?? 'unknown'})`;
 }
 
@@ -123,6 +127,8 @@ export function createClient(options: ClientOptions): ApiClient {
       new ApiError(redact(msg), status, code, method, shown, kind, ambiguous);
     let failures = 0;
     let waits429 = 0;
+    /** an earlier attempt failed in a way that may have reached the server */
+    let mayHaveApplied = false;
     for (let attempt = 1; ; attempt++) {
       await pacer.acquire(endpoint);
       stats.requests++;
@@ -136,8 +142,9 @@ export function createClient(options: ClientOptions): ApiClient {
         const kind = classifyNetworkError(e);
         const msg = networkMessage(kind, e, base.origin);
         debug?.(`<- ${method} ${shown}: ${msg}`);
-        // A POST may have taken effect unless the connection was refused outright.
-        if (isPost && kind !== 'refused') throw fail(msg, null, null, kind, true);
+        // A POST may have taken effect unless the request surely never left.
+        if (isPost && !NEVER_SENT.includes(kind)) throw fail(msg, null, null, kind, true);
+        if (!NEVER_SENT.includes(kind)) mayHaveApplied = true;
         if (++failures > retries) throw fail(msg, null, null, kind);
         await sleep(backoff(failures));
         continue;
@@ -154,7 +161,7 @@ export function createClient(options: ClientOptions): ApiClient {
         }
       }
       // A DELETE retried after a failure that may have gone through: 404 means it did.
-      if (status === 404 && method === 'DELETE' && attempt > 1) return { status: 204, data: null as T, attempts: attempt };
+      if (status === 404 && method === 'DELETE' && mayHaveApplied) return { status: 204, data: null as T, attempts: attempt };
       const info = readErrorBody(text);
       if (status === 429) {
         stats.rateLimited++;
@@ -163,6 +170,7 @@ export function createClient(options: ClientOptions): ApiClient {
         if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
       } else if (status >= 500) {
         if (isPost) throw fail(info.message, status, info.code, 'http', true);
+        mayHaveApplied = true;
         if (++failures <= retries) {
           await sleep(backoff(failures));
           continue;

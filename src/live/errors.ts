@@ -1,6 +1,6 @@
 // One error type for the API, readable from every error body shape of SPEC §2.
 
-export type FailureKind = 'http' | 'network' | 'timeout' | 'refused' | 'non_json' | 'incomplete_listing' | 'config';
+export type FailureKind = 'http' | 'network' | 'timeout' | 'refused' | 'unresolved' | 'non_json' | 'incomplete_listing' | 'config';
 
 export class ApiError extends Error {
   constructor(

@@ -192,3 +192,16 @@ describe('API URL', () => {
     expect(() => checkApiUrl(u)).toThrow(ApiError);
   });
 });
+
+describe('DELETE idempotence is precise', () => {
+  it('a 404 after a 429 is not taken for success (the 429 surely did not delete)', () =>
+    withEmulator({ rateLimit: 1, rateWindowMs: 200 }, async (emu) => {
+      const client = testClient(emu.url, ADMIN);
+      await client.request('GET', '/v1/organisations'); // uses the GET budget only
+      await client.request('DELETE', '/v1/organisations/org_empty');
+      // the second DELETE meets a 429 first, then a 404: that is a real 404
+      const e = await caught(client.request('DELETE', '/v1/organisations/org_empty'));
+      expect(e.status).toBe(404);
+      expect(client.stats.rateLimited).toBe(1);
+    }));
+});
