@@ -49,6 +49,8 @@ export interface ApiClient {
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 const MAX_429_WAITS = 30;
+/** a Retry-After longer than this fails the request instead of stalling a pipeline */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** The base URL, refusing plain http except for loopback hosts (the key must not travel in clear). */
 export function checkApiUrl(raw: string): URL {
@@ -166,7 +168,9 @@ export function createClient(options: ClientOptions): ApiClient {
       if (status === 429) {
         stats.rateLimited++;
         waits429++;
-        pacer.pause(endpoint, retryAfterMs(res.headers.get('retry-after')) ?? backoff(waits429));
+        const wait = retryAfterMs(res.headers.get('retry-after')) ?? backoff(waits429);
+        if (wait > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(wait / 1000)} s`, status, info.code, 'http');
+        pacer.pause(endpoint, wait);
         if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
       } else if (status >= 500) {
         if (isPost) throw fail(info.message, status, info.code, 'http', true);

@@ -205,3 +205,21 @@ describe('DELETE idempotence is precise', () => {
       expect(client.stats.rateLimited).toBe(1);
     }));
 });
+
+describe('429 with a very long Retry-After', () => {
+  it('fails with a clear message instead of stalling', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_q, res) => {
+      res.writeHead(429, { 'retry-after': '3600', 'content-type': 'application/json' });
+      res.end('{"code":"RATE_LIMITED","message":"slow down"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const e = await caught(testClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`, ADMIN).request('GET', '/v1/organisations'));
+      expect(e.status).toBe(429);
+      expect(e.message).toBe('rate limited; the server asks to wait 3600 s');
+    } finally {
+      server.close();
+    }
+  });
+});
