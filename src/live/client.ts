@@ -68,10 +68,15 @@ export function checkApiUrl(raw: string): URL {
   throw new ApiError(`unsupported API URL scheme ${url.protocol}`, null, null, 'CONFIG', raw, 'config');
 }
 
+/** What undici reports under ofetch's FetchError: the error's name, system code and message. */
+function causeOf(e: unknown): { name?: string; code?: string; message?: string } {
+  const err = (e instanceof FetchError ? e.cause : e) as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  return { name: err?.name, code: err?.cause?.code ?? err?.code, message: err?.cause?.message ?? err?.message };
+}
+
 function classifyNetworkError(e: unknown): FailureKind {
-  const err = e instanceof FetchError ? (e.cause as any) : (e as any);
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
-  const code = err?.cause?.code ?? err?.code;
+  const { name, code } = causeOf(e);
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unresolved';
   return 'network';
@@ -84,9 +89,8 @@ function networkMessage(kind: FailureKind, e: unknown, origin: string): string {
   if (kind === 'timeout') return 'no answer before the timeout';
   if (kind === 'refused') return `connection refused by ${origin}`;
   if (kind === 'unresolved') return `cannot resolve the host of ${origin}`;
-  const err = e instanceof FetchError ? (e.cause as any) : (e as any);
-  const code = err?.cause?.code ?? err?.code;
-  return `connection failed (${code ?? err?.cause?.message ?? err?.message ?? 'unknown'})`;
+  const { code, message } = causeOf(e);
+  return `connection failed (${code ?? message ?? 'unknown'})`;
 }
 
 /** Retry-After in seconds or as an HTTP date, in ms. */

@@ -341,55 +341,44 @@ describe('interruption', () => {
 });
 
 describe('ambiguous-create look-ups never adopt an object the plan already acts on', () => {
-  it('renaming X to Y while creating a new X, the create answered 503 before it happened', async () => {
+  /** The first POST to `endpoint` fails before doing anything; every PATCH is slow, so the
+   *  look-up runs while the object being renamed away still carries the name. */
+  async function firstCreateFails(endpoint: string, file: string) {
     let posts = 0;
     const { startEmulator } = await import('../../src/emulator/server.js');
     const emu = await startEmulator({
       seed: testSeed(),
       onRequest: async (info) => {
-        // the rename is slow, so the look-up runs while org_a is still named "Alpha"
         if (info.method === 'PATCH') await new Promise((r) => setTimeout(r, 300));
-        if (info.endpoint === 'POST /v1/organisations' && ++posts === 1) return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'try later' };
+        if (info.endpoint === endpoint && ++posts === 1) return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'try later' };
       },
     });
     try {
-      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Omega\n    id: org_a\n  - name: Alpha\n');
-      const r = await apply(emu.url, f, { yes: true, concurrency: 4 });
-      const alphas = [...emu.store.orgs.values()].filter((o) => o.name === '[TEST] Alpha');
-      expect(emu.store.orgs.get('org_a')!.name).toBe('[TEST] Omega');
-      expect(alphas).toHaveLength(1);
-      expect(alphas[0]!.id).not.toBe('org_a');
-      expect(posts).toBe(2); // looked up, found nothing of its own, sent again
+      const r = await apply(emu.url, write(file), { yes: true, concurrency: 4 });
       expect(r.code).toBe(0);
+      expect(posts).toBe(2); // looked up, found nothing of its own, sent again
+      return emu;
     } finally {
       await emu.close();
     }
+  }
+
+  it('renaming organisation X to Y while creating a new X', async () => {
+    const emu = await firstCreateFails('POST /v1/organisations', 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Omega\n    id: org_a\n  - name: Alpha\n');
+    expect(emu.store.orgs.get('org_a')!.name).toBe('[TEST] Omega');
+    const alphas = [...emu.store.orgs.values()].filter((o) => o.name === '[TEST] Alpha');
+    expect(alphas.map((o) => o.id)).toEqual([expect.not.stringMatching(/^org_a$/)]);
   });
 
   it('renaming integration "Orders" away while creating a new "Orders" with the same merchants', async () => {
-    let posts = 0;
-    const { startEmulator } = await import('../../src/emulator/server.js');
-    const emu = await startEmulator({
-      seed: testSeed(),
-      onRequest: async (info) => {
-        if (info.method === 'PATCH') await new Promise((r) => setTimeout(r, 300));
-        if (info.endpoint === 'POST /v1/integrations' && ++posts === 1) return { status: 502, code: 'BAD_GATEWAY', message: 'upstream' };
-      },
-    });
-    try {
-      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n    integrations:\n      - {name: Orders v2, id: int_a1, merchant_ids: [mer_a1]}\n      - {name: Orders, merchant_ids: [mer_a1]}\n');
-      const r = await apply(emu.url, f, { yes: true, concurrency: 4 });
-      expect(r.code).toBe(0);
-      expect(emu.store.integrations.get('int_a1')!.name).toBe('Orders v2');
-      const fresh = [...emu.store.integrations.values()].filter((i) => i.name === 'Orders');
-      expect(fresh).toHaveLength(1);
-      expect(fresh[0]!.id).not.toBe('int_a1');
-      expect(posts).toBe(2);
-    } finally {
-      await emu.close();
-    }
+    const emu = await firstCreateFails(
+      'POST /v1/integrations',
+      'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n    integrations:\n      - {name: Orders v2, id: int_a1, merchant_ids: [mer_a1]}\n      - {name: Orders, merchant_ids: [mer_a1]}\n',
+    );
+    expect(emu.store.integrations.get('int_a1')!.name).toBe('Orders v2');
+    const fresh = [...emu.store.integrations.values()].filter((i) => i.name === 'Orders');
+    expect(fresh.map((i) => i.id)).toEqual([expect.not.stringMatching(/^int_a1$/)]);
   });
-
 });
 
 describe('replace with a pinned id converges', () => {
