@@ -15,7 +15,8 @@ export interface SeedKey {
   organisations?: string[];
   /** organisation keys: the organisation the key belongs to */
   organisation?: string;
-  /** who the rate limit counts against; defaults to the partner (or the organisation for org keys) */
+  /** who the rate limit counts against: keys with the same owner share one budget.
+   *  Defaults to the key's own group (or its organisation, for organisation keys). */
   owner?: string;
 }
 

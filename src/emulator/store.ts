@@ -98,7 +98,8 @@ export class Store {
         abilities,
         assigned: new Set(k.organisations ?? []),
         organisation: k.organisation,
-        owner: k.owner ?? (k.level === 'organisation' ? `org:${k.organisation}` : 'partner'),
+        // rate limits count per organisation or per partner group (each key its own group unless the seed says)
+        owner: k.owner ?? (k.level === 'organisation' ? `org:${k.organisation}` : `group:${k.key}`),
       });
     }
   }

@@ -126,3 +126,24 @@ describe('seed', () => {
     await expect(startEmulator({ seed: 'examples/nope.yaml' })).rejects.toThrow(/cannot read seed file/);
   });
 });
+
+describe('rate limit owners', () => {
+  it('counts per partner group: another group key has its own budget, a shared owner shares it', () =>
+    withEmulator(
+      {
+        rateLimit: 1,
+        seed: {
+          keys: [
+            { key: 'k_one', level: 'admin' },
+            { key: 'k_two', level: 'group', organisations: [] },
+            { key: 'k_three', level: 'group', organisations: [], owner: 'group:k_one' },
+          ],
+        },
+      },
+      async (emu) => {
+        expect((await rawApi(emu.url, 'k_one')('GET', '/v1/integrations')).status).toBe(200);
+        expect((await rawApi(emu.url, 'k_two')('GET', '/v1/integrations')).status).toBe(200);
+        expect((await rawApi(emu.url, 'k_three')('GET', '/v1/integrations')).status).toBe(429);
+      },
+    ));
+});
