@@ -9,7 +9,7 @@ import { ApiError } from './errors.js';
 // destructive actions are never planned from a partial listing.
 
 /** Pages in flight per listing once the total is known (organisations and integrations each). */
-export const DEFAULT_LIST_CONCURRENCY = 32;
+export const DEFAULT_LIST_CONCURRENCY = 64;
 
 export interface ListOptions {
   pageSize?: number;
