@@ -16,7 +16,9 @@ export function symbol(a: Action): string {
   }
 }
 
-const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? JSON.stringify(v) : String(v));
+/** Names are quoted (they may hold spaces); enum values such as ENABLED are not. */
+const show = (v: unknown) =>
+  Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' && !/^[A-Z_]+$/.test(v) ? JSON.stringify(v) : String(v);
 
 /** `name: "a" -> "b"`, or `name: "b"` for a create. */
 export function describeChanges(a: Action): string[] {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/planner.js';
+import { renderMarkdown } from '../../src/plan/render/markdown.js';
+import { renderText } from '../../src/plan/render/text.js';
+import { desired, int, live, org } from './fixtures.js';
+
+const plan = buildPlan(
+  desired('organisations: [{name: "Acme | Co", id: org_a, integrations: [{name: Shop, status: DISABLED, merchant_ids: [m1]}, {name: New, merchant_ids: [m1, m2]}]}]'),
+  live([org('org_a', '[TEST] Acme'), org('org_b', '[TEST] <b>')], [int('i1', 'org_a', 'Shop'), int('i9', 'org_b', 'F')]),
+);
+
+describe('renderers', () => {
+  it('text: one line per action, names quoted, enum values not, the summary last', () => {
+    expect(renderText(plan, { color: false })).toBe(
+      [
+        '  ~ rename_organisation  organisation["Acme | Co"] (org_a)',
+        '        name: "[TEST] Acme" -> "Acme | Co"',
+        '  + create_integration   organisation["Acme | Co"].integration["New"]',
+        '        name: "New"',
+        '        status: ENABLED',
+        '        merchant_ids: [m1, m2]',
+        '  ~ update_integration   organisation["Acme | Co"].integration["Shop"] (i1)',
+        '        status: ENABLED -> DISABLED',
+        '  ! delete_organisation  organisation["<b>"] (org_b)',
+        '        blocked (HAS_INTEGRATIONS): has 1 integration, which can never be deleted: list the organisation in the file, or add it to ignore',
+        '',
+        'Plan: 1 to create, 1 to rename, 1 to disable, 0 to replace, 0 to delete, 1 blocked, 0 unreconcilable.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('markdown: table cells escape pipes and HTML', () => {
+    const md = renderMarkdown(plan);
+    expect(md).toContain('| `~` | rename_organisation | <code>organisation["Acme &#124; Co"]</code> | org_a | name: "[TEST] Acme" -&gt; "Acme &#124; Co" |');
+    expect(md).toContain('<code>organisation["&lt;b&gt;"]</code>');
+    expect(md).not.toContain('<b>');
+  });
+});
