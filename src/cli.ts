@@ -8,8 +8,7 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
-import { describeError } from './commands/context.js';
-import { redactor } from './live/errors.js';
+import { reportError } from './commands/context.js';
 
 // commander wiring only: flags -> a command function -> exit code.
 
@@ -164,6 +163,6 @@ withApiFlags(
 
 // Last line of defence: anything unexpected is one readable line and exit 1, never a stack trace.
 await program.parseAsync(process.argv).catch((e: unknown) => {
-  io.stderr(`${describeError(e, redactor(process.env.CHARGEBACKSTOP_API_KEY?.trim()))}\n`);
+  reportError(e, io);
   process.exitCode = 1;
 });

@@ -5,12 +5,11 @@ import { progress } from '../apply/progress.js';
 import { outcomeText, summaryText, type ApplyReport } from '../apply/report.js';
 import { schemaValidator } from '../desired/schema.js';
 import { writeIdsToFile } from '../desired/write-ids.js';
-import { fetchLiveState } from '../live/state.js';
 import type { Plan } from '../model.js';
 import { renderDiff } from '../plan/render/diff.js';
 import { symbol } from '../plan/render/symbols.js';
 import { renderText } from '../plan/render/text.js';
-import { clientFor, describeError } from './context.js';
+import { readLive, reportError } from './context.js';
 import type { Io } from './io.js';
 import { preparePlan, useColor, type PlanFlags, type Prepared } from './prepare.js';
 
@@ -139,17 +138,15 @@ async function loadSavedPlan(path: string, opts: ApplyOptions, io: Io) {
     io.stderr(`error: ${path} is not a cbsync plan: ${validate.errors?.[0]?.instancePath || '/'} ${validate.errors?.[0]?.message ?? ''}\n`);
     return null;
   }
-  let client;
   try {
-    client = clientFor(opts, io);
-    const live = await fetchLiveState(client, { concurrency: opts.listConcurrency });
+    const { client, live } = await readLive(opts, io);
     if (live.fingerprint !== plan.live_fingerprint) {
       io.stderr(`error: the live state has changed since ${path} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.\n`);
       return null;
     }
     return { plan, live, client };
   } catch (e) {
-    io.stderr(`${describeError(e, client?.redact)}\n`);
+    reportError(e, io);
     return null;
   }
 }

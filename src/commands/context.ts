@@ -1,5 +1,6 @@
-import { ApiError } from '../live/errors.js';
+import { ApiError, redactor } from '../live/errors.js';
 import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
+import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
 import type { Io } from './io.js';
 
 /** Flags every command that talks to the API accepts. */
@@ -34,6 +35,19 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     backoffBaseMs: flags.backoffBaseMs,
     debug: flags.debug ? (l) => io.stderr(`debug: ${l}\n`) : undefined,
   });
+}
+
+/** The client and a complete reading of live state, its warnings printed: every API command starts here. */
+export async function readLive(flags: ApiFlags, io: Io): Promise<{ client: ApiClient; live: FetchedLiveState }> {
+  const client = clientFor(flags, io);
+  const live = await fetchLiveState(client, { concurrency: flags.listConcurrency });
+  for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+  return { client, live };
+}
+
+/** Prints a failure as one line, with the environment's key scrubbed (whether or not a client exists yet). */
+export function reportError(e: unknown, io: Pick<Io, 'stderr' | 'env'>): void {
+  io.stderr(`${describeError(e, redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim()))}\n`);
 }
 
 /** One readable line for any failure; the key is scrubbed even from server-provided text. */

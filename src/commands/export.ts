@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { exportDocument } from '../desired/export.js';
-import { fetchLiveState } from '../live/state.js';
-import { clientFor, describeError, type ApiFlags } from './context.js';
+import { readLive, reportError, type ApiFlags } from './context.js';
 import type { Io } from './io.js';
 
 export interface ExportOptions extends ApiFlags {
@@ -9,12 +8,8 @@ export interface ExportOptions extends ApiFlags {
 }
 
 export async function exportCommand(opts: ExportOptions, io: Io): Promise<number> {
-  let redact = (t: string) => t;
   try {
-    const client = clientFor(opts, io);
-    redact = client.redact;
-    const live = await fetchLiveState(client, { concurrency: opts.listConcurrency });
-    for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+    const { live } = await readLive(opts, io);
     if (live.keyLevel === 'organisation' && !live.organisationId) {
       io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
     }
@@ -26,7 +21,7 @@ export async function exportCommand(opts: ExportOptions, io: Io): Promise<number
     } else io.stdout(text);
     return 0;
   } catch (e) {
-    io.stderr(describeError(e, redact) + '\n');
+    reportError(e, io);
     return 1;
   }
 }

@@ -1,9 +1,9 @@
 import type { ApiClient } from '../live/client.js';
-import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
+import type { FetchedLiveState } from '../live/state.js';
 import type { DesiredState, Plan } from '../model.js';
 import { matchState, PlanError, type MatchResult } from '../plan/match.js';
 import { buildPlan } from '../plan/planner.js';
-import { clientFor, describeError, type ApiFlags } from './context.js';
+import { readLive, reportError, type ApiFlags } from './context.js';
 import type { Io } from './io.js';
 import { loadOrReport, plural } from './validate.js';
 
@@ -26,11 +26,8 @@ export interface Prepared {
 export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promise<Prepared | null> {
   const desired = loadOrReport(file, io);
   if (!desired) return null;
-  let client: ApiClient | undefined;
   try {
-    client = clientFor(flags, io);
-    const live = await fetchLiveState(client, { concurrency: flags.listConcurrency });
-    for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+    const { client, live } = await readLive(flags, io);
     const mode = live.keyLevel === 'organisation' ? 'organisation key' : `partner key, ${live.mode ?? 'mode unknown'}`;
     io.stderr(`live: ${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')} (${mode})\n`);
     const match = matchState(desired, live);
@@ -43,7 +40,7 @@ export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promi
         io.stderr(`${where}: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
       }
       io.stderr(`${file}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed\n`);
-    } else io.stderr(`${describeError(e, client?.redact)}\n`);
+    } else reportError(e, io);
     return null;
   }
 }
