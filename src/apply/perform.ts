@@ -1,7 +1,7 @@
 import type { ApiClient } from '../live/client.js';
 import { ApiError } from '../live/errors.js';
 import { listAll } from '../live/paginate.js';
-import type { Action } from '../model.js';
+import { CUSTOM_ORDERS, type Action } from '../model.js';
 import { stripTestPrefix } from '../names.js';
 import { sameSet } from '../plan/match.js';
 
@@ -62,7 +62,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
           !ctx.planned.has(i.id) && // e.g. a replace's old integration, or one being renamed away
           i.organisation_id === orgId &&
           i.name === body.name &&
-          i.type === 'CUSTOM_ORDERS' &&
+          i.type === CUSTOM_ORDERS &&
           i.status === body.status &&
           sameSet((i.merchant_ids as string[]) ?? [], wanted),
       ),

@@ -47,6 +47,8 @@ export interface MatchResult {
   /** visible, not listed, not ignored */
   unlistedOrganisations: LiveOrganisation[];
   ignoredOrganisations: LiveOrganisation[];
+  /** every live integration, grouped by organisation id (for blockers and the diff) */
+  integrationsOf: Map<string, LiveIntegration[]>;
   problems: PlanProblem[];
   warnings: string[];
 }
@@ -166,7 +168,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       unmanaged: theirs.filter((x) => x.type !== CUSTOM_ORDERS),
     };
   });
-  return { organisations, unlistedOrganisations, ignoredOrganisations, problems, warnings };
+  return { organisations, unlistedOrganisations, ignoredOrganisations, integrationsOf, problems, warnings };
 }
 
 /** An organisation-level key sees one organisation's integrations and no organisation at all. */
@@ -195,7 +197,7 @@ function matchOwnOrganisation(desired: DesiredState, live: LiveState, problems: 
   return [{ id, name: d.name }];
 }
 
-export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const x of xs) {
     const k = key(x);

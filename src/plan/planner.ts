@@ -1,5 +1,6 @@
 import {
   ACTION_ORDER,
+  CUSTOM_ORDERS,
   type Action,
   type DesiredState,
   type LiveState,
@@ -8,7 +9,7 @@ import {
   type UnmanagedIntegration,
 } from '../model.js';
 import { byText, stripTestPrefix } from '../names.js';
-import { groupBy, matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
+import { matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 
 // PURE. (desired, live, options) -> Plan. Same inputs, same plan, same order.
@@ -47,12 +48,11 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   for (const om of m.organisations) planOrganisation(om, { actions, unmanaged, unique, allowReplace, pruneIntegrations: desired.prune.integrations });
 
   if (desired.prune.organisations) {
-    const liveInts = groupBy(live.integrations, (i) => i.organisation_id);
     for (const o of m.unlistedOrganisations) {
-      const theirs = liveInts.get(o.id) ?? [];
+      const theirs = m.integrationsOf.get(o.id) ?? [];
       const action: Action = { kind: 'delete_organisation', address: unique(orgAddress(o.name), o.id), id: o.id, changes: { name: { from: o.name, to: null } }, depends_on: [], status: 'pending' };
       if (theirs.length) {
-        const other = theirs.filter((i) => i.type !== 'CUSTOM_ORDERS').length;
+        const other = theirs.filter((i) => i.type !== CUSTOM_ORDERS).length;
         action.status = 'blocked';
         action.code = 'HAS_INTEGRATIONS';
         action.reason = `has ${theirs.length} integration${theirs.length === 1 ? '' : 's'}${other ? ` (${other} not CUSTOM_ORDERS)` : ''}, which can never be deleted: list the organisation in the file, or add it to ignore`;
@@ -97,7 +97,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
   for (const { desired: di, live: li } of om.integrations) {
     const iaddr = sink.unique(integrationAddress(address, di.name), li?.id ?? null);
     if (!li) {
-      const body = { name: di.name, type: 'CUSTOM_ORDERS', status: di.status, merchant_ids: [...di.merchant_ids] };
+      const body = { name: di.name, type: CUSTOM_ORDERS, status: di.status, merchant_ids: [...di.merchant_ids] };
       actions.push({
         kind: 'create_integration',
         address: iaddr,
@@ -127,7 +127,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
         path: di.path,
         ...orgRef,
         changes,
-        body: { name: di.name, type: 'CUSTOM_ORDERS', status: 'ENABLED', merchant_ids: [...di.merchant_ids] },
+        body: { name: di.name, type: CUSTOM_ORDERS, status: 'ENABLED', merchant_ids: [...di.merchant_ids] },
         depends_on: [],
         status: sink.allowReplace ? 'pending' : 'unreconcilable',
         reason: sink.allowReplace

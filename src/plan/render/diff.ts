@@ -1,9 +1,9 @@
 import { createTwoFilesPatch } from 'diff';
 import { createColors } from 'picocolors';
 import { Document, isScalar, visit } from 'yaml';
-import type { DesiredState, LiveIntegration, LiveState } from '../../model.js';
+import { CUSTOM_ORDERS, type DesiredState, type LiveIntegration, type LiveState } from '../../model.js';
 import { stripTestPrefix } from '../../names.js';
-import { groupBy, matchState, type MatchResult } from '../match.js';
+import { matchState, type MatchResult } from '../match.js';
 
 // Live state as YAML against desired state as YAML, both in the file's order and shape, so
 // the unified diff reads like an edit to the file. Pruned integrations appear DISABLED on the
@@ -34,9 +34,8 @@ export function stateViews(desired: DesiredState, live: LiveState, m: MatchResul
     }
   }
   if (desired.prune.organisations) {
-    const byOrg = groupBy(live.integrations, (i) => i.organisation_id);
     for (const o of m.unlistedOrganisations) {
-      const ints = (byOrg.get(o.id) ?? []).filter((i) => i.type === 'CUSTOM_ORDERS');
+      const ints = (m.integrationsOf.get(o.id) ?? []).filter((i) => i.type === CUSTOM_ORDERS);
       liveSide.push({ name: stripTestPrefix(o.name), integrations: ints.map((i) => view(i)) });
     }
   }
