@@ -12,6 +12,7 @@ import { renderText } from '../plan/render/text.js';
 import { readLive, reportError } from './context.js';
 import type { Io } from './io.js';
 import { preparePlan, useColor, type PlanFlags, type Prepared } from './prepare.js';
+import { plural } from '../names.js';
 
 export interface ApplyOptions extends PlanFlags {
   yes?: boolean;
@@ -74,7 +75,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
       io.stderr('error: refusing to apply without --yes: stdin is not a terminal, so nobody can confirm. Nothing was changed.\n');
       return 1;
     }
-    const answer = (await io.prompt(`\nApply ${pending} change${pending === 1 ? '' : 's'}? Only 'yes' is accepted: `)).trim();
+    const answer = (await io.prompt(`\nApply ${plural(pending, 'change')}? Only 'yes' is accepted: `)).trim();
     if (answer !== 'yes') {
       io.stderr('Apply cancelled. Nothing was changed.\n');
       return 1;
@@ -106,10 +107,12 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   bar.end();
 
   if (opts.writeIds && file) {
-    const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && r.kind !== 'rename_organisation' && r.kind !== 'update_integration');
+    // the kinds that bring a new object (and so a new id) into being
+    const creating = new Set(['create_organisation', 'create_integration', 'replace_integration']);
+    const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && creating.has(r.kind));
     try {
       const n = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id! })));
-      if (n) io.stderr(`wrote ${n} id${n === 1 ? '' : 's'} into ${file}\n`);
+      if (n) io.stderr(`wrote ${plural(n, 'id')} into ${file}\n`);
     } catch (e) {
       io.stderr(`error: could not write ids into ${file}: ${(e as Error).message}\n`);
       return 1;

@@ -5,7 +5,8 @@ import { matchState, PlanError, type MatchResult } from '../plan/match.js';
 import { buildPlan } from '../plan/planner.js';
 import { readLive, reportError, type ApiFlags } from './context.js';
 import type { Io } from './io.js';
-import { loadOrReport, plural } from './validate.js';
+import { loadOrReport } from './validate.js';
+import { plural } from '../names.js';
 
 // The steps plan and apply share: validate the file (before any request), read live state,
 // plan. Every failure is printed as one line per problem and becomes exit code 1.

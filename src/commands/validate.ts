@@ -1,6 +1,7 @@
 import { formatDiagnostic, loadDesiredFile, type LoadResult } from '../desired/load.js';
 import type { DesiredState, Diagnostic } from '../model.js';
 import type { Io } from './io.js';
+import { plural } from '../names.js';
 
 export interface ValidateOptions {
   json?: boolean;
@@ -49,4 +50,3 @@ export function validateCommand(files: string[], opts: ValidateOptions, io: Io):
   return results.every(([, r]) => r.state) ? 0 : 1;
 }
 
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -5,6 +5,7 @@ import type { ErrorObject } from 'ajv';
 import type { Diagnostic, DesiredState } from '../model.js';
 import { schemaValidator } from './schema.js';
 import { semanticChecks } from './semantic.js';
+import { plural } from '../names.js';
 import { toDesiredState } from './state.js';
 
 // The file side: read with positions, check with the schema and the rules the schema cannot
@@ -154,7 +155,7 @@ function schemaDiagnostic(e: ErrorObject, locator: Locator): Diagnostic | null {
       message = `must be at most ${p.limit} characters`;
       break;
     case 'minItems':
-      message = `must list at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
+      message = `must list at least ${plural(p.limit, 'item')}`;
       break;
     case 'minimum':
     case 'maximum':

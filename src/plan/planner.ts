@@ -8,7 +8,7 @@ import {
   type PlanSummary,
   type UnmanagedIntegration,
 } from '../model.js';
-import { byText, stripTestPrefix } from '../names.js';
+import { byText, plural, stripTestPrefix } from '../names.js';
 import { matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 
@@ -55,7 +55,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
         const other = theirs.filter((i) => i.type !== CUSTOM_ORDERS).length;
         action.status = 'blocked';
         action.code = 'HAS_INTEGRATIONS';
-        action.reason = `has ${theirs.length} integration${theirs.length === 1 ? '' : 's'}${other ? ` (${other} not CUSTOM_ORDERS)` : ''}, which can never be deleted: list the organisation in the file, or add it to ignore`;
+        action.reason = `has ${plural(theirs.length, 'integration')}${other ? ` (${other} not CUSTOM_ORDERS)` : ''}, which can never be deleted: list the organisation in the file, or add it to ignore`;
       }
       actions.push(action);
     }
