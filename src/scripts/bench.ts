@@ -96,6 +96,19 @@ async function benchListing() {
   return { fast, narrow, slow, minimum: 30 + 60 };
 }
 
+/** A desired state with the file's defaults (as the loader fills them in). */
+function desiredState(organisations: DesiredState['organisations'], overrides: Partial<DesiredState> = {}): DesiredState {
+  return {
+    version: 1,
+    prune: { organisations: true, integrations: true },
+    ignore: { organisations: [] },
+    allowReplace: false,
+    safety: { maxDestructivePercent: 30 },
+    organisations,
+    ...overrides,
+  };
+}
+
 /** Run in a child process so its memory figure is its own. */
 function benchPlanChild() {
   const orgs = 10_000;
@@ -110,13 +123,8 @@ function benchPlanChild() {
     }),
   };
   // every kind of work: renames, creates, disables, a few replaces, pruned organisations
-  const desired: DesiredState = {
-    version: 1,
-    prune: { organisations: true, integrations: true },
-    ignore: { organisations: [] },
-    allowReplace: true,
-    safety: { maxDestructivePercent: 100 },
-    organisations: Array.from({ length: orgs - 100 }, (_, i) => ({
+  const desired = desiredState(
+    Array.from({ length: orgs - 100 }, (_, i) => ({
       name: i % 50 === 0 ? `Org ${i} renamed` : `Org ${i}`,
       ...(i % 50 === 0 ? { id: `org_${i}` } : {}),
       path: `organisations[${i}]`,
@@ -127,7 +135,8 @@ function benchPlanChild() {
         path: `organisations[${i}].integrations[${j}]`,
       })),
     })),
-  };
+    { allowReplace: true, safety: { maxDestructivePercent: 100 } },
+  );
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const plan = buildPlan(desired, live);
@@ -147,18 +156,13 @@ function benchPlan() {
 function createSeed(): { seed: Seed; desired: DesiredState } {
   const orgs = 40;
   const seed: Seed = { mode: 'TEST', keys: [{ key: KEY, level: 'admin' }], organisations: Array.from({ length: orgs }, (_, i) => ({ id: `org_${i}`, name: `[TEST] Org ${i}`, merchants: [`m${i}`] })) };
-  const desired: DesiredState = {
-    version: 1,
-    prune: { organisations: true, integrations: true },
-    ignore: { organisations: [] },
-    allowReplace: false,
-    safety: { maxDestructivePercent: 30 },
-    organisations: Array.from({ length: orgs }, (_, i) => ({
+  const desired = desiredState(
+    Array.from({ length: orgs }, (_, i) => ({
       name: `Org ${i}`,
       path: `organisations[${i}]`,
       integrations: Array.from({ length: 10 }, (_, j) => ({ name: `Feed ${j}`, status: 'ENABLED' as const, merchant_ids: [`m${i}`], path: `organisations[${i}].integrations[${j}]` })),
     })),
-  };
+  );
   return { seed, desired };
 }
 
