@@ -72,6 +72,8 @@ program
   .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
   .addOption(new Option('--error-shape <shape>', 'error body shape').choices([...ERROR_SHAPES]).default('code'))
   .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
+  .option('--trim-names', 'store names trimmed of surrounding whitespace (as Django REST Framework does)')
+  .option('--churn <n>', 'another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)', intArg(0, 1_000_000), 0)
   .option('--random-seed <n>', 'seed for injected faults and ids', intArg(0, 2 ** 31), 1)
   .action(async (o) => {
     const { exitCode, emulator } = await emulatorCommand(
@@ -88,6 +90,8 @@ program
         listShape: o.listShape,
         errorShape: o.errorShape,
         patchPrefix: o.patchPrefix === 'on',
+        trimNames: !!o.trimNames,
+        churn: o.churn,
         randomSeed: o.randomSeed,
       },
       io,

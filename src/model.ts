@@ -14,6 +14,8 @@ export interface LiveOrganisation {
   id: string;
   name: string;
   mode?: string;
+  /** when the server says: decides which of two namesakes is kept (the oldest) */
+  created_at?: string;
 }
 
 export interface LiveIntegration {
@@ -23,6 +25,7 @@ export interface LiveIntegration {
   type: string;
   status: string;
   merchant_ids: string[];
+  created_at?: string;
 }
 
 /** partner: admin or group partner key; organisation: a key bound to one organisation. */

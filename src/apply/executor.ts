@@ -62,7 +62,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
             id: a.id,
             ...(err?.status ? { http_status: err.status } : {}),
             ...(err?.code ? { code: err.code } : {}),
-            message: client.redact(err ? (err.status ? err.message : `${err.kind}: ${err.message}`) : String((e as Error)?.message ?? e)),
+            message: client.redact(err ? (err.kind === 'http' ? err.message : err.summary) : String((e as Error)?.message ?? e)),
           });
         }
       });

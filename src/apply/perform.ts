@@ -1,6 +1,7 @@
 import type { ApiClient } from '../live/client.js';
 import { ApiError } from '../live/errors.js';
-import { listAll } from '../live/paginate.js';
+import { decoderFor, objectPath, type Collection } from '../live/decode.js';
+import { listObjects } from '../live/state.js';
 import { CUSTOM_ORDERS, type Action } from '../model.js';
 import { stripTestPrefix } from '../names.js';
 import { sameSet } from '../plan/match.js';
@@ -23,15 +24,16 @@ export interface Performed {
 }
 
 const POST_ATTEMPTS = 3;
-type Named = { id: string; name: string } & Record<string, unknown>;
+type Named = { id: string; name: string };
 
 /** POST; after an ambiguous failure, look the object up; only when absent is it sent again. */
-async function createOnce(client: ApiClient, path: string, body: Record<string, unknown>, lookup: () => Promise<Named | null>): Promise<Performed> {
+async function createOnce(client: ApiClient, path: Collection, body: Record<string, unknown>, lookup: () => Promise<Named | null>): Promise<Performed> {
   let last: unknown;
   for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
     try {
-      const res = await client.request<{ id: string }>('POST', path, { body });
-      return { id: res.data?.id ?? null };
+      const res = await client.request('POST', path, { body });
+      // a create proves itself with the object it made: `200 {}` is not "done"
+      return { id: decoderFor(path)(res.data, `POST ${path}`).id };
     } catch (e) {
       if (!(e instanceof ApiError) || !e.ambiguous) throw e;
       last = e;
@@ -55,7 +57,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
   const body: Record<string, unknown> = { ...a.body, organisation_id: orgId };
   const wanted = (body.merchant_ids as string[]) ?? [];
   return createOnce(ctx.client, '/v1/integrations', body, async () => {
-    const all = await listAll<Named>(ctx.client, '/v1/integrations');
+    const all = await listObjects(ctx.client, '/v1/integrations');
     return single(
       all.filter(
         (i) =>
@@ -64,7 +66,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
           i.name === body.name &&
           i.type === CUSTOM_ORDERS &&
           i.status === body.status &&
-          sameSet((i.merchant_ids as string[]) ?? [], wanted),
+          sameSet(i.merchant_ids, wanted),
       ),
       'integrations',
     );
@@ -77,7 +79,7 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
     case 'create_organisation': {
       const name = String(a.body?.name);
       const r = await createOnce(client, '/v1/organisations', { name }, async () => {
-        const all = await listAll<Named>(client, '/v1/organisations');
+        const all = await listObjects(client, '/v1/organisations');
         // an organisation the plan renames may still carry this name: it is not ours
         return single(all.filter((o) => !ctx.planned.has(o.id) && stripTestPrefix(o.name) === stripTestPrefix(name)), 'organisations');
       });
@@ -85,19 +87,19 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
       return r;
     }
     case 'rename_organisation':
-      await client.request('PATCH', `/v1/organisations/${encodeURIComponent(a.id!)}`, { body: a.body });
+      await client.request('PATCH', objectPath('/v1/organisations', a.id), { body: a.body });
       return { id: a.id };
     case 'create_integration':
       return createIntegration(a, ctx);
     case 'update_integration':
-      await client.request('PATCH', `/v1/integrations/${encodeURIComponent(a.id!)}`, { body: a.body });
+      await client.request('PATCH', objectPath('/v1/integrations', a.id), { body: a.body });
       return { id: a.id };
     case 'replace_integration': {
       const created = await createIntegration(a, ctx);
       // the old one is disabled unless it already was (re-enabling is what made this a replace)
       if (a.changes.status?.from !== 'DISABLED') {
         try {
-          await client.request('PATCH', `/v1/integrations/${encodeURIComponent(a.id!)}`, { body: { status: 'DISABLED' } });
+          await client.request('PATCH', objectPath('/v1/integrations', a.id), { body: { status: 'DISABLED' } });
         } catch (e) {
           if (e instanceof ApiError) {
             throw new ApiError(`created ${created.id} but could not disable ${a.id}: ${e.message}`, e.status, e.code, e.method, e.path, e.kind);
@@ -108,7 +110,7 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
       return created;
     }
     case 'delete_organisation':
-      await client.request('DELETE', `/v1/organisations/${encodeURIComponent(a.id!)}`);
+      await client.request('DELETE', objectPath('/v1/organisations', a.id));
       return { id: a.id };
   }
 }

@@ -10,7 +10,8 @@ import { renderDiff } from '../plan/render/diff.js';
 import { symbol } from '../plan/render/symbols.js';
 import { renderText } from '../plan/render/text.js';
 import { readLive, reportError } from './context.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
+import { printable } from '../text.js';
 import { preparePlan, useColor, type PlanFlags, type Prepared } from './prepare.js';
 import { plural } from '../names.js';
 
@@ -66,7 +67,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
 
   const pending = plan.actions.filter((a) => a.status === 'pending').length;
   if (plan.safety.violations.length && !opts.force) {
-    for (const v of plan.safety.violations) io.stderr(`error: apply refused: ${v.message}\n`);
+    for (const v of plan.safety.violations) io.stderr(line(`error: apply refused: ${v.message}`));
     io.stderr('Nothing was changed. Check the file, raise safety.max_destructive_percent, or pass --force.\n');
     return 1;
   }
@@ -101,7 +102,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
       const a = byAddress.get(r.address)!;
       const id = r.id ? ` (${r.id})` : '';
       const paint = { done: c.green, blocked: c.yellow, failed: c.red, skipped: c.dim }[r.outcome];
-      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${r.address}${c.dim(id)}: ${paint(outcomeText(r))}\n`));
+      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${printable(r.address)}${c.dim(printable(id))}: ${paint(printable(outcomeText(r)))}\n`));
     },
   });
   bar.end();
@@ -112,9 +113,9 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
     const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && creating.has(r.kind));
     try {
       const n = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id! })));
-      if (n) io.stderr(`wrote ${plural(n, 'id')} into ${file}\n`);
+      if (n) io.stderr(line(`wrote ${plural(n, 'id')} into ${file}`));
     } catch (e) {
-      io.stderr(`error: could not write ids into ${file}: ${(e as Error).message}\n`);
+      io.stderr(line(`error: could not write ids into ${file}: ${(e as Error).message}`));
       return 1;
     }
   } else {
@@ -133,12 +134,12 @@ async function loadSavedPlan(path: string, opts: ApplyOptions, io: Io) {
   try {
     plan = JSON.parse(readFileSync(path, 'utf8')) as Plan;
   } catch (e) {
-    io.stderr(`error: cannot read saved plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    io.stderr(line(`error: cannot read saved plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     return null;
   }
   const validate = schemaValidator('plan');
   if (!validate(plan)) {
-    io.stderr(`error: ${path} is not a cbsync plan: ${validate.errors?.[0]?.instancePath || '/'} ${validate.errors?.[0]?.message ?? ''}\n`);
+    io.stderr(line(`error: ${path} is not a cbsync plan: ${validate.errors?.[0]?.instancePath || '/'} ${validate.errors?.[0]?.message ?? ''}`));
     return null;
   }
   try {

@@ -1,7 +1,8 @@
-import { ApiError, redactor } from '../live/errors.js';
+import { ApiError } from '../live/errors.js';
+import { redactor } from '../live/redact.js';
 import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
 import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
 
 /** Flags every command that talks to the API accepts. */
 export interface ApiFlags {
@@ -33,7 +34,7 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     rateWindowMs: flags.rateWindowMs,
     retries: flags.retries,
     backoffBaseMs: flags.backoffBaseMs,
-    debug: flags.debug ? (l) => io.stderr(`debug: ${l}\n`) : undefined,
+    debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : undefined,
   });
 }
 
@@ -41,13 +42,13 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
 export async function readLive(flags: ApiFlags, io: Io): Promise<{ client: ApiClient; live: FetchedLiveState }> {
   const client = clientFor(flags, io);
   const live = await fetchLiveState(client, { concurrency: flags.listConcurrency });
-  for (const w of live.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of live.warnings) io.stderr(line(`warning: ${w}`));
   return { client, live };
 }
 
 /** Prints a failure as one line, with the environment's key scrubbed (whether or not a client exists yet). */
 export function reportError(e: unknown, io: Pick<Io, 'stderr' | 'env'>): void {
-  io.stderr(`${describeError(e, redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim()))}\n`);
+  io.stderr(line(describeError(e, redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim()))));
 }
 
 /** One readable line for any failure; the key is scrubbed even from server-provided text. */

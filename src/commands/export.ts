@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { exportDocument } from '../desired/export.js';
 import { readLive, reportError, type ApiFlags } from './context.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
 
 export interface ExportOptions extends ApiFlags {
   out?: string;
@@ -14,10 +14,10 @@ export async function exportCommand(opts: ExportOptions, io: Io): Promise<number
       io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
     }
     const { text, warnings } = exportDocument(live);
-    for (const w of warnings) io.stderr(`warning: ${w}\n`);
+    for (const w of warnings) io.stderr(line(`warning: ${w}`));
     if (opts.out) {
       writeFileSync(opts.out, text);
-      io.stderr(`wrote ${opts.out} (${live.organisations.length} organisations, ${live.integrations.length} integrations)\n`);
+      io.stderr(line(`wrote ${opts.out} (${live.organisations.length} organisations, ${live.integrations.length} integrations)`));
     } else io.stdout(text);
     return 0;
   } catch (e) {

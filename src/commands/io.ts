@@ -1,3 +1,8 @@
+import { printable } from '../text.js';
+
+/** One line of output holding names, ids or server messages: escaped, then ended. */
+export const line = (text: string) => `${printable(text)}\n`;
+
 // What a command function may touch of the outside world. The CLI passes the real process;
 // tests pass buffers, so every command can be called in-process and its output read back.
 

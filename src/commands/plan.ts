@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../plan/render/diff.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
 import { renderText } from '../plan/render/text.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
 import { preparePlan, useColor, type PlanFlags } from './prepare.js';
 
 export interface PlanOptions extends PlanFlags {
@@ -31,9 +31,9 @@ export async function planCommand(file: string, opts: PlanOptions, io: Io): Prom
   if (opts.out) {
     try {
       writeFileSync(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
-      io.stderr(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}\n`);
+      io.stderr(line(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}`));
     } catch (e) {
-      io.stderr(`error: cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.stderr(line(`error: cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
       return 1;
     }
   }

@@ -4,7 +4,7 @@ import type { DesiredState, Plan } from '../model.js';
 import { matchState, PlanError, type MatchResult } from '../plan/match.js';
 import { buildPlan } from '../plan/planner.js';
 import { readLive, reportError, type ApiFlags } from './context.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
 import { loadOrReport } from './validate.js';
 import { plural } from '../names.js';
 
@@ -38,9 +38,9 @@ export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promi
     if (e instanceof PlanError) {
       for (const p of e.problems) {
         const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
-        io.stderr(`${where}: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
+        io.stderr(line(`${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
       }
-      io.stderr(`${file}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed\n`);
+      io.stderr(line(`${file}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed`));
     } else reportError(e, io);
     return null;
   }

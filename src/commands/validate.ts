@@ -1,6 +1,7 @@
 import { formatDiagnostic, loadDesiredFile, type LoadResult } from '../desired/load.js';
 import type { DesiredState, Diagnostic } from '../model.js';
-import type { Io } from './io.js';
+import { line, type Io } from './io.js';
+import { printable } from '../text.js';
 import { plural } from '../names.js';
 
 export interface ValidateOptions {
@@ -12,12 +13,12 @@ export function annotation(d: Diagnostic): string {
   const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const prop = (s: string) => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const where = d.line > 0 ? `,line=${d.line},col=${d.col}` : '';
-  return `::${d.severity} file=${prop(d.file)}${where},title=cbsync::${data(d.path ? `${d.path}: ${d.message}` : d.message)}`;
+  return `::${d.severity} file=${prop(d.file)}${where},title=cbsync::${data(printable(d.path ? `${d.path}: ${d.message}` : d.message))}`;
 }
 
 /** Prints a file's problems (and Actions annotations when in GitHub Actions). */
 export function reportDiagnostics(diagnostics: Diagnostic[], io: Io): void {
-  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) io.stderr(line(formatDiagnostic(d)));
   if (io.env.GITHUB_ACTIONS === 'true') for (const d of diagnostics) io.stdout(`${annotation(d)}\n`);
 }
 
@@ -26,7 +27,7 @@ export function loadOrReport(file: string, io: Io): DesiredState | null {
   const r = loadDesiredFile(file);
   if (!r.state) {
     reportDiagnostics(r.diagnostics, io);
-    io.stderr(`${file}: ${plural(r.diagnostics.length, 'problem')}; nothing was sent to the API\n`);
+    io.stderr(line(`${file}: ${plural(r.diagnostics.length, 'problem')}; nothing was sent to the API`));
   }
   return r.state;
 }
@@ -40,10 +41,10 @@ export function validateCommand(files: string[], opts: ValidateOptions, io: Io):
     for (const [file, r] of results) {
       if (r.state) {
         const ints = r.state.organisations.reduce((n, o) => n + o.integrations.length, 0);
-        io.stdout(`${file}: valid (${plural(r.state.organisations.length, 'organisation')}, ${plural(ints, 'integration')})\n`);
+        io.stdout(line(`${file}: valid (${plural(r.state.organisations.length, 'organisation')}, ${plural(ints, 'integration')})`));
       } else {
         reportDiagnostics(r.diagnostics, io);
-        io.stderr(`${file}: ${plural(r.diagnostics.length, 'problem')}\n`);
+        io.stderr(line(`${file}: ${plural(r.diagnostics.length, 'problem')}`));
       }
     }
   }

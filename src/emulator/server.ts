@@ -29,6 +29,10 @@ export interface EmulatorOptions {
   /** whether PATCH of an organisation name adds the [TEST] prefix (default on) */
   patchPrefix?: boolean;
   randomSeed?: number;
+  /** store names trimmed (Django REST Framework's default) */
+  trimNames?: boolean;
+  /** another writer: this many delete-and-create pairs in all, one on each list page read past offset 0 */
+  churn?: number;
   /** origin used in `next`/`previous` links (default: the request's own); for tests */
   nextOrigin?: string;
   /** test hook, awaited before each authenticated request is handled; returning a problem answers with it */
@@ -55,6 +59,8 @@ export interface EmulatorStats {
   rateLimited: number;
   failed: number;
   ambiguous: number;
+  /** objects sent in list pages, in all */
+  itemsListed: number;
 }
 
 export interface RunningEmulator {
@@ -90,8 +96,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     mode: options.mode ?? seed.mode ?? 'TEST',
     patchPrefix: options.patchPrefix ?? true,
     randomSeed,
+    trimNames: options.trimNames ?? false,
   });
-  const stats: EmulatorStats = { requests: 0, byEndpoint: {}, rateLimited: 0, failed: 0, ambiguous: 0 };
+  let churnLeft = options.churn ?? 0;
+  const stats: EmulatorStats = { requests: 0, byEndpoint: {}, rateLimited: 0, failed: 0, ambiguous: 0, itemsListed: 0 };
   const listShape = options.listShape ?? 'items';
   const errorShape = options.errorShape ?? 'code';
   const windowMs = options.rateWindowMs ?? 60_000;
@@ -198,16 +206,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     origin: string,
   ): [number, unknown] {
     // slice first, serialise only the page: a page costs its own size, not the collection's
-    const page = <T,>(all: T[], toJson: (x: T) => unknown) => {
+    const page = <T,>(list: () => T[], toJson: (x: T) => unknown) => {
       const limit = Math.min(parseIntParam(url, 'limit') ?? DEFAULT_LIMIT, options.maxPageSize ?? Infinity);
       const offset = parseIntParam(url, 'offset') ?? 0;
+      let all = list(); // checks the caller may list at all
+      if (churnLeft > 0 && offset > 0) {
+        const collection = route.template === '/v1/organisations' ? 'organisations' : 'integrations';
+        if (s.churn(caller, collection, offset, fate(randomSeed, 'churn', churnLeft))) {
+          churnLeft--;
+          all = list();
+        }
+      }
       const items = all.slice(offset, offset + limit).map(toJson);
+      stats.itemsListed += items.length;
       const pageUrl = (o: number) => `${origin}${route.template}?limit=${limit}&offset=${o}`;
       return listBody(listShape, { items, count: all.length, offset, limit, pageUrl });
     };
     switch (`${method} ${route.template}`) {
       case 'GET /v1/organisations':
-        return [200, page(s.listOrgs(caller), orgJson)];
+        return [200, page(() => s.listOrgs(caller), orgJson)];
       case 'POST /v1/organisations':
         return [201, orgJson(s.createOrg(caller, body))];
       case 'GET /v1/organisations/{id}':
@@ -218,7 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         s.deleteOrg(caller, route.id!);
         return [204, null];
       case 'GET /v1/integrations':
-        return [200, page(s.listIntegrations(caller), integrationJson)];
+        return [200, page(() => s.listIntegrations(caller), integrationJson)];
       case 'POST /v1/integrations':
         return [201, integrationJson(s.createIntegration(caller, body))];
       case 'GET /v1/integrations/{id}':

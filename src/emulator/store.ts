@@ -50,6 +50,8 @@ export interface StoreOptions {
   /** whether PATCH /v1/organisations/{id} adds the [TEST] prefix like create does */
   patchPrefix: boolean;
   randomSeed: number;
+  /** store names trimmed, as Django REST Framework's CharField does by default */
+  trimNames?: boolean;
 }
 
 const ORG_ABILITIES = ['organisations:read', 'organisations:write'];
@@ -207,7 +209,7 @@ export class Store {
 
   createOrg(caller: Caller, body: unknown): OrgRecord {
     this.requireOrgApi(caller, 'organisations:write');
-    const name = requireName(asObject(body), 'name', { max: Infinity });
+    const name = this.stored(requireName(asObject(body), 'name', { max: Infinity }), 'name');
     const org = this.insertOrg(this.withPrefix(name));
     if (caller.level === 'group') caller.assigned.add(org.id); // a group key sees what it creates
     this.membership++;
@@ -219,7 +221,7 @@ export class Store {
     const org = this.visibleOrg(caller, id);
     const obj = asObject(body);
     if ('mode' in obj) throw new ApiProblem(422, 'VALIDATION_READ_ONLY', 'mode is not updatable', 'mode');
-    const name = requireName(obj, 'name', { max: Infinity });
+    const name = this.stored(requireName(obj, 'name', { max: Infinity }), 'name');
     org.name = this.options.patchPrefix ? this.withPrefix(name) : name;
     org.updated_at = new Date().toISOString();
     return org;
@@ -243,6 +245,40 @@ export class Store {
     this.membership++;
   }
 
+  /** A name as the server keeps it: trimmed with --trim-names (and then still required). */
+  private stored(name: string, field: string): string {
+    if (!this.options.trimNames) return name;
+    const trimmed = name.trim();
+    if (!trimmed) throw new ApiProblem(422, 'VALIDATION_MIN_LENGTH', 'This field may not be blank.', field);
+    return trimmed;
+  }
+
+  /**
+   * Another writer (the --churn knob): removes one object listed before `offset` and adds one
+   * at the end, so `count` stays the same while every later object moves down one place.
+   * Organisations with integrations are left alone (they could not be deleted).
+   */
+  churn(caller: Caller, collection: 'organisations' | 'integrations', offset: number, pick: number): boolean {
+    const v = this.visibleTo(caller);
+    const n = this.counter;
+    if (collection === 'organisations') {
+      const used = new Set([...this.integrations.values()].map((i) => i.organisation_id));
+      const candidates = v.orgs.slice(0, offset).filter((o) => !used.has(o.id));
+      const victim = candidates[Math.floor(pick * candidates.length)];
+      if (!victim) return false;
+      this.orgs.delete(victim.id);
+      const org = this.insertOrg(this.withPrefix(`Churn ${n}`));
+      if (caller.level === 'group') caller.assigned.add(org.id);
+    } else {
+      const victim = v.integrations.slice(0, offset)[Math.floor(pick * Math.min(offset, v.integrations.length))];
+      if (!victim) return false;
+      this.integrations.delete(victim.id);
+      this.insertIntegration({ ...victim, id: undefined, name: `Churn ${n}` });
+    }
+    this.membership++;
+    return true;
+  }
+
   private withPrefix(name: string): string {
     return this.options.mode === 'TEST' && !name.startsWith(TEST_PREFIX) ? `${TEST_PREFIX} ${name}` : name;
   }
@@ -260,7 +296,7 @@ export class Store {
   createIntegration(caller: Caller, body: unknown): IntegrationRecord {
     const obj = asObject(body);
     const orgId = requireString(obj, 'organisation_id');
-    const name = requireName(obj, 'name', { max: 255 });
+    const name = this.stored(requireName(obj, 'name', { max: 255 }), 'name');
     const type = requireString(obj, 'type');
     if (type !== 'CUSTOM_ORDERS') {
       throw new ApiProblem(422, 'VALIDATION_ENUM', 'type must be CUSTOM_ORDERS', 'type');
@@ -310,7 +346,7 @@ export class Store {
     if (rec.type !== 'CUSTOM_ORDERS') {
       throw new ApiProblem(422, 'INVALID_INTEGRATION_TYPE', `Integration ${id} is of type ${rec.type}; only CUSTOM_ORDERS integrations can be updated`);
     }
-    const name = hasName ? requireName(obj, 'name', { max: 255 }) : undefined;
+    const name = hasName ? this.stored(requireName(obj, 'name', { max: 255 }), 'name') : undefined;
     if (hasStatus && obj.status !== 'DISABLED') {
       throw new ApiProblem(422, 'VALIDATION_ENUM', 'status can only be set to DISABLED', 'status');
     }

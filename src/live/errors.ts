@@ -1,6 +1,35 @@
 // One error type for the API, readable from every error body shape of SPEC §2.
 
-export type FailureKind = 'http' | 'network' | 'timeout' | 'refused' | 'unresolved' | 'non_json' | 'incomplete_listing' | 'config';
+export type FailureKind =
+  | 'http'
+  | 'network'
+  | 'timeout'
+  | 'refused'
+  | 'unresolved'
+  | 'non_json'
+  /** an answer without the fields the API promises (checked where it enters) */
+  | 'invalid_answer'
+  /** an answer larger than the client accepts: refused, never retried */
+  | 'too_large'
+  /** a redirect that is not followed (any write; a read to another origin) */
+  | 'redirect'
+  | 'incomplete_listing'
+  | 'config';
+
+/** The head of a one-line summary when there is no HTTP status to show. */
+const KIND_LABELS: Record<FailureKind, string> = {
+  http: 'http',
+  network: 'network',
+  timeout: 'timeout',
+  refused: 'refused',
+  unresolved: 'unresolved',
+  non_json: 'non-JSON',
+  invalid_answer: 'invalid answer',
+  too_large: 'too large',
+  redirect: 'redirect',
+  incomplete_listing: 'incomplete listing',
+  config: 'config',
+};
 
 export class ApiError extends Error {
   constructor(
@@ -19,7 +48,7 @@ export class ApiError extends Error {
 
   /** One line for people: `POST /v1/integrations: 422 INVALID_MERCHANT_IDS: ...` */
   get summary(): string {
-    const head = this.status !== null ? `${this.status}${this.code ? ` ${this.code}` : ''}` : this.kind;
+    const head = this.status !== null ? `${this.status}${this.code ? ` ${this.code}` : ''}` : KIND_LABELS[this.kind];
     return `${this.method} ${this.path}: ${head}: ${this.message}`;
   }
 }
@@ -61,11 +90,27 @@ export function readErrorBody(text: string): ErrorInfo {
     const parts = o.errors.map((e: any) => `${e?.field ? `${e.field}: ` : ''}${str(e?.message) ?? JSON.stringify(e)}`);
     return { code: str(o.errors[0]?.code), message: parts.join('; ') };
   }
+  const fields = fieldMessages(o);
+  if (fields) return { code: null, message: fields };
   return { code: null, message: JSON.stringify(o).slice(0, 200) };
 }
 
-/** Replaces every occurrence of the secret (and its bearer form) in text. */
-export function redactor(secret: string | undefined): (text: string) => string {
-  if (!secret) return (t) => t;
-  return (t) => t.split(secret).join('[redacted]');
+/**
+ * Field-keyed validation bodies, as Django REST Framework answers 400:
+ * `{"name": ["This field may not be blank."]}` -> `name: This field may not be blank.`
+ */
+function fieldMessages(o: Record<string, unknown>, prefix = ''): string | null {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    const field = k === 'non_field_errors' || k === '__all__' ? prefix.replace(/\.$/, '') : `${prefix}${k}`;
+    const head = field ? `${field}: ` : '';
+    if (typeof v === 'string') parts.push(`${head}${v}`);
+    else if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string')) parts.push(`${head}${v.join(' ')}`);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = fieldMessages(v as Record<string, unknown>, `${prefix}${k}.`);
+      if (!inner) return null;
+      parts.push(inner);
+    } else return null;
+  }
+  return parts.length ? parts.join('; ') : null;
 }

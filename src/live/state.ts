@@ -2,7 +2,15 @@ import type { KeyLevel, LiveIntegration, LiveOrganisation, LiveState, Mode } fro
 import type { ApiClient } from './client.js';
 import { ApiError } from './errors.js';
 import { liveFingerprint } from './fingerprint.js';
+import { decodeIntegration, decodeOrganisation, type Collection } from './decode.js';
 import { listAll, type ListOptions } from './paginate.js';
+
+/** Every object of a collection, each checked as it enters. */
+export function listObjects(client: ApiClient, collection: '/v1/organisations', opts?: ListOptions): Promise<LiveOrganisation[]>;
+export function listObjects(client: ApiClient, collection: '/v1/integrations', opts?: ListOptions): Promise<LiveIntegration[]>;
+export function listObjects(client: ApiClient, collection: Collection, opts: ListOptions = {}): Promise<(LiveOrganisation | LiveIntegration)[]> {
+  return collection === '/v1/organisations' ? listAll(client, collection, decodeOrganisation, opts) : listAll(client, collection, decodeIntegration, opts);
+}
 
 export interface FetchedLiveState extends LiveState {
   warnings: string[];
@@ -14,10 +22,7 @@ export interface FetchedLiveState extends LiveState {
  * integrations is an organisation-level key, 401 on both an invalid key.
  */
 export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}): Promise<FetchedLiveState> {
-  const [orgs, ints] = await Promise.allSettled([
-    listAll<Record<string, unknown> & { id: string }>(client, '/v1/organisations', opts),
-    listAll<Record<string, unknown> & { id: string }>(client, '/v1/integrations', opts),
-  ]);
+  const [orgs, ints] = await Promise.allSettled([listObjects(client, '/v1/organisations', opts), listObjects(client, '/v1/integrations', opts)]);
   const warnings: string[] = [];
   if (ints.status === 'rejected') {
     const e = ints.reason;
@@ -38,9 +43,9 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
     }
     keyLevel = 'organisation';
   } else {
-    organisations = orgs.value.map(toOrganisation);
+    organisations = orgs.value;
   }
-  const integrations = ints.value.map(toIntegration);
+  const integrations = ints.value;
 
   const modes = [...new Set(organisations.map((o) => o.mode).filter((m): m is string => !!m))];
   let mode: Mode | null = null;
@@ -60,20 +65,5 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
     organisationId,
     warnings,
     fingerprint: liveFingerprint(keyLevel, organisations, integrations),
-  };
-}
-
-function toOrganisation(o: Record<string, unknown> & { id: string }): LiveOrganisation {
-  return { id: o.id, name: String(o.name ?? ''), mode: typeof o.mode === 'string' ? o.mode : undefined };
-}
-
-function toIntegration(i: Record<string, unknown> & { id: string }): LiveIntegration {
-  return {
-    id: i.id,
-    organisation_id: String(i.organisation_id ?? ''),
-    name: String(i.name ?? ''),
-    type: String(i.type ?? ''),
-    status: String(i.status ?? ''),
-    merchant_ids: Array.isArray(i.merchant_ids) ? i.merchant_ids.map(String) : [],
   };
 }

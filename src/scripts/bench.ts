@@ -75,9 +75,9 @@ async function benchListing() {
         const live = await fetchLiveState(c, { concurrency });
         if (live.organisations.length !== 3000 || live.integrations.length !== 6000) throw new Error('incomplete listing');
       } else {
-        const { listAll } = await import('../live/paginate.js');
-        await listAll(c, '/v1/organisations', { concurrency });
-        await listAll(c, '/v1/integrations', { concurrency });
+        const { listObjects } = await import('../live/state.js');
+        await listObjects(c, '/v1/organisations', { concurrency });
+        await listObjects(c, '/v1/integrations', { concurrency });
       }
       return { ms: performance.now() - t, requests: c.stats.requests };
     } finally {

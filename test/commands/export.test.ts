@@ -111,7 +111,7 @@ describe('errors a person can act on: one line, exit 1', () => {
     withEmulator({ latencyMs: 400 }, async (emu) => {
       const r = await run(emu.url, ADMIN, { timeout: 50, retries: 0 });
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/^error: GET .*: timeout: no answer before the timeout \(raise --timeout, or retry later\)\n$/);
+      expect(r.err).toMatch(/^error: GET .*: timeout: no complete answer within 50 ms \(raise --timeout, or retry later\)\n$/);
     }));
 
   it('a non-JSON answer', async () => {

@@ -74,8 +74,8 @@ describe('cbsync plan', () => {
   it('--format markdown: a table and a collapsed diff', () =>
     withEmulator({}, async (emu) => {
       const r = await plan(emu.url, CHANGE, { format: 'markdown' });
-      expect(r.out).toMatch(/^### cbsync plan for `.*change\.yaml`\n\n\*\*Plan: 1 to create/);
-      expect(r.out).toContain('| `+` | create_organisation | <code>organisation["Gamma"]</code> |  | name: "Gamma" |');
+      expect(r.out).toMatch(/^### cbsync plan for <code>.*change\.yaml<\/code>\n\n\*\*Plan: 1 to create/);
+      expect(r.out).toContain('| `+` | create_organisation | <code>organisation\\["Gamma"\\]</code> |  | name: "Gamma" |');
       expect(r.out).toContain('<details><summary>Diff: live → desired</summary>\n\n```diff\n--- live');
     }));
 

@@ -38,7 +38,7 @@ describe('cbsync validate', () => {
 
   it('annotations escape what the runner would misread', () => {
     expect(annotation({ file: 'a,b:c.yaml', line: 1, col: 2, path: 'p', message: '100% bad\nnext', severity: 'error' })).toBe(
-      '::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=cbsync::p: 100%25 bad%0Anext',
+      '::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=cbsync::p: 100%25 bad\\x0anext',
     );
   });
 

@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import { LIST_SHAPES } from '../../src/emulator/shapes.js';
 import { listAll } from '../../src/live/paginate.js';
+import { decodeOrganisation } from '../../src/live/decode.js';
+import { listObjects } from '../../src/live/state.js';
 import { ADMIN, manyOrgs, testSeed, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
+import { hostile, json } from './hostile.js';
 
 const seed = testSeed({ organisations: manyOrgs(237) });
 const expectedIds = manyOrgs(237)!.map((o) => o.id!).sort();
@@ -15,21 +18,26 @@ describe('listAll', () => {
   it.each(LIST_SHAPES)('reads 237 organisations under a page cap of 7 with the %s envelope', (listShape) =>
     withEmulator({ seed, maxPageSize: 7, listShape }, async (emu) => {
       const client = testClient(emu.url, ADMIN);
-      const orgs = await listAll(client, '/v1/organisations');
+      const orgs = await listObjects(client, '/v1/organisations');
       expect(ids(orgs)).toEqual(expectedIds);
-      if (listShape === 'items' || listShape === 'results') {
-        // the minimum: ceil(237 / 7) requests
-        expect(emu.stats.byEndpoint['GET /v1/organisations']).toBe(34);
-      } else {
-        // no total: sequential until the server says the end (array: an empty page)
-        expect(emu.stats.byEndpoint['GET /v1/organisations']).toBe(listShape === 'array' ? 35 : 34);
-      }
+      // pages overlap by one item: the first page, then one page per 6 new objects
+      const overlapped = 1 + Math.ceil((237 - 7) / 6);
+      // without a total the walk is sequential; a bare array ends on the page holding only the overlap
+      expect(emu.stats.byEndpoint['GET /v1/organisations']).toBe(listShape === 'array' ? overlapped + 1 : overlapped);
+    }));
+
+  it('in a quiet world reads at most 2% more objects than there are (page cap 100)', () =>
+    withEmulator({ seed: testSeed({ organisations: manyOrgs(3000) }), maxPageSize: 100 }, async (emu) => {
+      const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations');
+      expect(orgs).toHaveLength(3000);
+      expect(emu.stats.itemsListed).toBeLessThanOrEqual(3000 * 1.02);
+      expect(emu.stats.byEndpoint['GET /v1/organisations']).toBe(1 + Math.ceil((3000 - 100) / 99));
     }));
 
   it('survives 30% injected 503s and a rate limit (fixed seed)', () =>
     withEmulator({ seed, maxPageSize: 7, failRate: 0.3, rateLimit: 25, rateWindowMs: 400, randomSeed: 3 }, async (emu) => {
       const client = testClient(emu.url, ADMIN);
-      const orgs = await listAll(client, '/v1/organisations');
+      const orgs = await listObjects(client, '/v1/organisations');
       expect(ids(orgs)).toEqual(expectedIds);
       expect(emu.stats.failed).toBeGreaterThan(3);
       expect(emu.stats.rateLimited).toBeGreaterThan(0);
@@ -39,12 +47,12 @@ describe('listAll', () => {
   it('client pacing keeps under the server rate limit without 429s', () =>
     withEmulator({ seed, maxPageSize: 20, rateLimit: 5, rateWindowMs: 300 }, async (emu) => {
       const client = testClient(emu.url, ADMIN, { maxRpm: 5, rateWindowMs: 300 });
-      const orgs = await listAll(client, '/v1/organisations');
+      const orgs = await listObjects(client, '/v1/organisations');
       expect(orgs).toHaveLength(237);
       expect(emu.stats.rateLimited).toBe(0);
     }));
 
-  it('an object added between pages makes the listing start again, and it ends complete', async () => {
+  it('an object added between pages is read too (the listing goes on while the count grows)', async () => {
     let calls = 0;
     const emu = await startEmulator({
       seed,
@@ -54,7 +62,7 @@ describe('listAll', () => {
       },
     });
     try {
-      const orgs = await listAll(testClient(emu.url, ADMIN), '/v1/organisations', { concurrency: 1 });
+      const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations', { concurrency: 1 });
       expect(orgs).toHaveLength(238);
       expect(orgs.map((o: any) => o.name)).toContain('[TEST] Arrived mid-listing');
     } finally {
@@ -62,7 +70,7 @@ describe('listAll', () => {
     }
   });
 
-  it('an object removed between pages is detected (offsets shift) and the listing is redone', async () => {
+  it('an object removed before a page boundary is bridged: no object missed, no whole re-read', async () => {
     let calls = 0;
     const emu = await startEmulator({
       seed,
@@ -72,24 +80,38 @@ describe('listAll', () => {
       },
     });
     try {
-      const orgs = await listAll(testClient(emu.url, ADMIN), '/v1/organisations', { concurrency: 1 });
-      expect(orgs).toHaveLength(236);
-      expect(calls).toBeGreaterThan(5); // read twice
+      const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations', { concurrency: 1 });
+      expect(ids(orgs).filter((id) => id !== 'org_00003')).toEqual(expectedIds.filter((id) => id !== 'org_00003'));
+      // planned pages: 1 + ceil((237 - 50) / 49) = 5; one bridge page links the shifted ones
+      expect(calls).toBe(6);
     } finally {
       await emu.close();
     }
   });
 
-  it('a listing that keeps changing stops the run with a clear error', async () => {
+  it.each(['items', 'results'] as const)('--churn (a delete and a create, count unchanged) never hides an object (%s)', (listShape) =>
+    withEmulator({ seed, maxPageSize: 20, churn: 6, listShape, randomSeed: 4 }, async (emu) => {
+      const before = new Set(emu.store.orgs.keys());
+      const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations');
+      const stable = [...emu.store.orgs.keys()].filter((id) => before.has(id));
+      expect(stable.length).toBe(237 - 6); // the churn happened: six objects went, six came
+      expect(emu.store.orgs.size).toBe(237);
+      const listed = new Set(orgs.map((o) => o.id));
+      expect(stable.filter((id) => !listed.has(id))).toEqual([]);
+    }));
+
+  it('a listing whose objects keep moving by more than half a page stops the run with a clear error', async () => {
     const emu = await startEmulator({
       seed,
       maxPageSize: 50,
       onRequest: (info, store) => {
-        if (info.endpoint === 'GET /v1/organisations' && info.query.get('offset') !== '0') store.insertOrg('[TEST] churn');
+        if (info.endpoint !== 'GET /v1/organisations' || info.query.get('offset') === '0') return;
+        for (const id of [...store.orgs.keys()].slice(0, 30)) store.orgs.delete(id);
+        for (let i = 0; i < 30; i++) store.insertOrg('[TEST] churn');
       },
     });
     try {
-      await expect(listAll(testClient(emu.url, ADMIN), '/v1/organisations')).rejects.toThrow(/could not be shown complete after 2 attempts/);
+      await expect(listObjects(testClient(emu.url, ADMIN), '/v1/organisations')).rejects.toThrow(/could not be shown complete after 2 attempts \(objects moved between the pages/);
     } finally {
       await emu.close();
     }
@@ -99,7 +121,7 @@ describe('listAll', () => {
     const other = await startEmulator({ seed });
     try {
       await withEmulator({ seed, maxPageSize: 10, listShape: 'results', nextOrigin: other.url }, async (emu) => {
-        const orgs = await listAll(testClient(emu.url, ADMIN), '/v1/organisations');
+        const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations');
         expect(orgs).toHaveLength(237);
       });
       expect(other.stats.requests).toBe(0);
@@ -131,7 +153,7 @@ describe('listAll', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const got = await listAll(testClient(url, ADMIN), '/v1/x');
+      const got = await listAll(testClient(url, ADMIN), '/v1/x', decodeOrganisation);
       expect(got.map((x) => x.id)).toEqual(items.map((x) => x.id));
       expect(foreignHits).toBe(0);
     } finally {
@@ -148,9 +170,50 @@ describe('listAll', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      await expect(listAll(testClient(url, ADMIN), '/v1/organisations')).rejects.toThrow(/unrecognised list body \(organisations\)/);
+      await expect(listObjects(testClient(url, ADMIN), '/v1/organisations')).rejects.toThrow(/unrecognised list body \(organisations\)/);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('a listing a server answers wrongly stops at once (seen: 15,413 requests in 3 s)', () => {
+  const items = Array.from({ length: 20 }, (_, i) => ({ id: `o${i}`, name: `n${i}` }));
+
+  it('a server that ignores offset', async () => {
+    const h = await hostile((_q, res, url) => json(res, 200, { items: items.slice(0, 5), count: 20, echo: url.search }));
+    try {
+      await expect(listObjects(testClient(h.url, ADMIN), '/v1/organisations')).rejects.toThrow(/the server ignores offset: the page at offset 4 repeats the first page/);
+      expect(h.hits.length).toBeLessThanOrEqual(6); // the first page and the planned ones, never a second attempt
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a next link that points to itself', async () => {
+    const h = await hostile((_q, res, url) => {
+      const start = Number(url.searchParams.get('offset') ?? 0);
+      json(res, 200, { results: items.slice(start, start + 5), next: `${h.url}/v1/organisations?offset=5` });
+    });
+    try {
+      await expect(listObjects(testClient(h.url, ADMIN), '/v1/organisations')).rejects.toThrow(/next link repeats/);
+      expect(h.hits.length).toBe(2); // the first page, then the page whose next points to itself
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a page that brings no new object', async () => {
+    const h = await hostile((_q, res, url) => {
+      const offset = Number(url.searchParams.get('offset'));
+      // offset 0: o0..o4; later: o1..o4 again, whatever was asked
+      json(res, 200, { data: offset === 0 ? items.slice(0, 5) : items.slice(1, 5), has_more: true });
+    });
+    try {
+      await expect(listObjects(testClient(h.url, ADMIN), '/v1/organisations')).rejects.toThrow(/the page at offset 4 brought no new object/);
+      expect(h.hits.length).toBe(2);
+    } finally {
+      await h.close();
     }
   });
 });

@@ -32,8 +32,8 @@ describe('renderers', () => {
 
   it('markdown: table cells escape pipes and HTML', () => {
     const md = renderMarkdown(plan);
-    expect(md).toContain('| `~` | rename_organisation | <code>organisation["Acme &#124; Co"]</code> | org_a | name: "[TEST] Acme" -&gt; "Acme &#124; Co" |');
-    expect(md).toContain('<code>organisation["&lt;b&gt;"]</code>');
+    expect(md).toContain('| `~` | rename_organisation | <code>organisation\\["Acme \\| Co"\\]</code> | <code>org\\_a</code> | name: "\\[TEST\\] Acme" -\\> "Acme \\| Co" |');
+    expect(md).toContain('<code>organisation\\["\\<b\\>"\\]</code>');
     expect(md).not.toContain('<b>');
   });
 });

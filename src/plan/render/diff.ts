@@ -3,6 +3,7 @@ import { createColors } from 'picocolors';
 import { Document, isScalar, visit } from 'yaml';
 import { CUSTOM_ORDERS, type DesiredState, type LiveIntegration, type LiveState } from '../../model.js';
 import { stripTestPrefix } from '../../names.js';
+import { printable } from '../../text.js';
 import { matchState, type MatchResult } from '../match.js';
 
 // Live state as YAML against desired state as YAML, both in the file's order and shape, so
@@ -56,6 +57,7 @@ export function renderDiff(desired: DesiredState, live: LiveState, opts: { color
   if (!hunks.some((l) => l.startsWith('@@'))) return '';
   const c = createColors(opts.color);
   return `${hunks
+    .map(printable)
     .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
     .join('\n')
     .trimEnd()}\n`;

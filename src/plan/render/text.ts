@@ -1,6 +1,10 @@
 import { createColors } from 'picocolors';
 import type { Plan } from '../../model.js';
+import { printable as p } from '../../text.js';
 import { describeChanges, statusNote, summaryLine, symbol } from './symbols.js';
+
+// Every name, id and message may come from a server or a file: each is printed through
+// printable(), so no terminal sequence, line break or workflow command gets through.
 
 export interface TextOptions {
   color: boolean;
@@ -15,23 +19,23 @@ export function renderText(plan: Plan, opts: TextOptions): string {
   const width = Math.max(0, ...plan.actions.map((a) => a.kind.length));
   for (const a of plan.actions) {
     const sym = symbol(a);
-    const id = a.id ? c.dim(` (${a.id})`) : '';
-    out.push(`${paint(sym)(sym.padStart(3))} ${a.kind.padEnd(width)}  ${a.address}${id}`);
-    for (const ch of describeChanges(a)) out.push(`        ${ch}`);
+    const id = a.id ? c.dim(` (${p(a.id)})`) : '';
+    out.push(`${paint(sym)(sym.padStart(3))} ${a.kind.padEnd(width)}  ${p(a.address)}${id}`);
+    for (const ch of describeChanges(a)) out.push(`        ${p(ch)}`);
     const note = statusNote(a);
-    if (note) out.push(`        ${a.status === 'pending' ? c.dim(note) : paint('!')(note)}`);
+    if (note) out.push(`        ${a.status === 'pending' ? c.dim(p(note)) : paint('!')(p(note))}`);
   }
   if (plan.unmanaged.length) {
     out.push('', 'Unmanaged (read-only, never changed):');
-    for (const u of plan.unmanaged) out.push(`  = ${u.address} (${u.id}, ${u.type}, ${u.status})`);
+    for (const u of plan.unmanaged) out.push(`  = ${p(`${u.address} (${u.id}, ${u.type}, ${u.status})`)}`);
   }
   if (plan.warnings.length) {
     out.push('');
-    for (const w of plan.warnings) out.push(c.yellow(`Warning: ${w}`));
+    for (const w of plan.warnings) out.push(c.yellow(p(`Warning: ${w}`)));
   }
   if (plan.safety.violations.length) {
     out.push('');
-    for (const v of plan.safety.violations) out.push(c.red(`Safety: apply will refuse without --force: ${v.message}`));
+    for (const v of plan.safety.violations) out.push(c.red(p(`Safety: apply will refuse without --force: ${v.message}`)));
   }
   out.push('', c.bold(summaryLine(plan.summary)));
   return `${out.join('\n')}\n`;

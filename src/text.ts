@@ -1,0 +1,30 @@
+// PURE. Text that came from a server or a file, made safe to print on a terminal or in a CI log.
+
+/**
+ * C0 and C1 controls (ESC, CSI, newlines, tabs), DEL, soft hyphen, bidi controls, zero-width
+ * and other invisible format characters, line and paragraph separators, BOM.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/gu;
+
+const hex = (c: string) => {
+  const n = c.codePointAt(0)!;
+  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+};
+
+/** True when a string holds a character that printable() would escape (control or invisible). */
+export const hasUnsafeChars = (s: string) => new RegExp(UNSAFE.source, 'u').test(s);
+
+/**
+ * One line of output, with every untrusted character visible as an escape: no terminal
+ * sequence, no line break, and no GitHub workflow command (`::cmd::` at a line start,
+ * `##[cmd]` anywhere) can be forged by a name or a server message.
+ */
+export function printable(s: string): string {
+  return s
+    .replace(UNSAFE, hex)
+    .replace(/^(\s*):(?=:)/, '$1\\x3a')
+    .replace(/##\[/g, '##\\x5b');
+}
+
+/** printable() for each line of a block of our own text (the line breaks are ours). */
+export const printableLines = (text: string) => text.split('\n').map(printable).join('\n');
