@@ -46,7 +46,8 @@ function withApiFlags(cmd: Command): Command {
   return cmd
     .option('--api-url <url>', 'API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)')
     .option('--max-rpm <n>', 'requests per minute per endpoint; 0 = no pacing', intArg(0, 1_000_000), 100)
-    .option('--timeout <ms>', 'per-request timeout', intArg(1, 3_600_000), 30_000)
+    .option('--timeout <ms>', 'per request, for the whole answer', intArg(1, 3_600_000), 30_000)
+    .option('--max-answer-mib <n>', 'refuse answers larger than this (not retried)', intArg(1, 4096), 64)
     .option('--list-concurrency <n>', 'pages fetched at once per listing', intArg(1, 64), 64)
     .option('--debug', 'log each request and answer on stderr (never the key)');
 }

@@ -60,7 +60,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
           return result(a, {
             outcome: 'failed',
             id: a.id,
-            ...(err?.status ? { http_status: err.status } : {}),
+            ...(err?.status && err.kind === 'http' ? { http_status: err.status } : {}),
             ...(err?.code ? { code: err.code } : {}),
             message: client.redact(err ? (err.kind === 'http' ? err.message : err.summary) : String((e as Error)?.message ?? e)),
           });

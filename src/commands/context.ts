@@ -16,6 +16,8 @@ export interface ApiFlags {
   backoffBaseMs?: number;
   /** concurrent list requests */
   listConcurrency?: number;
+  /** the largest answer accepted, in MiB */
+  maxAnswerMib?: number;
 }
 
 export class UsageError extends Error {
@@ -34,6 +36,7 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     rateWindowMs: flags.rateWindowMs,
     retries: flags.retries,
     backoffBaseMs: flags.backoffBaseMs,
+    maxAnswerBytes: flags.maxAnswerMib ? flags.maxAnswerMib * 1024 * 1024 : undefined,
     debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : undefined,
   });
 }

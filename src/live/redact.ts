@@ -21,14 +21,10 @@ function base64Cores(secret: string): string[] {
 /** Replaces every form of the secret in text. */
 export function redactor(secret: string | undefined): (text: string) => string {
   if (!secret) return (t) => t;
-  const forms = new Set([
-    secret,
-    encodeURIComponent(secret),
-    encodeURIComponent(encodeURIComponent(secret)),
-    JSON.stringify(secret).slice(1, -1),
-    JSON.stringify(JSON.stringify(secret)).slice(1, -1),
-    ...base64Cores(secret),
-  ]);
+  const json = (s: string) => JSON.stringify(s).slice(1, -1);
+  const once = [secret, encodeURIComponent(secret), json(secret)];
+  // up to two layers of escaping (a JSON message quoting a JSON string, a URL in JSON, ...)
+  const forms = new Set([...once, ...once.flatMap((f) => [encodeURIComponent(f), json(f)]), ...base64Cores(secret)]);
   const all = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'g');
   // an echo cut short still shows most of the key: a run of its first characters is redacted too
   const minRun = Math.max(8, Math.floor(secret.length / 2));
