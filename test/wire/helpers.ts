@@ -1,5 +1,5 @@
 import { applyCommand, type ApplyOptions } from '../../src/commands/apply.js';
-import { planCommand } from '../../src/commands/plan.js';
+import { planCommand, type PlanOptions } from '../../src/commands/plan.js';
 import { bufferedIo } from '../../src/commands/io.js';
 import { hostile, json, type Handler } from '../live/hostile.js';
 
@@ -7,7 +7,7 @@ import { hostile, json, type Handler } from '../live/hostile.js';
 
 export const FAST = { maxRpm: 0, backoffBaseMs: 5, retries: 1 };
 
-export async function run(cmd: 'plan' | 'apply', url: string, file: string, key: string, opts: ApplyOptions = {}) {
+export async function run(cmd: 'plan' | 'apply', url: string, file: string, key: string, opts: ApplyOptions & PlanOptions = {}) {
   const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
   const code = cmd === 'plan' ? await planCommand(file, { ...FAST, ...opts }, io) : await applyCommand(file, { ...FAST, yes: true, ...opts }, io);
   return { code, out: io.out(), err: io.err() };
