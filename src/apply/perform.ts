@@ -3,7 +3,7 @@ import { ApiError } from '../live/errors.js';
 import { decoderFor, objectPath, type Collection } from '../live/decode.js';
 import { listObjects } from '../live/state.js';
 import { CUSTOM_ORDERS, type Action } from '../model.js';
-import { stripTestPrefix } from '../names.js';
+import { intNameKey, orgNameKey } from '../names.js';
 import { sameSet } from '../plan/match.js';
 
 // One function per action kind. Writes are made safe to repeat: PATCH and DELETE are
@@ -63,7 +63,7 @@ async function createIntegration(a: Action, ctx: PerformContext): Promise<Perfor
         (i) =>
           !ctx.planned.has(i.id) && // e.g. a replace's old integration, or one being renamed away
           i.organisation_id === orgId &&
-          i.name === body.name &&
+          intNameKey(i.name) === intNameKey(String(body.name)) &&
           i.type === CUSTOM_ORDERS &&
           i.status === body.status &&
           sameSet(i.merchant_ids, wanted),
@@ -81,7 +81,7 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
       const r = await createOnce(client, '/v1/organisations', { name }, async () => {
         const all = await listObjects(client, '/v1/organisations');
         // an organisation the plan renames may still carry this name: it is not ours
-        return single(all.filter((o) => !ctx.planned.has(o.id) && stripTestPrefix(o.name) === stripTestPrefix(name)), 'organisations');
+        return single(all.filter((o) => !ctx.planned.has(o.id) && orgNameKey(o.name) === orgNameKey(name)), 'organisations');
       });
       if (r.id) ctx.created.set(a.address, r.id);
       return r;

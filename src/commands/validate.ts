@@ -25,12 +25,12 @@ export function reportDiagnostics(diagnostics: Diagnostic[], io: Io): void {
 /** plan and apply call this before their first request. */
 export function loadOrReport(file: string, io: Io): DesiredState | null {
   const r = loadDesiredFile(file);
-  if (!r.state) {
-    reportDiagnostics(r.diagnostics, io);
-    io.stderr(line(`${file}: ${plural(r.diagnostics.length, 'problem')}; nothing was sent to the API`));
-  }
+  reportDiagnostics(r.diagnostics, io);
+  if (!r.state) io.stderr(line(`${file}: ${plural(errors(r), 'problem')}; nothing was sent to the API`));
   return r.state;
 }
+
+const errors = (r: LoadResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
 
 export function validateCommand(files: string[], opts: ValidateOptions, io: Io): number {
   const results: [string, LoadResult][] = files.map((f) => [f, loadDesiredFile(f)]);
@@ -39,12 +39,13 @@ export function validateCommand(files: string[], opts: ValidateOptions, io: Io):
     io.stdout(`${JSON.stringify({ files: body }, null, 2)}\n`);
   } else {
     for (const [file, r] of results) {
+      reportDiagnostics(r.diagnostics, io);
       if (r.state) {
         const ints = r.state.organisations.reduce((n, o) => n + o.integrations.length, 0);
-        io.stdout(line(`${file}: valid (${plural(r.state.organisations.length, 'organisation')}, ${plural(ints, 'integration')})`));
+        const warned = r.diagnostics.length ? `; ${plural(r.diagnostics.length, 'warning')}` : '';
+        io.stdout(line(`${file}: valid (${plural(r.state.organisations.length, 'organisation')}, ${plural(ints, 'integration')}${warned})`));
       } else {
-        reportDiagnostics(r.diagnostics, io);
-        io.stderr(line(`${file}: ${plural(r.diagnostics.length, 'problem')}`));
+        io.stderr(line(`${file}: ${plural(errors(r), 'problem')}`));
       }
     }
   }

@@ -1,9 +1,10 @@
 import { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { CUSTOM_ORDERS, type LiveIntegration, type LiveState } from '../model.js';
-import { byText as cmp, stripTestPrefix } from '../names.js';
+import { groupBy } from '../group.js';
+import { byText as cmp, fileName, orgNameKey } from '../names.js';
 
-// Live state written as a desired-state file: every id pinned, stable order, so that
-// `export` then `plan` of its output plans no change.
+// Live state written as a desired-state file: every id pinned, names as a user writes them,
+// stable order, so that `export` then `plan` of its output plans no change.
 
 const SCHEMA_MODELINE = ' yaml-language-server: $schema=node_modules/cbsync/schema/desired-state.schema.json';
 
@@ -14,27 +15,41 @@ export interface Exported {
 }
 
 export function exportDocument(live: LiveState): Exported {
+  const warnings: string[] = [];
   const orgs =
     live.keyLevel === 'organisation'
       ? live.organisationId
         ? [{ id: live.organisationId, name: live.organisationId }]
         : []
-      : [...live.organisations].sort((a, b) => cmp(stripTestPrefix(a.name), stripTestPrefix(b.name)) || cmp(a.id, b.id));
+      : [...live.organisations].sort((a, b) => cmp(orgNameKey(a.name), orgNameKey(b.name)) || cmp(a.id, b.id));
+  const byOrg = groupBy(live.integrations, (i) => i.organisation_id);
+  /** the name to write, with a warning when characters the file cannot hold were dropped */
+  const written = (raw: string, what: string, id: string, prefixed: boolean) => {
+    const { name, changed } = fileName(raw, prefixed);
+    if (changed) warnings.push(`${what} ${id} is named ${JSON.stringify(raw)}, which holds characters a file cannot: written as ${JSON.stringify(name || id)}, and the first apply renames it`);
+    return name || id;
+  };
 
   const data: Record<string, unknown> = { version: 1 };
   if (live.mode) data.mode = live.mode;
   const comments: (string | null)[] = [];
   data.organisations = orgs.map((o) => {
-    const mine = live.integrations.filter((i) => i.organisation_id === o.id);
-    const { listed, history, unmanaged } = splitIntegrations(mine);
+    const { listed, history, unmanaged } = splitIntegrations(byOrg.get(o.id) ?? []);
     const notes: string[] = [];
-    for (const i of unmanaged) notes.push(` unmanaged ${i.type} integration "${i.name}" (${i.id}, ${i.status}): read-only, never changed`);
-    for (const i of history) notes.push(` disabled namesake "${i.name}" (${i.id}): history, needs nothing`);
+    for (const i of unmanaged) notes.push(` unmanaged ${i.type} integration ${JSON.stringify(i.name)} (${i.id}, ${i.status}): read-only, never changed`);
+    for (const i of history) {
+      if (i.status !== 'ENABLED') notes.push(` disabled namesake ${JSON.stringify(i.name)} (${i.id}): history, needs nothing`);
+      else {
+        // the file holds one integration per name: an ENABLED namesake cannot be listed
+        notes.push(` ENABLED namesake ${JSON.stringify(i.name)} (${i.id}): a file lists one integration per name, so apply would disable this one`);
+        warnings.push(`integration ${i.id} of organisation ${o.id} is ENABLED and named like ${JSON.stringify(i.name)}, which the file lists with another id: apply would disable it (rename one of them first to keep both)`);
+      }
+    }
     comments.push(notes.length ? notes.join('\n') : null);
     return {
-      name: o.name,
+      name: live.keyLevel === 'organisation' ? o.name : written(o.name, 'organisation', o.id, true),
       id: o.id,
-      integrations: listed.map((i) => ({ name: i.name, id: i.id, status: i.status, merchant_ids: [...i.merchant_ids] })),
+      integrations: listed.map((i) => ({ name: written(i.name, 'integration', i.id, false), id: i.id, status: i.status, merchant_ids: [...i.merchant_ids] })),
     };
   });
 
@@ -52,16 +67,14 @@ export function exportDocument(live: LiveState): Exported {
     const ints = node.get('integrations', true) as unknown as YAMLSeq<YAMLMap>;
     for (const item of ints.items) (item.get('merchant_ids', true) as unknown as YAMLSeq).flow = true;
   });
-  return { text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }), warnings: duplicateNames(orgs) };
+  return { text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }), warnings: [...duplicateNames(orgs), ...warnings] };
 }
 
-/** Live names that collide without the [TEST] prefix: the file needs them unique, so say so. */
+/** Live names that collide as the file compares them: the file needs them unique, so say so. */
 function duplicateNames(orgs: { id: string; name: string }[]): string[] {
-  const byName = new Map<string, string[]>();
-  for (const o of orgs) byName.set(stripTestPrefix(o.name), [...(byName.get(stripTestPrefix(o.name)) ?? []), o.id]);
-  return [...byName]
-    .filter(([, ids]) => ids.length > 1)
-    .map(([name, ids]) => `organisations ${ids.join(', ')} share the name "${name}" (ignoring [TEST]); the file will not validate until one is renamed`);
+  return [...groupBy(orgs, (o) => orgNameKey(o.name))]
+    .filter(([, group]) => group.length > 1)
+    .map(([name, group]) => `organisations ${group.map((o) => o.id).join(', ')} share the name ${JSON.stringify(name)} (ignoring [TEST]); the file will not validate until one is renamed`);
 }
 
 /**
@@ -73,9 +86,7 @@ function splitIntegrations(all: LiveIntegration[]) {
   const managed = all.filter((i) => i.type === CUSTOM_ORDERS).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
   const listed: LiveIntegration[] = [];
   const history: LiveIntegration[] = [];
-  const byName = new Map<string, LiveIntegration[]>();
-  for (const i of managed) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
-  for (const group of byName.values()) {
+  for (const group of groupBy(managed, (i) => fileName(i.name, false).name).values()) {
     const pick = group.find((i) => i.status === 'ENABLED') ?? group[0]!;
     listed.push(pick);
     history.push(...group.filter((i) => i !== pick));

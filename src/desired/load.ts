@@ -95,8 +95,8 @@ export function loadDesiredText(text: string, file: string): LoadResult {
   }
   diagnostics.push(...semanticChecks(data as Record<string, unknown>, locator));
   const sorted = sortDiagnostics(dedupe(diagnostics));
-  if (sorted.length) return { state: null, diagnostics: sorted };
-  return { state: toDesiredState(data as Record<string, unknown>, locator), diagnostics: [] };
+  if (sorted.some((d) => d.severity === 'error')) return { state: null, diagnostics: sorted };
+  return { state: toDesiredState(data as Record<string, unknown>, locator), diagnostics: sorted };
 }
 
 /** Keys named like credentials, anywhere: the message never repeats the value. */
@@ -253,5 +253,5 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return `${where}: ${d.path ? `${d.path}: ` : ''}${d.message}`;
+  return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.path ? `${d.path}: ` : ''}${d.message}`;
 }

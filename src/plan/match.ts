@@ -8,7 +8,8 @@ import {
   type LiveState,
   type SourcePos,
 } from '../model.js';
-import { byText, stripTestPrefix } from '../names.js';
+import { groupBy } from '../group.js';
+import { byText, intNameKey, orgNameKey } from '../names.js';
 
 // PURE. Pairs desired objects with live ones (SPEC §4). Problems are collected, not thrown,
 // so a plan error lists every ambiguity at once.
@@ -29,6 +30,16 @@ export class PlanError extends Error {
 export interface IntegrationMatch {
   desired: DesiredIntegration;
   live: LiveIntegration | null;
+  /** the file pins this id, but a replace made `live` its successor */
+  stalePin?: string;
+}
+
+/** An old integration a replace was interrupted before disabling, beside its successor. */
+export interface Leftover {
+  live: LiveIntegration;
+  successor: LiveIntegration;
+  /** YAML path of the file entry that pins it */
+  path: string;
 }
 
 export interface OrganisationMatch {
@@ -40,6 +51,8 @@ export interface OrganisationMatch {
   unlisted: LiveIntegration[];
   /** integrations of other types: read-only */
   unmanaged: LiveIntegration[];
+  /** pinned, still ENABLED, replaced by a successor: to be disabled as the replace intended */
+  leftovers: Leftover[];
 }
 
 export interface MatchResult {
@@ -73,10 +86,10 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     listedLive = matchOwnOrganisation(desired, live, problems, warnings);
   } else {
     const ignoreIds = new Set(desired.ignore.organisations);
-    const ignoreNames = new Set(desired.ignore.organisations.map(stripTestPrefix));
-    const isIgnored = (o: LiveOrganisation) => ignoreIds.has(o.id) || ignoreNames.has(stripTestPrefix(o.name));
+    const ignoreNames = new Set(desired.ignore.organisations.map(orgNameKey));
+    const isIgnored = (o: LiveOrganisation) => ignoreIds.has(o.id) || ignoreNames.has(orgNameKey(o.name));
     const byId = new Map(live.organisations.map((o) => [o.id, o]));
-    const byName = groupBy(live.organisations, (o) => stripTestPrefix(o.name));
+    const byName = groupBy(live.organisations, (o) => orgNameKey(o.name));
     const used = new Set<string>();
     listedLive = desired.organisations.map(() => null);
     // pinned ids first, so that a name never claims an organisation another entry pins
@@ -90,7 +103,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     });
     desired.organisations.forEach((d, i) => {
       if (d.id) return;
-      const name = stripTestPrefix(d.name);
+      const name = orgNameKey(d.name);
       const candidates = (byName.get(name) ?? []).filter((o) => !used.has(o.id));
       if (candidates.length > 1) {
         return at(d, `${candidates.length} live organisations are named "${name}" (${ids(candidates)}): pin one with \`id:\``);
@@ -105,7 +118,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       if (used.has(o.id)) continue;
       (isIgnored(o) ? ignoredOrganisations : unlistedOrganisations).push(o);
     }
-    const order = (a: LiveOrganisation, b: LiveOrganisation) => byText(stripTestPrefix(a.name), stripTestPrefix(b.name)) || byText(a.id, b.id);
+    const order = (a: LiveOrganisation, b: LiveOrganisation) => byText(orgNameKey(a.name), orgNameKey(b.name)) || byText(a.id, b.id);
     unlistedOrganisations = unlistedOrganisations.sort(order);
     ignoredOrganisations = ignoredOrganisations.sort(order);
   }
@@ -116,6 +129,9 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     const custom = theirs.filter((x) => x.type === CUSTOM_ORDERS);
     const used = new Set<string>();
     const integrations: IntegrationMatch[] = d.integrations.map((di) => ({ desired: di, live: null }));
+    const leftovers: Leftover[] = [];
+    const sameName = (x: LiveIntegration, di: DesiredIntegration) => intNameKey(x.name) === intNameKey(di.name);
+    const carriesFile = (x: LiveIntegration, di: DesiredIntegration) => x.status === 'ENABLED' && sameName(x, di) && sameSet(x.merchant_ids, di.merchant_ids);
     // pinned integration ids first
     integrations.forEach((m) => {
       const di = m.desired;
@@ -128,33 +144,42 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       if (li.type !== CUSTOM_ORDERS) return at(di, `integration ${di.id} is of type ${li.type}: only CUSTOM_ORDERS integrations can be managed`);
       used.add(li.id);
       m.live = li;
-      // A pinned integration that a replace disabled has one ENABLED successor with the file's
-      // name and merchants: that one is the match, or every run would replace it again.
-      if (li.status !== 'ENABLED' && di.status === 'ENABLED') {
-        const successors = custom.filter((x) => x.status === 'ENABLED' && x.name === di.name && sameSet(x.merchant_ids, di.merchant_ids));
-        if (successors.length === 1) {
-          m.live = successors[0]!;
-          used.add(m.live.id);
-          warnings.push(`${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
-        }
-      }
+      // A replace made the pinned integration's successor: one ENABLED integration with the
+      // file's name and merchants. That one is the match, or every run would replace again;
+      // a pin still ENABLED was left so by an interrupted replace and is disabled as intended.
+      const wouldReplace = li.status !== 'ENABLED' || !sameSet(li.merchant_ids, di.merchant_ids);
+      if (di.status !== 'ENABLED' || !wouldReplace) return;
+      const successors = custom.filter((x) => x.id !== li.id && carriesFile(x, di));
+      if (successors.length !== 1) return;
+      m.live = successors[0]!;
+      m.stalePin = li.id;
+      used.add(m.live.id);
+      if (li.status === 'ENABLED') leftovers.push({ live: li, successor: m.live, path: di.path });
+      warnings.push(`${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
     });
     integrations.forEach((m) => {
       const di = m.desired;
       if (di.id || !lo) return;
-      const candidates = custom.filter((x) => !used.has(x.id) && x.name === di.name);
+      const candidates = custom.filter((x) => !used.has(x.id) && sameName(x, di));
       if (candidates.length === 0) return;
       let pick: LiveIntegration | undefined;
+      const enabled = candidates.filter((x) => x.status === 'ENABLED');
       if (candidates.length === 1) pick = candidates[0];
-      else {
-        const enabled = candidates.filter((x) => x.status === 'ENABLED');
-        if (enabled.length === 1) pick = enabled[0]; // the others are disabled namesakes: history
-        else if (enabled.length > 1) {
+      else if (enabled.length === 1) pick = enabled[0]; // the others are disabled namesakes: history
+      else if (enabled.length > 1) {
+        // an interrupted replace leaves the old one ENABLED beside its successor: the one with
+        // the file's merchants is the match; the others stay unlisted (pruned when prune is on)
+        const exact = enabled.filter((x) => carriesFile(x, di));
+        if (exact.length !== 1 || di.status !== 'ENABLED') {
           return at(di, `${enabled.length} ENABLED integrations are named "${di.name}" (${ids(enabled)}): pin one with \`id:\``);
-        } else if (di.status === 'DISABLED') pick = candidates[0]; // all disabled, as wanted
-        else {
-          return at(di, `only DISABLED integrations are named "${di.name}" (${ids(candidates)}): pin the one to replace with \`id:\`, or rename this entry`);
         }
+        m.live = exact[0]!;
+        used.add(m.live.id);
+        for (const c of candidates) if (c.status !== 'ENABLED') used.add(c.id);
+        return;
+      } else if (di.status === 'DISABLED') pick = candidates[0]; // all disabled, as wanted
+      else {
+        return at(di, `only DISABLED integrations are named "${di.name}" (${ids(candidates)}): pin the one to replace with \`id:\`, or rename this entry`);
       }
       // namesakes of the pick are history and need nothing
       for (const c of candidates) used.add(c.id);
@@ -166,6 +191,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       integrations,
       unlisted: custom.filter((x) => !used.has(x.id)),
       unmanaged: theirs.filter((x) => x.type !== CUSTOM_ORDERS),
+      leftovers,
     };
   });
   return { organisations, unlistedOrganisations, ignoredOrganisations, integrationsOf, problems, warnings };
@@ -195,15 +221,4 @@ function matchOwnOrganisation(desired: DesiredState, live: LiveState, problems: 
   }
   warnings.push('organisation-level key: organisations cannot be read, so the organisation name is not compared and nothing is renamed, created or deleted');
   return [{ id, name: d.name }];
-}
-
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
 }

@@ -8,7 +8,7 @@ import {
   type PlanSummary,
   type UnmanagedIntegration,
 } from '../model.js';
-import { byText, plural, stripTestPrefix } from '../names.js';
+import { byText, intNameKey, orgNameKey, plural, stripTestPrefix } from '../names.js';
 import { matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 
@@ -89,7 +89,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
   const { actions } = sink;
   if (!lo) {
     actions.push({ kind: 'create_organisation', address, id: null, path: d.path, changes: { name: { from: null, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
-  } else if (stripTestPrefix(lo.name) !== stripTestPrefix(d.name)) {
+  } else if (orgNameKey(lo.name) !== orgNameKey(d.name)) {
     // sent as the file writes it: the server decides the prefix, and comparisons ignore it
     actions.push({ kind: 'rename_organisation', address, id: lo.id, path: d.path, changes: { name: { from: lo.name, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
   }
@@ -112,7 +112,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
       continue;
     }
     const changes: Action['changes'] = {};
-    if (li.name !== di.name) changes.name = { from: li.name, to: di.name };
+    if (intNameKey(li.name) !== intNameKey(di.name)) changes.name = { from: li.name, to: di.name };
     // a disabled integration is history: its immutable fields are not compared
     const merchantsDiffer = di.status === 'ENABLED' && !sameSet(li.merchant_ids, di.merchant_ids);
     const reenable = di.status === 'ENABLED' && li.status !== 'ENABLED';
@@ -156,6 +156,20 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
       depends_on: [],
       status: 'pending',
       reason: 'not listed in the file (prune.integrations)',
+    });
+  }
+  for (const { live: li, successor, path } of om.leftovers) {
+    actions.push({
+      kind: 'update_integration',
+      address: sink.unique(integrationAddress(address, li.name), li.id),
+      id: li.id,
+      path,
+      ...orgRef,
+      changes: { status: { from: 'ENABLED', to: 'DISABLED' } },
+      body: { status: 'DISABLED' },
+      depends_on: [],
+      status: 'pending',
+      reason: `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`,
     });
   }
   for (const li of om.unmanaged) {

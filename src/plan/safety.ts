@@ -21,7 +21,8 @@ export function safetyViolations(desired: DesiredState, live: LiveState, m: Matc
   const intHits = destructive.length - orgHits;
   const out: SafetyViolation[] = [];
   const check = (kind: 'organisations' | 'integrations', hits: number, total: number, verb: string) => {
-    if (total >= MIN_GUARDED && (hits / total) * 100 > max) {
+    // integers only: 7 of 25 is exactly 28%, which floating point would put above
+    if (total >= MIN_GUARDED && hits * 100 > max * total) {
       out.push({ kind, destructive: hits, total, message: `would ${verb} ${hits} of ${total} live ${kind} (${Math.round((hits / total) * 100)}%), more than max_destructive_percent ${max}%` });
     }
   };

@@ -30,7 +30,7 @@ const BAD: [string, string, RegExp][] = [
   ['organisation without name', `${head}organisations:\n  - id: org_1\n`, /^3:5: organisations\[0\]: missing required key "name"/],
   ['organisation name empty', `${head}organisations:\n  - name: ""\n`, /^3:11: organisations\[0\]\.name: must not be empty/],
   ['organisation name a number', `${head}organisations:\n  - name: 42\n`, /^3:11: organisations\[0\]\.name: must be a string, not the number 42 \(quote it\)/],
-  ['only the prefix', `${head}organisations:\n  - name: "[TEST] "\n`, /^3:11: organisations\[0\]\.name: must have a name after the \[TEST\] prefix/],
+  ['only the prefix', `${head}organisations:\n  - name: "[TEST]"\n`, /^3:11: organisations\[0\]\.name: must have a name after the \[TEST\] prefix/],
   ['integration missing merchant_ids', org('    integrations:\n      - name: Shop\n'), /^5:9: organisations\[0\]\.integrations\[0\]: missing required key "merchant_ids"/],
   ['empty merchant_ids', org('    integrations:\n      - name: Shop\n        merchant_ids: []\n'), /^6:23: organisations\[0\]\.integrations\[0\]\.merchant_ids: must list at least 1 item/],
   ['integration name too long', org(`    integrations:\n      - name: ${'x'.repeat(256)}\n        merchant_ids: [m]\n`), /^5:15: organisations\[0\]\.integrations\[0\]\.name: must be at most 255 characters/],
@@ -43,8 +43,34 @@ const BAD: [string, string, RegExp][] = [
   ['listed and ignored', `${head}ignore:\n  organisations: [Acme]\norganisations:\n  - name: Acme\n`, /^3:19: ignore\.organisations\[0\]: "Acme" is both listed/],
   ['api key in the file', `${head}api_key: cbs_live_123\norganisations: []\n`, /^2:1: api_key: "api_key" looks like a credential.*CHARGEBACKSTOP_API_KEY/],
   ['token nested in an organisation', org('    token: abc\n'), /^4:5: organisations\[0\]\.token: "token" looks like a credential/],
+  // names a server may normalise (seen: "Acme " created again on every apply of a trimming server)
+  ['trailing whitespace', `${head}organisations:\n  - name: "Acme "\n`, /^3:11: organisations\[0\]\.name: has leading or trailing whitespace: a server may trim it/],
+  ['leading whitespace in an integration name', org('    integrations:\n      - name: " Shop"\n        merchant_ids: [m]\n'), /^5:15: .*integrations\[0\]\.name: has leading or trailing whitespace/],
+  ['a zero-width space', `${head}organisations:\n  - name: "Acme\\u200B"\n`, /^3:11: organisations\[0\]\.name: holds a control or invisible character \(\\u\{200b\}\)/],
+  ['a bidi control', `${head}organisations:\n  - name: "abc\\u202Eexe"\n`, /invisible character \(\\u\{202e\}\)/],
+  ['a tab', `${head}organisations:\n  - name: "a\\tb"\n`, /control or invisible character \(\\x09\)/],
+  ['not NFC', `${head}organisations:\n  - name: "Cafe\\u0301"\n`, /^3:11: organisations\[0\]\.name: is not in Unicode NFC form/],
   ['unresolved alias', `${head}organisations: *nothing\n`, /^\d+:\d+: (YAML syntax error|cannot read the YAML)/],
 ];
+
+describe('names that look alike are a warning, not an error', () => {
+  it.each([
+    ['Cyrillic A', 'Acme', 'Аcme'],
+    ['case', 'Acme', 'ACME'],
+    ['rn and m', 'Modern', 'Modem'],
+  ])('%s', (_what, a, b) => {
+    const r = loadDesiredText(`${head}organisations:\n  - name: ${a}\n  - name: ${b}\n    integrations:\n      - {name: ${a}, merchant_ids: [m]}\n      - {name: ${b}, merchant_ids: [n]}\n`, 'f.yaml');
+    expect(r.state).not.toBeNull();
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `f.yaml:4:11: warning: organisations[1].name: organisation name ${JSON.stringify(b)} looks like ${JSON.stringify(a)} (first seen at 3:11): people will confuse them`,
+      `f.yaml:7:16: warning: organisations[1].integrations[1].name: integration name ${JSON.stringify(b)} looks like ${JSON.stringify(a)} (first seen at 6:16): people will confuse them`,
+    ]);
+  });
+
+  it('distinct names stay quiet', () => {
+    expect(loadDesiredText(`${head}organisations:\n  - name: Org 1\n  - name: Org 2\n  - name: Café\n`, 'f.yaml').diagnostics).toEqual([]);
+  });
+});
 
 describe('bad files', () => {
   it('the table has at least 25 cases', () => expect(BAD.length).toBeGreaterThanOrEqual(25));

@@ -111,6 +111,19 @@ describe('safety', () => {
     expect(plan.safety.violations.filter((v) => v.kind === 'organisations')).toHaveLength(violations);
   });
 
+  // seen: 7 of 25 at 28% and 7 of 100 at 7% refused by floating-point error
+  it.each([
+    [25, 7, 28, 0],
+    [25, 8, 28, 1],
+    [100, 7, 7, 0],
+    [100, 8, 7, 1],
+    [30, 10, 33, 1],
+    [29, 7, 24, 1], // 24.1%: above, though it rounds to 24
+  ])('exactly at the limit is allowed: %i live, %i deleted, max %i percent: %i violation(s)', (total, deleted, max, violations) => {
+    const plan = buildPlan(desired(`safety: {max_destructive_percent: ${max}}\n${keep(total - deleted)}`), live(orgs(total)));
+    expect(plan.safety.violations).toHaveLength(violations);
+  });
+
   it('ignored organisations count in neither the part nor the whole', () => {
     // 12 live, 2 ignored: 10 managed, 4 deleted = 40%
     const file = `ignore: {organisations: [org_10, org_11]}\n${keep(6)}`;

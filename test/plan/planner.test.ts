@@ -197,6 +197,48 @@ const CASES: Record<string, Case> = {
     expect: /org_x.*org_y/,
   },
 
+  // ---- names a server normalised (seen: "Acme " created and deleted on every apply) ----
+  'a live name with stray whitespace is the same name': { file: 'organisations: [{name: Acme}]', live: live([org('org_a', '[TEST] Acme  ')]), expect: [] },
+  'a live name in NFD is the same name': { file: 'organisations: [{name: Café}]', live: live([org('org_a', 'Cafe\u0301')]), expect: [] },
+  'a live integration name with stray whitespace is the same name': {
+    file: 'organisations: [{name: Acme, integrations: [{name: Orders, merchant_ids: [m1]}]}]',
+    live: live([A], [int('i1', 'org_a', ' Orders ')]),
+    expect: [],
+  },
+  'an ignore name matches a live name with stray whitespace': { file: 'ignore: {organisations: [Beta]}\norganisations: [{name: Acme}]', live: live([A, org('org_b', 'Beta ')]), expect: [] },
+
+  // ---- an interrupted replace (seen: every later plan failed until a person pinned one) ----
+  'a pinned ENABLED old integration beside its successor: the successor matches, the old one is disabled': {
+    file: 'organisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old'],
+  },
+  '... also with prune.integrations off (the replace intended it)': {
+    file: 'prune: {integrations: false}\norganisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old'],
+  },
+  'unpinned: of two ENABLED namesakes the one with the file\'s merchants matches; the other is pruned': {
+    file: 'organisations: [{name: Acme, integrations: [{name: Orders, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old'],
+  },
+  'unpinned, prune off: the namesake with other merchants is left alone, no plan error': {
+    file: 'prune: {integrations: false}\norganisations: [{name: Acme, integrations: [{name: Orders, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: [],
+  },
+  'unpinned: two ENABLED namesakes, neither with the file\'s merchants, is still an error': {
+    file: 'organisations: [{name: Acme, integrations: [{name: Orders, merchant_ids: [m3]}]}]',
+    live: live([A], [int('i1', 'org_a', 'Orders', { m: ['m1'] }), int('i2', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: /2 ENABLED integrations are named "Orders" \(i1, i2\): pin one/,
+  },
+  'a pinned integration renamed onto a namesake with the same merchants is a rename, never a successor': {
+    file: 'organisations: [{name: Acme, integrations: [{name: New, id: i_a, merchant_ids: [m1]}]}]',
+    live: live([A], [int('i_a', 'org_a', 'Old'), int('i_b', 'org_a', 'New')]),
+    expect: ['update_integration organisation["Acme"].integration["New"] i_a', 'update_integration organisation["Acme"].integration["New"]#i_b i_b'],
+  },
+
   // ---- mode ----
   'mode mismatch is an error': { file: 'mode: LIVE\norganisations: [{name: Acme}]', live: live([A]), expect: /file is for a LIVE partner but the live partner mode is TEST/ },
   'matching mode is fine': { file: 'mode: TEST\norganisations: [{name: Acme}]', live: live([A]), expect: [] },
