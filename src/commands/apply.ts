@@ -112,8 +112,10 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
     const creating = new Set(['create_organisation', 'create_integration', 'replace_integration']);
     const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && creating.has(r.kind));
     try {
-      const n = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id! })));
-      if (n) io.stderr(line(`wrote ${plural(n, 'id')} into ${file}`));
+      const { written, problems } = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id!, name: String(byAddress.get(r.address)?.body?.name) })));
+      if (written) io.stderr(line(`wrote ${plural(written, 'id')} into ${file}`));
+      for (const p of problems) io.stderr(line(`error: wrote no id into ${file}: ${p}`));
+      if (problems.length) return 1;
     } catch (e) {
       io.stderr(line(`error: could not write ids into ${file}: ${(e as Error).message}`));
       return 1;

@@ -3,12 +3,22 @@ import { isMap, isScalar, parseDocument, type Node, type Pair } from 'yaml';
 
 // --write-ids: put the ids of created (or replacing) objects into the file. The yaml parser
 // gives each node's position; the edit is made in the text at those positions, so comments,
-// order, quoting and every other byte of the file stay exactly as they were.
+// order, quoting, line endings and every other byte of the file stay exactly as they were.
+// An entry is written only where the file still names what the plan was made from: a file
+// edited during the apply gets nothing, and says why.
 
 export interface IdEntry {
   /** YAML path of the entry, e.g. organisations[2].integrations[0] */
   path: string;
   id: string;
+  /** the name the plan read at that path */
+  name: string;
+}
+
+export interface IdEdit {
+  text: string;
+  /** why nothing was written (empty when the edit was made) */
+  problems: string[];
 }
 
 function segmentsOf(path: string): (string | number)[] {
@@ -17,13 +27,20 @@ function segmentsOf(path: string): (string | number)[] {
 
 const plainId = (id: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id));
 
-export function insertIds(text: string, entries: IdEntry[]): string {
+export function insertIds(text: string, entries: IdEntry[]): IdEdit {
   const doc = parseDocument(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const edits: { at: number; remove: number; insert: string }[] = [];
+  const problems: string[] = [];
   for (const e of entries) {
     const node = doc.getIn(segmentsOf(e.path), true) as Node | undefined;
-    if (!isMap(node)) continue;
-    const pairOf = (k: string) => node.items.find((p) => isScalar(p.key) && p.key.value === k) as Pair<Node, Node> | undefined;
+    const pairOf = (k: string) => (isMap(node) ? (node.items.find((p) => isScalar(p.key) && p.key.value === k) as Pair<Node, Node> | undefined) : undefined);
+    const name = pairOf('name');
+    const now = isScalar(name?.value) ? name.value.value : undefined;
+    if (now !== e.name) {
+      problems.push(`${e.path} is ${now === undefined ? 'no longer an entry with a name' : `now named ${JSON.stringify(now)}`}, not ${JSON.stringify(e.name)}: the file changed during the apply`);
+      continue;
+    }
     const value = plainId(e.id);
     const idPair = pairOf('id');
     if (idPair && isScalar(idPair.value) && idPair.value.range) {
@@ -31,27 +48,31 @@ export function insertIds(text: string, entries: IdEntry[]): string {
       edits.push({ at: start, remove: end - start, insert: value });
       continue;
     }
-    const name = pairOf('name');
     if (!name?.key?.range || !name.value?.range) continue;
-    if (node.flow) {
+    if (isMap(node) && node.flow) {
       edits.push({ at: name.value.range[1], remove: 0, insert: `, id: ${value}` });
       continue;
     }
+    // a line of its own after the name's last line (a block scalar's range ends past its newline)
     const keyStart = name.key.range[0];
-    const indent = keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1);
-    const eol = text.indexOf('\n', name.value.range[1]);
-    const at = eol === -1 ? text.length : eol;
-    edits.push({ at, remove: 0, insert: `\n${' '.repeat(indent)}id: ${value}` });
+    const indent = ' '.repeat(keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1));
+    const end = name.value.range[1];
+    const lineEnd = text[end - 1] === '\n' ? end - 1 : text.indexOf('\n', end);
+    if (lineEnd === -1) edits.push({ at: text.length, remove: 0, insert: `${eol}${indent}id: ${value}` });
+    else edits.push({ at: lineEnd + 1, remove: 0, insert: `${indent}id: ${value}${eol}` });
   }
+  if (problems.length) return { text, problems };
   let out = text;
   for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.insert + out.slice(e.at + e.remove);
-  return out;
+  return { text: out, problems };
 }
 
-export function writeIdsToFile(file: string, entries: IdEntry[]): number {
-  if (entries.length === 0) return 0;
+/** Writes the ids into the file; returns how many were written and why none were. */
+export function writeIdsToFile(file: string, entries: IdEntry[]): { written: number; problems: string[] } {
+  if (entries.length === 0) return { written: 0, problems: [] };
   const text = readFileSync(file, 'utf8');
-  const next = insertIds(text, entries);
-  if (next !== text) writeFileSync(file, next);
-  return entries.length;
+  const edit = insertIds(text, entries);
+  if (edit.problems.length) return { written: 0, problems: edit.problems };
+  if (edit.text !== text) writeFileSync(file, edit.text);
+  return { written: entries.length, problems: [] };
 }
