@@ -140,7 +140,8 @@ withApiFlags(
     .option('--force', 'apply even when the safety thresholds are exceeded')
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
     .option('--json', 'print a machine-readable report on stdout')
-    .option('--write-ids', 'write the ids of created objects into FILE (comments kept)'),
+    .option('--write-ids', 'write the ids of created objects into FILE (comments kept)')
+    .option('--no-verify', 'skip the closing check with a fresh listing'),
 ).action(async (file: string | undefined, o) => {
   // first Ctrl-C: start nothing new, let running requests finish, report; second: quit
   const interrupt = new AbortController();

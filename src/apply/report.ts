@@ -13,16 +13,38 @@ export interface ActionResult {
   /** failed: the HTTP status, when there was one */
   http_status?: number;
   message?: string;
-  /** an ambiguous POST whose object was found by look-up instead of being created again */
+  /** an ambiguous POST whose object was found by a listing instead of being created again */
   recovered?: boolean;
+  /** what the server did differently from what was asked (e.g. stored another name) */
+  notes?: string[];
   /** YAML path of the file entry (for --write-ids) */
   path?: string;
+}
+
+/** What a fresh listing after the writes still shows to do, and why. */
+export interface Remaining {
+  address: string;
+  kind: ActionKind | 'plan_error';
+  reason: string;
+}
+
+export interface Verification {
+  converged: boolean;
+  /** requests the check made (its listing, and any repair) */
+  requests: number;
+  remaining: Remaining[];
+  /** duplicates of this run's objects that another writer made and, by the same rule, removes */
+  others_to_remove: number;
 }
 
 export interface ApplyReport {
   format_version: 1;
   results: ActionResult[];
+  /** duplicates this run created beside another writer's, removed by the rule both agree on */
+  repairs: ActionResult[];
   summary: Record<Outcome, number>;
+  /** null with --no-verify */
+  verification: Verification | null;
 }
 
 export function summariseResults(results: ActionResult[]): Record<Outcome, number> {
@@ -31,11 +53,17 @@ export function summariseResults(results: ActionResult[]): Record<Outcome, numbe
   return s;
 }
 
+/** Exit 0 only when every action is done or blocked, every repair worked, and the check found nothing left. */
+export const succeeded = (r: ApplyReport) =>
+  r.summary.failed + r.summary.skipped === 0 && r.repairs.every((x) => x.outcome === 'done') && r.verification?.converged !== false;
+
 /** `done`, `blocked (HAS_MERCHANTS)`, `failed (422 INVALID_MERCHANT_IDS: ...)`, `skipped (...)` */
 export function outcomeText(r: ActionResult): string {
   switch (r.outcome) {
-    case 'done':
-      return r.recovered ? 'done (found after an ambiguous create; not created twice)' : 'done';
+    case 'done': {
+      const notes = [...(r.recovered ? ['found after an ambiguous create; not created twice'] : []), ...(r.message ? [r.message] : []), ...(r.notes ?? [])];
+      return notes.length ? `done (${notes.join('; ')})` : 'done';
+    }
     case 'blocked':
       return `blocked (${r.code ?? 'blocked'})`;
     case 'failed': {
@@ -47,6 +75,8 @@ export function outcomeText(r: ActionResult): string {
   }
 }
 
-export function summaryText(s: Record<Outcome, number>): string {
-  return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped.`;
+export function summaryText(r: ApplyReport): string {
+  const s = r.summary;
+  const repaired = r.repairs.length ? `; ${r.repairs.length} duplicate${r.repairs.length === 1 ? '' : 's'} repaired` : '';
+  return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.`;
 }

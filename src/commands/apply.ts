@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createColors } from 'picocolors';
 import { executePlan } from '../apply/executor.js';
 import { progress } from '../apply/progress.js';
-import { outcomeText, summaryText, type ApplyReport } from '../apply/report.js';
+import { outcomeText, succeeded, summaryText, type ApplyReport } from '../apply/report.js';
 import { schemaValidator } from '../desired/schema.js';
 import { writeIdsToFile } from '../desired/write-ids.js';
 import type { Plan } from '../model.js';
@@ -23,6 +23,8 @@ export interface ApplyOptions extends PlanFlags {
   force?: boolean;
   json?: boolean;
   writeIds?: boolean;
+  /** false: skip the closing check with a fresh listing (--no-verify) */
+  verify?: boolean;
   /** a saved plan (plan --out) to apply exactly */
   plan?: string;
   /** aborted by the CLI on Ctrl-C: running actions finish, no new one starts */
@@ -92,17 +94,22 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
     concurrency: opts.concurrency ?? 4,
     failFast: opts.failFast,
     signal: opts.signal,
+    live: prepared.live,
+    list: { concurrency: opts.listConcurrency },
+    verify: opts.verify === false ? false : { desired: prepared.desired, planOptions: { allowReplace: opts.allowReplace } },
     onStart: (a) => {
       started.add(a.address);
       bar.started();
     },
     onResult: (r) => {
-      bar.finished(started.has(r.address));
+      const a = byAddress.get(r.address);
+      if (a) bar.finished(started.has(r.address));
       if (opts.json) return;
-      const a = byAddress.get(r.address)!;
+      // a repair has no action of the plan: its symbol follows its kind
+      const sym = a ? symbol(a) : r.kind === 'delete_organisation' ? '-' : '~';
       const id = r.id ? ` (${r.id})` : '';
       const paint = { done: c.green, blocked: c.yellow, failed: c.red, skipped: c.dim }[r.outcome];
-      bar.around(() => say(`${symbol(a).padStart(3)} ${r.kind.padEnd(kindWidth)}  ${printable(r.address)}${c.dim(printable(id))}: ${paint(printable(outcomeText(r)))}\n`));
+      bar.around(() => say(`${sym.padStart(3)} ${r.kind.padEnd(kindWidth)}  ${printable(r.address)}${c.dim(printable(id))}: ${paint(printable(outcomeText(r)))}\n`));
     },
   });
   bar.end();
@@ -125,9 +132,18 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
     if (replaced.length) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
   }
 
+  const v = report.verification;
+  if (v && !opts.json) {
+    const others = v.others_to_remove ? `; ${plural(v.others_to_remove, 'duplicate')} another apply made beside ours, which it removes by the same rule` : '';
+    if (v.converged) say(`\nVerified: a fresh listing shows nothing left to do (${plural(v.requests, 'request')}${others}).\n`);
+    else {
+      say(`\nVerify: a fresh listing shows ${plural(v.remaining.length, 'thing')} left to do (${plural(v.requests, 'request')}):\n`);
+      for (const r of v.remaining) say(line(`  ${r.address || '(file)'}: ${r.reason}`));
+    }
+  }
   if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else say(`\n${summaryText(report.summary)}\n`);
-  return report.summary.failed + report.summary.skipped > 0 ? 1 : 0;
+  else say(`\n${summaryText(report)}\n`);
+  return succeeded(report) ? 0 : 1;
 }
 
 /** A saved plan is applied only while the live state is what it was planned from. */

@@ -8,6 +8,7 @@ import { listAll, type ListOptions } from './paginate.js';
 /** Every object of a collection, each checked as it enters. */
 export function listObjects(client: ApiClient, collection: '/v1/organisations', opts?: ListOptions): Promise<LiveOrganisation[]>;
 export function listObjects(client: ApiClient, collection: '/v1/integrations', opts?: ListOptions): Promise<LiveIntegration[]>;
+export function listObjects(client: ApiClient, collection: Collection, opts?: ListOptions): Promise<(LiveOrganisation | LiveIntegration)[]>;
 export function listObjects(client: ApiClient, collection: Collection, opts: ListOptions = {}): Promise<(LiveOrganisation | LiveIntegration)[]> {
   return collection === '/v1/organisations' ? listAll(client, collection, decodeOrganisation, opts) : listAll(client, collection, decodeIntegration, opts);
 }

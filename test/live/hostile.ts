@@ -58,8 +58,17 @@ export const json = (res: ServerResponse, status: number, body: unknown, headers
  * A proxy in front of `target` (the emulator) that may rewrite each JSON answer: what a
  * server with other field names, or a broken gateway, would send for the same state.
  */
-export function jsonProxy(target: string, rewrite: (method: string, path: string, status: number, body: any) => { status?: number; body?: unknown } | void): Promise<Hostile> {
-  return hostile(async (req, res, url, body) => {
+export function jsonProxy(
+  target: string,
+  rewrite: (method: string, path: string, status: number, body: any) => { status?: number; body?: unknown } | void,
+  /** may change a request body before it is forwarded, or answer it without forwarding */
+  before?: (method: string, path: string, body: any) => { body?: unknown; answer?: { status: number; body: unknown } } | void,
+): Promise<Hostile> {
+  return hostile(async (req, res, url, raw) => {
+    let body = raw;
+    const pre = before?.(req.method!, url.pathname, raw ? JSON.parse(raw) : undefined) ?? {};
+    if (pre.answer) return json(res, pre.answer.status, pre.answer.body);
+    if (pre.body !== undefined) body = JSON.stringify(pre.body);
     const headers: Record<string, string> = {};
     for (const h of ['authorization', 'content-type']) if (req.headers[h]) headers[h] = String(req.headers[h]);
     const up = await fetch(`${target}${url.pathname}${url.search}`, { method: req.method, headers, body: body || undefined });
