@@ -8,6 +8,7 @@ import { planCommand } from './commands/plan.js';
 import { applyCommand } from './commands/apply.js';
 import type { Io } from './commands/io.js';
 import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
+import { RATE_HEADER_STYLES } from './emulator/server.js';
 import { reportError } from './commands/context.js';
 
 // commander wiring only: flags -> a command function -> exit code.
@@ -35,6 +36,10 @@ export function intArg(min: number, max: number) {
   };
 }
 
+function rpmArg(v: string): 'auto' | number {
+  return v === 'auto' ? 'auto' : intArg(0, 1_000_000)(v);
+}
+
 function rateArg(v: string) {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a probability from 0 to 1');
@@ -45,7 +50,7 @@ function rateArg(v: string) {
 function withApiFlags(cmd: Command): Command {
   return cmd
     .option('--api-url <url>', 'API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)')
-    .option('--max-rpm <n>', 'requests per minute per endpoint; 0 = no pacing', intArg(0, 1_000_000), 100)
+    .option('--max-rpm <n|auto>', 'requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off', rpmArg, 'auto')
     .option('--timeout <ms>', 'per request, for the whole answer', intArg(1, 3_600_000), 30_000)
     .option('--max-answer-mib <n>', 'refuse answers larger than this (not retried)', intArg(1, 4096), 64)
     .option('--list-concurrency <n>', 'pages fetched at once per listing', intArg(1, 64), 64)
@@ -70,6 +75,7 @@ program
   .option('--fail-rate <p>', 'probability of a 503 before doing anything', rateArg, 0)
   .option('--ambiguous-rate <p>', 'probability that a write is applied and the connection then dropped', rateArg, 0)
   .option('--rate-limit <n>', 'requests per minute per endpoint and key owner, then 429', intArg(1, 1_000_000))
+  .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit)').choices([...RATE_HEADER_STYLES]).default('none'))
   .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
   .addOption(new Option('--error-shape <shape>', 'error body shape').choices([...ERROR_SHAPES]).default('code'))
   .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
@@ -88,6 +94,7 @@ program
         failRate: o.failRate,
         ambiguousRate: o.ambiguousRate,
         rateLimit: o.rateLimit,
+        rateLimitHeaders: o.rateLimitHeaders,
         listShape: o.listShape,
         errorShape: o.errorShape,
         patchPrefix: o.patchPrefix === 'on',

@@ -1,13 +1,14 @@
 import { ApiError } from '../live/errors.js';
 import { redactor } from '../live/redact.js';
 import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
+import type { RateMode } from '../live/pacer.js';
 import { fetchLiveState, type FetchedLiveState } from '../live/state.js';
 import { line, type Io } from './io.js';
 
 /** Flags every command that talks to the API accepts. */
 export interface ApiFlags {
   apiUrl?: string;
-  maxRpm?: number;
+  maxRpm?: RateMode;
   timeout?: number;
   debug?: boolean;
   /** test/bench only: shorter pacing window */

@@ -6,6 +6,9 @@ import { checkSeed, loadSeedFile, type Seed } from './seed.js';
 import { errorBody, listBody, type ErrorShape, type ListShape } from './shapes.js';
 import { ApiProblem, integrationJson, orgJson, Store, type Caller } from './store.js';
 
+export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
+export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
+
 export interface EmulatorOptions {
   port?: number;
   host?: string;
@@ -24,6 +27,8 @@ export interface EmulatorOptions {
   rateLimit?: number;
   /** length of the rate-limit window (default one minute) */
   rateWindowMs?: number;
+  /** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none (default) */
+  rateLimitHeaders?: RateHeaderStyle;
   listShape?: ListShape;
   errorShape?: ErrorShape;
   /** whether PATCH of an organisation name adds the [TEST] prefix (default on) */
@@ -117,15 +122,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.end(text);
   };
 
-  /** Sliding-window log: at most N requests in any window, per key owner and endpoint. */
-  const rateLimited = (bucket: string): number | null => {
-    if (!options.rateLimit) return null;
+  /**
+   * Sliding-window log: at most N requests in any window, per key owner and endpoint. Returns
+   * the seconds to wait when over, and the rate headers every answer of the bucket carries.
+   */
+  const rateLimited = (bucket: string): { retryAfter: number | null; headers: Record<string, string> } => {
+    if (!options.rateLimit) return { retryAfter: null, headers: {} };
+    const limit = options.rateLimit;
     const now = Date.now();
     const log = (rateLog.get(bucket) ?? []).filter((t) => t > now - windowMs);
     rateLog.set(bucket, log);
-    if (log.length >= options.rateLimit) return Math.max(1, Math.ceil((log[0]! + windowMs - now) / 1000));
-    log.push(now);
-    return null;
+    const over = log.length >= limit;
+    if (!over) log.push(now);
+    const reset = log.length ? Math.max(1, Math.ceil((log[0]! + windowMs - now) / 1000)) : 0;
+    const remaining = Math.max(0, limit - log.length);
+    const w = Math.max(1, Math.round(windowMs / 1000));
+    const style = options.rateLimitHeaders ?? 'none';
+    const headers: Record<string, string> =
+      style === 'ietf'
+        ? { 'ratelimit-policy': `"default";q=${limit};w=${w}`, ratelimit: `"default";r=${remaining};t=${reset}` }
+        : style === 'x'
+          ? { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(Math.ceil(now / 1000) + reset) }
+          : {};
+    return { retryAfter: over ? reset : null, headers };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -148,10 +167,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } catch (e) {
       return sendProblem(res, e as ApiProblem);
     }
-    const retryAfter = rateLimited(`${caller.owner}|${endpoint}`);
-    if (retryAfter !== null) {
+    const rate = rateLimited(`${caller.owner}|${endpoint}`);
+    for (const [k, v] of Object.entries(rate.headers)) res.setHeader(k, v);
+    if (rate.retryAfter !== null) {
       stats.rateLimited++;
-      return sendProblem(res, new ApiProblem(429, 'RATE_LIMITED', 'Too many requests'), { 'retry-after': String(retryAfter) });
+      return sendProblem(res, new ApiProblem(429, 'RATE_LIMITED', 'Too many requests'), { 'retry-after': String(rate.retryAfter) });
     }
     let text: string;
     try {

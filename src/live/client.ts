@@ -1,6 +1,6 @@
 import { FetchError, ofetch, type $Fetch } from 'ofetch';
 import { ApiError, readErrorBody, type FailureKind } from './errors.js';
-import { endpointOf, Pacer } from './pacer.js';
+import { endpointOf, Pacer, type Rate, type RateMode } from './pacer.js';
 import { redactor } from './redact.js';
 
 export const DEFAULT_API_URL = 'https://api.chargebackstop.com';
@@ -11,9 +11,9 @@ export interface ClientOptions {
   apiKey: string;
   /** per request, for the whole answer: headers and body */
   timeoutMs?: number;
-  /** requests per minute per endpoint; 0 turns pacing off. Default 100, the documented limit. */
-  maxRpm?: number;
-  /** the pacing window (a minute); shorter only in tests and benchmarks */
+  /** 'auto' (default): paced once the server shows its limit; N: at most N per window per endpoint; 0: off */
+  maxRpm?: RateMode;
+  /** the rate-limit window assumed when the server does not say (a minute); shorter only in tests and benchmarks */
   rateWindowMs?: number;
   /** further attempts after network errors, timeouts and 5xx (429s have their own budget) */
   retries?: number;
@@ -41,6 +41,8 @@ export interface ClientStats {
   requests: number;
   retries: number;
   rateLimited: number;
+  /** requests by endpoint (`POST /v1/integrations`) */
+  byEndpoint: Record<string, number>;
 }
 
 export interface ApiClient {
@@ -48,6 +50,8 @@ export interface ApiClient {
   readonly origin: string;
   readonly stats: ClientStats;
   readonly redact: (text: string) => string;
+  /** the rate each endpoint is paced at, learned or capped */
+  readonly rates: () => Record<string, Rate>;
   /** `path` is relative to the API URL, or an absolute URL on the API's own origin */
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
 }
@@ -123,8 +127,8 @@ export function createClient(options: ClientOptions): ApiClient {
   const maxBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   const backoffBase = options.backoffBaseMs ?? 200;
   const backoffMax = options.backoffMaxMs ?? 5000;
-  const pacer = new Pacer(options.maxRpm ?? 100, options.rateWindowMs ?? 60_000);
-  const stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0 };
+  const pacer = new Pacer(options.maxRpm ?? 'auto', options.rateWindowMs ?? 60_000);
+  const stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byEndpoint: {} };
   // One configured instance: base URL, bearer key, JSON bodies. Its own retry and timeout are
   // off: POST needs a retry policy it cannot express, and its timeout stops at the headers,
   // while ours covers the body too. Redirects are never followed by fetch (see below).
@@ -183,8 +187,9 @@ export function createClient(options: ClientOptions): ApiClient {
     /** an earlier attempt failed in a way that may have reached the server */
     let mayHaveApplied = false;
     for (let attempt = 1; ; attempt++) {
-      await pacer.acquire(endpoint);
+      const sentAt = await pacer.acquire(endpoint);
       stats.requests++;
+      stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
       if (attempt > 1) stats.retries++;
       const started = Date.now();
       debug?.(`-> ${method} ${shown()}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
@@ -204,6 +209,8 @@ export function createClient(options: ClientOptions): ApiClient {
       }
       const { status, text, headers } = x;
       debug?.(`<- ${status} ${method} ${shown()} (${Date.now() - started} ms)`);
+      const retryAfter = status === 429 ? retryAfterMs(headers.get('retry-after')) : null;
+      pacer.observe(endpoint, sentAt, status, headers, retryAfter);
       if (status >= 200 && status < 300) {
         if (!text) return { status, data: null as T, attempts: attempt };
         try {
@@ -234,9 +241,7 @@ export function createClient(options: ClientOptions): ApiClient {
       if (status === 429) {
         stats.rateLimited++;
         waits429++;
-        const wait = retryAfterMs(headers.get('retry-after')) ?? backoff(waits429);
-        if (wait > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(wait / 1000)} s`, status, info.code, 'http');
-        pacer.pause(endpoint, wait);
+        if (retryAfter !== null && retryAfter > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(retryAfter / 1000)} s`, status, info.code, 'http');
         if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
       } else if (status >= 500) {
         if (isPost) throw fail(info.message, status, info.code, 'http', true);
@@ -260,7 +265,7 @@ export function createClient(options: ClientOptions): ApiClient {
     }
   }
 
-  return { baseUrl, origin: base.origin, stats, redact, request };
+  return { baseUrl, origin: base.origin, stats, redact, rates: () => pacer.rates(), request };
 }
 
 /** The body as text, or null when it grows past `limit` bytes (the rest is not read). */
