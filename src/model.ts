@@ -40,6 +40,8 @@ export interface LiveState {
   /** For an organisation-level key: the organisation it belongs to, when integrations reveal it. */
   organisationId?: string | null;
   fingerprint: string;
+  /** list requests the reading took, by endpoint (for the request budget) */
+  listing?: Record<string, number>;
 }
 
 export interface DesiredIntegration {
@@ -139,6 +141,15 @@ export interface UnmanagedIntegration {
   status: string;
 }
 
+/** What apply of a plan costs in requests, and the least time they take under the known limit. */
+export interface Budget {
+  requests: number;
+  by_endpoint: Record<string, number>;
+  /** the rate of the endpoint that bounds the time */
+  rate_per_minute: number;
+  min_seconds: number;
+}
+
 export interface Plan {
   format_version: 1;
   summary: PlanSummary;
@@ -148,6 +159,7 @@ export interface Plan {
   safety: { max_destructive_percent: number; violations: SafetyViolation[] };
   key_level: KeyLevel;
   live_fingerprint: string;
+  budget: Budget;
 }
 
 export type Severity = 'error' | 'warning';

@@ -14,6 +14,7 @@ import { line, type Io } from './io.js';
 import { printable } from '../text.js';
 import { preparePlan, useColor, type PlanFlags, type Prepared } from './prepare.js';
 import { plural } from '../names.js';
+import { duration } from '../plan/budget.js';
 
 export interface ApplyOptions extends PlanFlags {
   yes?: boolean;
@@ -32,6 +33,7 @@ export interface ApplyOptions extends PlanFlags {
 }
 
 export async function applyCommand(file: string | undefined, opts: ApplyOptions, io: Io): Promise<number> {
+  const startedAt = Date.now();
   if (!file && !opts.plan) {
     io.stderr('error: give a desired-state FILE, or --plan PLAN.json\n');
     return 1;
@@ -141,8 +143,13 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
       for (const r of v.remaining) say(line(`  ${r.address || '(file)'}: ${r.reason}`));
     }
   }
-  if (opts.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else say(`\n${summaryText(report)}\n`);
+  // against this API requests are the real cost: what they were, and what the limit allows
+  const cost = { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds };
+  if (opts.json) io.stdout(`${JSON.stringify({ ...report, requests: cost }, null, 2)}\n`);
+  else {
+    say(`\n${summaryText(report)}\n`);
+    say(`Requests: ${cost.made} made, ${cost.rate_limited} answered 429, in ${duration(cost.seconds)}; the known limit allows no less than ${duration(cost.min_seconds)} (${plan.budget.rate_per_minute} a minute per endpoint).\n`);
+  }
   return succeeded(report) ? 0 : 1;
 }
 

@@ -3,6 +3,7 @@ import type { FetchedLiveState } from '../live/state.js';
 import type { DesiredState, Plan } from '../model.js';
 import { matchState, PlanError, type MatchResult } from '../plan/match.js';
 import { buildPlan } from '../plan/planner.js';
+import type { BudgetInputs } from '../plan/budget.js';
 import { readLive, reportError, type ApiFlags } from './context.js';
 import { line, type Io } from './io.js';
 import { loadOrReport } from './validate.js';
@@ -13,6 +14,14 @@ import { plural } from '../names.js';
 
 export interface PlanFlags extends ApiFlags {
   allowReplace?: boolean;
+  /** false: apply skips its closing check (the budget counts it otherwise) */
+  verify?: boolean;
+}
+
+/** What the budget knows of rates: learned from the listing's answers, else --max-rpm N, else the documented 100. */
+export function budgetInputs(client: ApiClient, flags: PlanFlags): BudgetInputs {
+  const perMinute = Object.fromEntries(Object.entries(client.rates()).map(([e, r]) => [e, (r.limit * 60_000) / r.windowMs]));
+  return { perMinute, defaultPerMinute: typeof flags.maxRpm === 'number' && flags.maxRpm > 0 ? flags.maxRpm : undefined, verify: flags.verify !== false };
 }
 
 export interface Prepared {
@@ -32,7 +41,7 @@ export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promi
     const mode = live.keyLevel === 'organisation' ? 'organisation key' : `partner key, ${live.mode ?? 'mode unknown'}`;
     io.stderr(`live: ${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')} (${mode})\n`);
     const match = matchState(desired, live);
-    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace }, match);
+    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace, budget: budgetInputs(client, flags) }, match);
     return { desired, live, plan, match, client };
   } catch (e) {
     if (e instanceof PlanError) {

@@ -23,6 +23,7 @@ export interface FetchedLiveState extends LiveState {
  * integrations is an organisation-level key, 401 on both an invalid key.
  */
 export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}): Promise<FetchedLiveState> {
+  const before = { ...client.stats.byEndpoint };
   const [orgs, ints] = await Promise.allSettled([listObjects(client, '/v1/organisations', opts), listObjects(client, '/v1/integrations', opts)]);
   const warnings: string[] = [];
   if (ints.status === 'rejected') {
@@ -66,5 +67,8 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
     organisationId,
     warnings,
     fingerprint: liveFingerprint(keyLevel, organisations, integrations),
+    listing: Object.fromEntries(
+      ['GET /v1/organisations', 'GET /v1/integrations'].map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => (n as number) > 0),
+    ),
   };
 }

@@ -11,12 +11,15 @@ import {
 import { byText, intNameKey, orgNameKey, plural, stripTestPrefix } from '../names.js';
 import { matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
+import { requestBudget, type BudgetInputs } from './budget.js';
 
 // PURE. (desired, live, options) -> Plan. Same inputs, same plan, same order.
 
 export interface PlanOptions {
   /** --allow-replace; the file's allow_replace also turns it on */
   allowReplace?: boolean;
+  /** what the request budget knows beyond the plan: rates, and the listing's own cost (live.listing by default) */
+  budget?: BudgetInputs;
 }
 
 export const orgAddress = (name: string) => `organisation[${JSON.stringify(stripTestPrefix(name))}]`;
@@ -72,6 +75,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
     safety: { max_destructive_percent: desired.safety.maxDestructivePercent, violations: safetyViolations(desired, live, m, actions) },
     key_level: live.keyLevel,
     live_fingerprint: live.fingerprint,
+    budget: requestBudget(actions, { listing: live.listing, ...options.budget }),
   };
 }
 

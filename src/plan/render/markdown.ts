@@ -1,5 +1,6 @@
 import type { Plan } from '../../model.js';
 import { printable } from '../../text.js';
+import { budgetLine } from '../budget.js';
 import { describeChanges, statusNote, summaryLine, symbol } from './symbols.js';
 
 // For pull-request comments and $GITHUB_STEP_SUMMARY: a table and a collapsed diff. Every
@@ -21,6 +22,7 @@ const fence = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/
 
 export function renderMarkdown(plan: Plan, opts: { file?: string; diff?: string } = {}): string {
   const out: string[] = [`### cbsync plan${opts.file ? ` for <code>${mdText(opts.file)}</code>` : ''}`, '', `**${summaryLine(plan.summary)}**`, ''];
+  if (plan.actions.some((a) => a.status === 'pending')) out.splice(3, 0, budgetLine(plan.budget), '');
   if (plan.actions.length === 0) out.push('No changes. Live state matches the file.', '');
   else {
     out.push('| | Action | Address | Live id | Changes |', '|:-:|---|---|---|---|');

@@ -1,6 +1,7 @@
 import { createColors } from 'picocolors';
 import type { Plan } from '../../model.js';
 import { printable as p } from '../../text.js';
+import { budgetLine } from '../budget.js';
 import { describeChanges, statusNote, summaryLine, symbol } from './symbols.js';
 
 // Every name, id and message may come from a server or a file: each is printed through
@@ -38,5 +39,6 @@ export function renderText(plan: Plan, opts: TextOptions): string {
     for (const v of plan.safety.violations) out.push(c.red(p(`Safety: apply will refuse without --force: ${v.message}`)));
   }
   out.push('', c.bold(summaryLine(plan.summary)));
+  if (plan.actions.some((a) => a.status === 'pending')) out.push(budgetLine(plan.budget));
   return `${out.join('\n')}\n`;
 }

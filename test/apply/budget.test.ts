@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { planCommand } from '../../src/commands/plan.js';
+import { ADMIN, testIo, withEmulator } from '../helpers.js';
+import { apply, write } from './helpers.js';
+
+const FILE = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n    integrations:\n      - {name: Orders, merchant_ids: [mer_a1]}\n      - {name: A, merchant_ids: [mer_a2]}\n      - {name: B, merchant_ids: [mer_a3]}\n');
+
+describe('the request budget over HTTP', () => {
+  it('the rate a server shows in its headers while listing is the one the plan counts with', () =>
+    withEmulator({ rateLimit: 30, rateLimitHeaders: 'ietf' }, async (emu) => {
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+      expect(await planCommand(FILE, { json: true }, io)).toBe(0);
+      const plan = JSON.parse(io.out());
+      expect(plan.budget).toMatchObject({ requests: 6, rate_per_minute: 30 });
+    }));
+
+  it('--max-rpm N is the rate assumed where the server shows none', () =>
+    withEmulator({}, async (emu) => {
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+      expect(await planCommand(FILE, { maxRpm: 1000 }, io)).toBe(0);
+      expect(io.out()).toContain('Apply: 6 requests (2 GET /v1/integrations); at least 1 s at 1000 requests per minute per endpoint.');
+    }));
+
+  it("apply's summary: the requests made, the 429s, the time against the bound", () =>
+    withEmulator({ rateLimit: 3, rateWindowMs: 1000 }, async (emu) => {
+      const r = await apply(emu.url, FILE, { maxRpm: 'auto', rateWindowMs: 1000, json: true });
+      const report = JSON.parse(r.out);
+      expect(report.requests.made).toBe(emu.stats.requests);
+      expect(report.requests.rate_limited).toBe(emu.stats.rateLimited);
+      expect(report.requests.min_seconds).toBe(2); // the busiest endpoints: two listings each, at the documented 100 a minute
+      const text = await apply(emu.url, FILE, { maxRpm: 'auto', rateWindowMs: 1000 });
+      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s; the known limit allows no less than \d+ s \(\d+ a minute per endpoint\)\.\n$/);
+    }));
+});
