@@ -13,9 +13,11 @@ export function stripTestPrefix(name: string): string {
  * NFC, surrounding whitespace trimmed. A server may trim or normalise what it stores; a live
  * name that differs only so is the same name (never a create and a delete).
  */
-export const orgNameKey = (name: string) => stripTestPrefix(name.normalize('NFC').trim()).trim();
+export const orgNameKey = (name: string) => stripTestPrefix(intNameKey(name)).trim();
+/** Printable ASCII with no space at either end is already in that form (most names: a fast path). */
+const PLAIN = /^[!-~](?:[ -~]*[!-~])?$/;
 /** Integrations have no [TEST] prefix. */
-export const intNameKey = (name: string) => name.normalize('NFC').trim();
+export const intNameKey = (name: string) => (PLAIN.test(name) ? name : name.normalize('NFC').trim());
 
 /** Why a name from the file would not survive a server that normalises names, or null. */
 export function nameProblem(name: string): string | null {

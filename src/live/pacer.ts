@@ -30,6 +30,9 @@ interface Endpoint {
   learnAt?: number;
 }
 
+/** The time between two requests at a rate: a margin of the window over every `limit` of them. */
+const spacing = (r: Rate) => (r.windowMs + Math.max(r.windowMs * PACING_MARGIN, MIN_MARGIN_MS)) / r.limit;
+
 export class Pacer {
   private endpoints = new Map<string, Endpoint>();
 
@@ -91,8 +94,21 @@ export class Pacer {
     const r = this.rate(endpoint);
     if (!r) return start;
     const at = Math.max(start, e.next);
-    e.next = at + (r.windowMs + Math.max(r.windowMs * PACING_MARGIN, MIN_MARGIN_MS)) / r.limit;
+    e.next = at + spacing(r);
     return at;
+  }
+
+  /**
+   * A rate is known from now on. Shown in headers, the requests already sent in its window
+   * count as if they had been paced, so the burst that left before the first answer does not
+   * fill the window early (after a 429, its Retry-After says when to go on instead).
+   */
+  private learn(e: Endpoint, rate: Rate) {
+    if (!e.learned && rate.source === 'headers') {
+      const recent = e.log.filter((x) => !x.limited && x.at > this.now() - rate.windowMs);
+      if (recent.length) e.next = Math.max(e.next, recent[0]!.at + recent.length * spacing(rate));
+    }
+    e.learned = rate;
   }
 
   /** An answer arrived for a request sent at `sentAt`: learn from its headers, or from a 429. */
@@ -100,7 +116,7 @@ export class Pacer {
     const e = this.ep(endpoint);
     const h = readRateHeaders(headers, this.now());
     if (h && this.mode !== 0) {
-      e.learned = { limit: h.limit, windowMs: h.windowMs ?? this.windowMs, source: 'headers' };
+      this.learn(e, { limit: h.limit, windowMs: h.windowMs ?? this.windowMs, source: 'headers' });
       if (h.remaining === 0 && h.resetMs !== null) this.pause(endpoint, h.resetMs);
     }
     if (status !== 429) return;
@@ -132,7 +148,7 @@ export class Pacer {
     const t = e.learnAt;
     // paced already, and still a 429 (a limit shared with others): a tenth slower
     const accepted = e.learned ? Math.floor(e.learned.limit * 0.9) : e.log.filter((x) => x.at > t - this.windowMs && x.at <= t && !x.limited).length;
-    e.learned = { limit: Math.max(1, accepted), windowMs: e.learned?.windowMs ?? this.windowMs, source: '429' };
+    this.learn(e, { limit: Math.max(1, accepted), windowMs: e.learned?.windowMs ?? this.windowMs, source: '429' });
     e.learnAt = undefined;
   }
 }

@@ -68,8 +68,14 @@ export interface MatchResult {
 
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id).join(', ');
 
-/** Same members, any order. */
-export const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+/** Same members, any order (lists of merchant ids: short, without repeats in practice). */
+export function sameSet(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  if (a.length === 1) return a[0] === b[0];
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((x, i) => x === sb[i]);
+}
 
 export function matchState(desired: DesiredState, live: LiveState): MatchResult {
   const problems: PlanProblem[] = [];

@@ -53,7 +53,8 @@ describe('pacing learned, not assumed', () => {
     await send(POST, 1, 200, { 'ratelimit-policy': '"default";q=100;w=60', ratelimit: '"default";r=99;t=60' });
     expect(pacer.rate(POST)).toEqual({ limit: 100, windowMs: 60_000, source: 'headers' });
     const step = spacing(60_000, 100);
-    expect(turns(POST, 3)).toEqual([0, step, 2 * step]);
+    // the request sent before the answer counts as the first paced one
+    expect(turns(POST, 3)).toEqual([step, 2 * step, 3 * step]);
   });
 
   it('from X-RateLimit headers, with the assumed window; remaining 0 pauses until the reset', async () => {

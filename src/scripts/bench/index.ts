@@ -1,0 +1,84 @@
+// npm run bench: the speed, memory and request figures in the README. Starts the emulator with
+// a set latency (and, in some cases, a rate limit or injected faults) and measures listing,
+// planning and applying. Not a test: timings on shared machines are noisy, so nothing here
+// asserts; each figure is printed beside its target.
+import { DEFAULT_LIST_CONCURRENCY } from '../../live/paginate.js';
+import { benchApply, benchListingAfterPause } from './apply.js';
+import { benchListing } from './listing.js';
+import { benchPlan, benchPlanChild } from './plan.js';
+import { LATENCY, pct, seconds } from './util.js';
+
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+async function main() {
+  if (process.argv.includes('--plan-child')) return benchPlanChild();
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const say = (l = '') => console.log(l);
+  say(`cbsync bench (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); emulator at ${LATENCY} ms latency`);
+  say();
+
+  if (want('listing')) {
+    const l = await benchListing();
+    say('## Listing 3,000 organisations and 6,000 integrations (page cap 100; medians of 3 runs after a warm-up)');
+    say(`| | requests | wall time |`);
+    say(`|---|---|---|`);
+    say(`| default: ${DEFAULT_LIST_CONCURRENCY} pages in flight per listing, both listings at once | ${l.fast.requests} (least possible with overlapping pages: ${l.minimum}) | ${seconds(l.fast.ms)} (${(l.slow.ms / l.fast.ms).toFixed(1)}x faster) |`);
+    say(`| --list-concurrency 32 | ${l.narrow.requests} | ${seconds(l.narrow.ms)} (${(l.slow.ms / l.narrow.ms).toFixed(1)}x faster) |`);
+    say(`| sequential: one page at a time, one listing after the other | ${l.slow.requests} | ${seconds(l.slow.ms)} |`);
+    say(`Objects read: ${l.itemsRead} for ${l.objects} objects (${pct(l.itemsRead / l.objects - 1)} more; target at most 2%). Target: the least requests, and at least 20x faster than sequential.`);
+    say();
+  }
+
+  if (want('plan')) {
+    const p = benchPlan();
+    say('## Planning 10,000 organisations and 50,000 integrations (in memory)');
+    say(`${p.actions} actions; CPU ${p.cpuMs.toFixed(0)} ms (target < 1000 ms); peak RSS of the whole process ${p.maxRssMb.toFixed(0)} MB (target < 300 MB).`);
+    say();
+  }
+
+  if (want('apply')) {
+    const lowerBound = Math.ceil(400 / 8) * LATENCY;
+    const a8 = await benchApply(8);
+    const a1 = await benchApply(1);
+    say('## Applying 400 integration creates (default flags: --max-rpm auto, a server without a limit)');
+    say(`| | writes wall time | POST requests | closing check |`);
+    say(`|---|---|---|---|`);
+    say(`| concurrency 8 | ${seconds(a8.applyMs)} (lower bound ceil(400/8) x ${LATENCY} ms = ${seconds(lowerBound)}; ratio ${(a8.applyMs / lowerBound).toFixed(2)}, target <= 1.3: ${met(a8.applyMs / lowerBound <= 1.3)}) | ${a8.posts} | ${a8.verifyRequests} requests, ${seconds(a8.verifyMs)} |`);
+    say(`| concurrency 1 | ${seconds(a1.applyMs)} (${(a1.applyMs / a8.applyMs).toFixed(1)}x slower; target >= 6x) | ${a1.posts} | ${a1.verifyRequests} requests, ${seconds(a1.verifyMs)} |`);
+    say();
+  }
+
+  if (want('rate')) {
+    const limit = 100;
+    const windowMs = 6000;
+    say(`## The same 400 creates under a server limit of ${limit} requests per window per endpoint (window shortened to ${windowMs / 1000} s), concurrency 8`);
+    say('| rate headers | POST throughput, share of the limit | 429 answers | share of all requests |');
+    say('|---|---|---|---|');
+    for (const [headers, target] of [['none', 0.95], ['ietf', 0.97], ['x', 0.97]] as const) {
+      const r = await benchApply(8, { rateLimit: limit, rateWindowMs: windowMs, rateLimitHeaders: headers }, { maxRpm: 'auto', rateWindowMs: windowMs });
+      const share = r.posts / r.postSpanMs / (limit / windowMs);
+      const limited = r.rateLimited / r.requests;
+      const goal = headers === 'none' ? limited <= 0.02 : r.rateLimited === 0;
+      say(`| ${headers} | ${pct(share)} (${r.posts} in ${seconds(r.postSpanMs)}; target >= ${pct(target)}: ${met(share >= target)}) | ${r.rateLimited} | ${pct(limited)} (target ${headers === 'none' ? '<= 2%' : 'none'}: ${met(goal)}) |`);
+    }
+    const p = await benchListingAfterPause(10, 2000);
+    say(`A listing of 3,000 organisations (page cap 100) against a limit of 10 per 2 s, no headers: ${p.pages} pages in ${seconds(p.ms)}; ${p.rateLimited} answers 429, all in the first wave (at most ${p.firstWave}: ${met(p.rateLimited <= p.firstWave)}); none after the pause.`);
+    say();
+  }
+
+  if (want('ambiguous')) {
+    const opts = { maxPageSize: 100, randomSeed: 3 };
+    const clean = await benchApply(8, opts, { maxRpm: 0 }, 6, 1000);
+    const faulty = await benchApply(8, { ...opts, ambiguousRate: 0.15 }, { maxRpm: 0 }, 6, 1000);
+    const ratio = faulty.requests / clean.requests;
+    say('## 400 integration creates beside 6,000 integrations, 15% of writes ambiguous (applied, then the connection drops), concurrency 8, page cap 100');
+    say('| | requests | failed | duplicates | recovered by the batch listing | closing check |');
+    say('|---|---|---|---|---|---|');
+    say(`| fault-free | ${clean.requests} | ${clean.failed} | ${clean.duplicates} | ${clean.recovered} | ${clean.verifyRequests} requests, ${seconds(clean.verifyMs)} |`);
+    say(`| 15% ambiguous | ${faulty.requests} (${ratio.toFixed(2)}x; target <= 1.3x: ${met(ratio <= 1.3)}) | ${faulty.failed} | ${faulty.duplicates} | ${faulty.recovered} | ${faulty.verifyRequests} requests, ${seconds(faulty.verifyMs)} |`);
+    say();
+  }
+}
+
+await main();
