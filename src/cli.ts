@@ -36,6 +36,9 @@ export function intArg(min: number, max: number) {
   };
 }
 
+/** a repeatable option's values, in order */
+const collect = (v: string, all: string[]) => [...all, v];
+
 function rpmArg(v: string): 'auto' | number {
   return v === 'auto' ? 'auto' : intArg(0, 1_000_000)(v);
 }
@@ -113,32 +116,33 @@ program
 program
   .command('validate')
   .description('check desired-state files offline (no network request)')
-  .argument('<file...>', 'desired-state YAML files')
+  .argument('<paths...>', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
   .option('--json', 'print diagnostics as JSON')
-  .action((files: string[], o) => {
-    process.exitCode = validateCommand(files, o, io);
+  .action((paths: string[], o) => {
+    process.exitCode = validateCommand(paths, o, io);
   });
 
 withApiFlags(
   program
     .command('plan')
     .description('read live state and print the ordered changes (a dry run)')
-    .argument('<file>', 'desired-state YAML file')
+    .argument('<paths...>', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
     .option('--json', 'print the plan as JSON (schema/plan.schema.json)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--diff', 'also print a unified diff of live state against the file')
     .option('--out <plan.json>', 'save the JSON plan for `apply --plan`')
     .option('--detailed-exitcode', 'exit 0: no changes, 2: changes present, 1: error')
-    .option('--allow-replace', 'allow replacing integrations whose immutable fields differ'),
-).action(async (file: string, o) => {
-  process.exitCode = await planCommand(file, o, io);
+    .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
+    .option('--target <address>', 'plan only this organisation["NAME"] (with its integrations) or organisation["NAME"].integration["NAME"]; * matches any characters; repeatable', collect, []),
+).action(async (paths: string[], o) => {
+  process.exitCode = await planCommand(paths, o, io);
 });
 
 withApiFlags(
   program
     .command('apply')
     .description('make the changes: plan, confirm, then apply with bounded concurrency')
-    .argument('[file]', 'desired-state YAML file')
+    .argument('[paths...]', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
     .option('--plan <plan.json>', 'apply exactly this saved plan (refused if live state changed)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'print the plan and the diff; change nothing')
@@ -146,10 +150,11 @@ withApiFlags(
     .option('--fail-fast', 'start no new action after a failure')
     .option('--force', 'apply even when the safety thresholds are exceeded')
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
+    .option('--target <address>', 'apply only this organisation["NAME"] (with its integrations) or organisation["NAME"].integration["NAME"]; * matches any characters; repeatable', collect, [])
     .option('--json', 'print a machine-readable report on stdout')
     .option('--write-ids', 'write the ids of created objects into FILE (comments kept)')
     .option('--no-verify', 'skip the closing check with a fresh listing'),
-).action(async (file: string | undefined, o) => {
+).action(async (paths: string[], o) => {
   // first Ctrl-C: start nothing new, let running requests finish, report; second: quit
   const interrupt = new AbortController();
   const onSigint = () => {
@@ -159,7 +164,7 @@ withApiFlags(
   };
   process.on('SIGINT', onSigint);
   try {
-    process.exitCode = await applyCommand(file, { ...o, signal: interrupt.signal }, io);
+    process.exitCode = await applyCommand(paths, { ...o, signal: interrupt.signal }, io);
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -169,7 +174,8 @@ withApiFlags(
   program
     .command('export')
     .description('write live state as a desired-state file with every id pinned')
-    .option('-o, --out <file>', 'write to FILE instead of stdout'),
+    .option('-o, --out <file>', 'write to FILE instead of stdout')
+    .option('--out-dir <dir>', 'write one settings file and one file per organisation into DIR (new or empty)'),
 ).action(async (o) => {
   process.exitCode = await exportCommand(o, io);
 });

@@ -49,17 +49,18 @@ export interface DesiredIntegration {
   id?: string;
   status: IntegrationStatus;
   merchant_ids: string[];
-  /** YAML path, e.g. organisations[0].integrations[1] */
+  /** the file it is written in */
+  file: string;
+  /** YAML path in that file, e.g. organisations[0].integrations[1] */
   path: string;
-  pos?: SourcePos;
 }
 
 export interface DesiredOrganisation {
   name: string;
   id?: string;
   integrations: DesiredIntegration[];
+  file: string;
   path: string;
-  pos?: SourcePos;
 }
 
 export interface DesiredState {
@@ -70,6 +71,8 @@ export interface DesiredState {
   allowReplace: boolean;
   safety: { maxDestructivePercent: number };
   organisations: DesiredOrganisation[];
+  /** the files it was composed from, in order */
+  files: string[];
 }
 
 export type ActionKind =
@@ -113,7 +116,8 @@ export interface Action {
   reason?: string;
   /** Blocked actions: the API code that blocks them (e.g. HAS_INTEGRATIONS). */
   code?: string;
-  /** YAML path of the file entry this action comes from (listed objects only). */
+  /** the file and YAML path of the entry this action comes from (listed objects only) */
+  file?: string;
   path?: string;
 }
 
@@ -160,6 +164,8 @@ export interface Plan {
   key_level: KeyLevel;
   live_fingerprint: string;
   budget: Budget;
+  /** the --target addresses of a partial plan; null when the plan covers everything */
+  selection: string[] | null;
 }
 
 export type Severity = 'error' | 'warning';

@@ -39,8 +39,8 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
   const repairs: ActionResult[] = [];
   let stopped = false;
 
-  const result = (a: Pick<Action, 'address' | 'kind' | 'path'>, r: Omit<ActionResult, 'address' | 'kind' | 'path'>): ActionResult => {
-    const full: ActionResult = { address: a.address, kind: a.kind, ...(a.path ? { path: a.path } : {}), ...r };
+  const result = (a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Omit<ActionResult, 'address' | 'kind' | 'file' | 'path'>): ActionResult => {
+    const full: ActionResult = { address: a.address, kind: a.kind, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}), ...r };
     opts.onResult?.(full);
     return full;
   };
@@ -93,7 +93,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
   };
 
   /** How an error ends an action: a HAS_* refusal of a delete is blocked, anything else failed. */
-  const failure = (a: Action, e: unknown): Omit<ActionResult, 'address' | 'kind' | 'path'> => {
+  const failure = (a: Action, e: unknown): Omit<ActionResult, 'address' | 'kind' | 'file' | 'path'> => {
     if (e instanceof NotStarted) return { outcome: 'skipped', id: a.id, message: e.message };
     if (a.kind === 'delete_organisation' && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) {
       // an expected outcome: the API protects organisations with dependents

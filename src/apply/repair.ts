@@ -3,7 +3,7 @@ import { ApiError } from '../live/errors.js';
 import { groupBy } from '../group.js';
 import { CUSTOM_ORDERS, type LiveIntegration, type LiveOrganisation } from '../model.js';
 import { intNameKey, orgNameKey } from '../names.js';
-import { integrationAddress, orgAddress } from '../plan/planner.js';
+import { integrationAddress, orgAddress } from '../plan/address.js';
 import type { PerformContext } from './perform.js';
 import { keptFirst } from './kept.js';
 import type { ActionResult } from './report.js';

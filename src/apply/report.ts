@@ -17,7 +17,8 @@ export interface ActionResult {
   recovered?: boolean;
   /** what the server did differently from what was asked (e.g. stored another name) */
   notes?: string[];
-  /** YAML path of the file entry (for --write-ids) */
+  /** the file and YAML path of the entry (for --write-ids) */
+  file?: string;
   path?: string;
 }
 

@@ -3,7 +3,7 @@ import { fetchLiveState } from '../live/state.js';
 import type { Action, DesiredState, LiveIntegration, LiveState, Plan } from '../model.js';
 import { intNameKey, orgNameKey } from '../names.js';
 import { PlanError } from '../plan/match.js';
-import { buildPlan, type PlanOptions } from '../plan/planner.js';
+import { planState, type PlanOptions } from '../plan/planner.js';
 import { describeChanges } from '../plan/render/symbols.js';
 import type { PerformContext } from './perform.js';
 import { deleteLoser, disableLoser, integrationKey, losers, orgKey } from './repair.js';
@@ -48,7 +48,7 @@ export async function verifyApply(plan: Plan, results: ActionResult[], ctx: Perf
 function replan(desired: DesiredState, live: LiveState, options: PlanOptions, results: ActionResult[]): Remaining[] {
   let again: Plan;
   try {
-    again = buildPlan(desired, live, options);
+    again = planState(desired, live, options).plan;
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     return e.problems.map((p) => ({ address: p.path ?? '', kind: 'plan_error' as const, reason: p.message }));

@@ -5,7 +5,9 @@ import { progress } from '../apply/progress.js';
 import { outcomeText, succeeded, summaryText, type ApplyReport } from '../apply/report.js';
 import { schemaValidator } from '../desired/schema.js';
 import { writeIdsToFile } from '../desired/write-ids.js';
-import type { Plan } from '../model.js';
+import type { Action, Plan } from '../model.js';
+import { groupBy } from '../group.js';
+import { STDIN } from '../desired/sources.js';
 import { renderDiff } from '../plan/render/diff.js';
 import { symbol } from '../plan/render/symbols.js';
 import { renderText } from '../plan/render/text.js';
@@ -32,13 +34,17 @@ export interface ApplyOptions extends PlanFlags {
   signal?: AbortSignal;
 }
 
-export async function applyCommand(file: string | undefined, opts: ApplyOptions, io: Io): Promise<number> {
+export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io): Promise<number> {
   const startedAt = Date.now();
-  if (!file && !opts.plan) {
-    io.stderr('error: give a desired-state FILE, or --plan PLAN.json\n');
+  if (!paths.length && !opts.plan) {
+    io.stderr('error: give the desired-state FILE (or files, directories, - for stdin), or --plan PLAN.json\n');
     return 1;
   }
-  if (opts.writeIds && !file) {
+  if (paths.length && opts.plan) {
+    io.stderr('error: --plan applies a saved plan exactly: give no FILE with it\n');
+    return 1;
+  }
+  if (opts.writeIds && !paths.length) {
     io.stderr('error: --write-ids needs the desired-state FILE to write into\n');
     return 1;
   }
@@ -47,20 +53,20 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   const color = useColor(io, opts.json ? 'stderr' : 'stdout');
   const c = createColors(color);
 
-  let prepared: Omit<Prepared, 'desired' | 'match'> & Partial<Pick<Prepared, 'desired' | 'match'>>;
+  let prepared: Omit<Prepared, 'desired' | 'match' | 'scoped' | 'targets'> & Partial<Pick<Prepared, 'desired' | 'match' | 'scoped' | 'targets'>>;
   if (opts.plan) {
     const saved = await loadSavedPlan(opts.plan, opts, io);
     if (!saved) return 1;
     prepared = saved;
   } else {
-    const p = await preparePlan(file!, opts, io);
+    const p = await preparePlan(paths, opts, io);
     if (!p) return 1;
     prepared = p;
   }
   const { plan, client } = prepared;
 
-  if (opts.dryRun && prepared.desired) {
-    const diff = renderDiff(prepared.desired, prepared.live, { color, file, match: prepared.match });
+  if (opts.dryRun && prepared.scoped && prepared.match) {
+    const diff = renderDiff(prepared.scoped.desired, prepared.scoped.live, { color, file: prepared.label, match: prepared.match });
     if (diff) say(`${diff}\n`);
   }
   say(renderText(plan, { color }));
@@ -98,7 +104,7 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
     signal: opts.signal,
     live: prepared.live,
     list: { concurrency: opts.listConcurrency },
-    verify: opts.verify === false ? false : { desired: prepared.desired, planOptions: { allowReplace: opts.allowReplace } },
+    verify: opts.verify === false ? false : { desired: prepared.desired, planOptions: { allowReplace: opts.allowReplace, targets: prepared.targets } },
     onStart: (a) => {
       started.add(a.address);
       bar.started();
@@ -116,19 +122,8 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   });
   bar.end();
 
-  if (opts.writeIds && file) {
-    // the kinds that bring a new object (and so a new id) into being
-    const creating = new Set(['create_organisation', 'create_integration', 'replace_integration']);
-    const entries = report.results.filter((r) => r.outcome === 'done' && r.path && r.id && creating.has(r.kind));
-    try {
-      const { written, problems } = writeIdsToFile(file, entries.map((r) => ({ path: r.path!, id: r.id!, name: String(byAddress.get(r.address)?.body?.name) })));
-      if (written) io.stderr(line(`wrote ${plural(written, 'id')} into ${file}`));
-      for (const p of problems) io.stderr(line(`error: wrote no id into ${file}: ${p}`));
-      if (problems.length) return 1;
-    } catch (e) {
-      io.stderr(line(`error: could not write ids into ${file}: ${(e as Error).message}`));
-      return 1;
-    }
+  if (opts.writeIds) {
+    if (!writeIds(report, byAddress, io)) return 1;
   } else {
     const replaced = report.results.filter((r) => r.outcome === 'done' && r.kind === 'replace_integration');
     if (replaced.length) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
@@ -153,6 +148,32 @@ export async function applyCommand(file: string | undefined, opts: ApplyOptions,
   return succeeded(report) ? 0 : 1;
 }
 
+/** --write-ids: each created object's id into the file its entry came from. False when one could not be written. */
+function writeIds(report: ApplyReport, byAddress: Map<string, Action>, io: Io): boolean {
+  // the kinds that bring a new object (and so a new id) into being
+  const creating = new Set(['create_organisation', 'create_integration', 'replace_integration']);
+  const entries = report.results
+    .filter((r) => r.outcome === 'done' && r.file && r.path && r.id && creating.has(r.kind))
+    .map((r) => ({ file: r.file!, path: r.path!, id: r.id!, name: String(byAddress.get(r.address)?.body?.name) }));
+  let ok = true;
+  for (const [file, list] of groupBy(entries, (e) => e.file)) {
+    if (file === STDIN) {
+      io.stderr(line(`note: ${plural(list.length, 'id')} of entries read from standard input not written`));
+      continue;
+    }
+    try {
+      const { written, problems } = writeIdsToFile(file, list);
+      if (written) io.stderr(line(`wrote ${plural(written, 'id')} into ${file}`));
+      for (const p of problems) io.stderr(line(`error: wrote no id into ${file}: ${p}`));
+      if (problems.length) ok = false;
+    } catch (e) {
+      io.stderr(line(`error: could not write ids into ${file}: ${(e as Error).message}`));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 /** A saved plan is applied only while the live state is what it was planned from. */
 async function loadSavedPlan(path: string, opts: ApplyOptions, io: Io) {
   let plan: Plan;
@@ -173,7 +194,7 @@ async function loadSavedPlan(path: string, opts: ApplyOptions, io: Io) {
       io.stderr(`error: the live state has changed since ${path} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.\n`);
       return null;
     }
-    return { plan, live, client };
+    return { plan, live, client, label: path };
   } catch (e) {
     reportError(e, io);
     return null;

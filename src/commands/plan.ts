@@ -13,10 +13,11 @@ export interface PlanOptions extends PlanFlags {
   detailedExitcode?: boolean;
 }
 
-export async function planCommand(file: string, opts: PlanOptions, io: Io): Promise<number> {
-  const prepared = await preparePlan(file, opts, io);
+export async function planCommand(paths: string[], opts: PlanOptions, io: Io): Promise<number> {
+  const prepared = await preparePlan(paths, opts, io);
   if (!prepared) return 1;
-  const { desired, live, plan, match } = prepared;
+  const { scoped, plan, match, label: file } = prepared;
+  const { desired, live } = scoped;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const color = useColor(io);
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);

@@ -1,12 +1,14 @@
 import type { ApiClient } from '../live/client.js';
 import type { FetchedLiveState } from '../live/state.js';
 import type { DesiredState, Plan } from '../model.js';
-import { matchState, PlanError, type MatchResult } from '../plan/match.js';
-import { buildPlan } from '../plan/planner.js';
+import { PlanError, type MatchResult } from '../plan/match.js';
+import { planState, type Planned } from '../plan/planner.js';
+import { parseTarget, type Target } from '../plan/select.js';
+import { UsageError } from './context.js';
 import type { BudgetInputs } from '../plan/budget.js';
 import { readLive, reportError, type ApiFlags } from './context.js';
 import { line, type Io } from './io.js';
-import { loadOrReport } from './validate.js';
+import { loadOrReport, reportDiagnostics } from './validate.js';
 import { plural } from '../names.js';
 
 // The steps plan and apply share: validate the file (before any request), read live state,
@@ -16,6 +18,19 @@ export interface PlanFlags extends ApiFlags {
   allowReplace?: boolean;
   /** false: apply skips its closing check (the budget counts it otherwise) */
   verify?: boolean;
+  /** where `-` reads from (tests pass a buffer) */
+  readStdin?: () => Buffer;
+  /** --target addresses: plan only these */
+  target?: string[];
+}
+
+/** The --target addresses, checked; a malformed one is a usage error. */
+export function targetsOf(flags: PlanFlags): Target[] {
+  return (flags.target ?? []).map((t) => {
+    const parsed = parseTarget(t);
+    if (typeof parsed === 'string') throw new UsageError(`--target ${parsed}`);
+    return parsed;
+  });
 }
 
 /** What the budget knows of rates: learned from the listing's answers, else --max-rpm N, else the documented 100. */
@@ -30,26 +45,42 @@ export interface Prepared {
   plan: Plan;
   /** the pairing the plan was made from; the diff renderer reuses it */
   match: MatchResult;
+  /** what was planned: the selected parts of both states under --target */
+  scoped: Pick<Planned, 'desired' | 'live'>;
+  targets: Target[];
   client: ApiClient;
+  /** the paths, for one-line messages */
+  label: string;
 }
 
-export async function preparePlan(file: string, flags: PlanFlags, io: Io): Promise<Prepared | null> {
-  const desired = loadOrReport(file, io);
-  if (!desired) return null;
+export async function preparePlan(paths: string[], flags: PlanFlags, io: Io): Promise<Prepared | null> {
+  let targets: Target[];
+  try {
+    targets = targetsOf(flags);
+  } catch (e) {
+    reportError(e, io);
+    return null;
+  }
+  const loaded = loadOrReport(paths, io, flags.readStdin);
+  if (!loaded) return null;
+  const { state: desired, label } = loaded;
   try {
     const { client, live } = await readLive(flags, io);
     const mode = live.keyLevel === 'organisation' ? 'organisation key' : `partner key, ${live.mode ?? 'mode unknown'}`;
     io.stderr(`live: ${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')} (${mode})\n`);
-    const match = matchState(desired, live);
-    const plan = buildPlan(desired, live, { allowReplace: flags.allowReplace, budget: budgetInputs(client, flags) }, match);
-    return { desired, live, plan, match, client };
+    const planned = planState(desired, live, { allowReplace: flags.allowReplace, budget: budgetInputs(client, flags), targets });
+    return { desired, live, plan: planned.plan, match: planned.match, scoped: planned, targets, client, label };
   } catch (e) {
     if (e instanceof PlanError) {
-      for (const p of e.problems) {
-        const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
-        io.stderr(line(`${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`));
-      }
-      io.stderr(line(`${file}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed`));
+      // each problem where its entry is written, found in its file only now
+      reportDiagnostics(
+        e.problems.map((p) => {
+          const at = p.file && p.path ? loaded.locate(p.file, p.path) : null;
+          return { file: p.file ?? label, line: at?.line ?? 0, col: at?.col ?? 0, path: p.path ?? '', message: p.message, severity: 'error' as const };
+        }),
+        io,
+      );
+      io.stderr(line(`${label}: cannot plan (${plural(e.problems.length, 'problem')}); nothing was changed`));
     } else reportError(e, io);
     return null;
   }

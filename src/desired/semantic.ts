@@ -1,89 +1,96 @@
-import type { Diagnostic, Severity } from '../model.js';
 import { lookalikeKey, nameProblem, stripTestPrefix } from '../names.js';
-import { yamlPath, type Locator } from './locator.js';
+import type { Finding, Place, Segments } from './findings.js';
 
-// The rules a JSON Schema cannot express: uniqueness across items, with "first seen at", and
-// names a server may normalise. Works on whatever parts are well-typed, so it reports
-// alongside schema errors.
+// The rules a JSON Schema cannot express: uniqueness across items, with where each was first
+// seen, and names a server may normalise. Works on whatever parts are well-typed, so it
+// reports alongside schema errors. The same checks run within a file and across the files
+// of one desired state: give `seen` to carry what earlier files held.
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
-export function semanticChecks(data: Obj, loc: Locator): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const report = (segments: (string | number)[], message: string, severity: Severity = 'error') => {
-    const at = loc.at(loc.node(segments));
-    out.push({ file: loc.file, line: at.line, col: at.col, path: yamlPath(segments), message, severity });
+/** What the files checked so far held: names and ids, with where. */
+export interface Seen {
+  orgNames: Map<string, Place>;
+  orgLookalikes: Map<string, { name: string; place: Place }>;
+  ids: Map<string, Place>;
+  /** listed organisations, by id and by name without the prefix (for the ignore check) */
+  listed: Map<string, Place>;
+}
+
+export const newSeen = (): Seen => ({ orgNames: new Map(), orgLookalikes: new Map(), ids: new Map(), listed: new Map() });
+
+export function semanticChecks(data: Obj, file: string, seen: Seen = newSeen()): Finding[] {
+  const out: Finding[] = [];
+  const place = (segments: Segments): Place => ({ file, segments });
+  const report = (segments: Segments, message: string, other?: Place, severity: Finding['severity'] = 'error') =>
+    out.push({ file, segments, message, severity, ...(other ? { other } : {}) });
+  /** a duplicate is reported where it repeats; across files also where it was first seen */
+  const unique = (map: Map<string, Place>, key: string, segments: Segments, what: string) => {
+    const prev = map.get(key);
+    if (!prev) return void map.set(key, place(segments));
+    report(segments, `${what} (first seen at {at})`, prev);
+    if (prev.file !== file) out.push({ ...prev, message: `${what} (also at {at})`, severity: 'error', other: place(segments) });
   };
-  /** Names that print alike (case, confusable letters) are a warning at the later one. */
-  const alike = () => {
-    const seen = new Map<string, { name: string; segments: (string | number)[] }>();
-    return (name: string, segments: (string | number)[], what: string) => {
-      const key = lookalikeKey(name);
-      const prev = seen.get(key);
-      if (!prev) return void seen.set(key, { name, segments });
-      if (prev.name !== name) report(segments, `${what} ${JSON.stringify(name)} looks like ${JSON.stringify(prev.name)} (${firstSeen(prev.segments)}): people will confuse them`, 'warning');
-    };
+  const alike = (map: Map<string, { name: string; place: Place }>, name: string, segments: Segments, what: string) => {
+    const key = lookalikeKey(name);
+    const prev = map.get(key);
+    if (!prev) return void map.set(key, { name, place: place(segments) });
+    if (prev.name !== name) report(segments, `${what} ${JSON.stringify(name)} looks like ${JSON.stringify(prev.name)} (first seen at {at}): people will confuse them`, prev.place, 'warning');
   };
-  const checkName = (name: string, segments: (string | number)[]) => {
+  const checkName = (name: string, segments: Segments) => {
     const problem = nameProblem(name);
     if (problem) report(segments, problem);
     return !problem;
   };
-  const firstSeen = (segments: (string | number)[]) => {
-    const at = loc.at(loc.node(segments));
-    return `first seen at ${at.line}:${at.col}`;
-  };
-  /** Reports the second and later occurrences of a key. */
-  const unique = () => {
-    const seen = new Map<string, (string | number)[]>();
-    return (key: string, segments: (string | number)[], what: string) => {
-      const prev = seen.get(key);
-      if (prev) report(segments, `${what} (${firstSeen(prev)})`);
-      else seen.set(key, segments);
-    };
-  };
 
   const orgs = Array.isArray(data.organisations) ? data.organisations : [];
-  const orgNames = unique();
-  const orgAlike = alike();
-  const ids = unique();
   orgs.forEach((org, i) => {
     if (!isObj(org)) return;
     const base = ['organisations', i];
     if (isStr(org.name) && checkName(org.name, [...base, 'name'])) {
       const bare = stripTestPrefix(org.name);
       if (!bare.trim()) report([...base, 'name'], 'must have a name after the [TEST] prefix');
-      orgNames(bare, [...base, 'name'], `duplicate organisation name "${bare}" (names are compared without the [TEST] prefix)`);
-      orgAlike(bare, [...base, 'name'], 'organisation name');
+      unique(seen.orgNames, bare, [...base, 'name'], `duplicate organisation name "${bare}" (names are compared without the [TEST] prefix)`);
+      alike(seen.orgLookalikes, bare, [...base, 'name'], 'organisation name');
+      if (!seen.listed.has(bare)) seen.listed.set(bare, place(base));
     }
-    if (isStr(org.id)) ids(org.id, [...base, 'id'], `duplicate id "${org.id}"`);
+    if (isStr(org.id)) {
+      unique(seen.ids, org.id, [...base, 'id'], `duplicate id "${org.id}"`);
+      if (!seen.listed.has(org.id)) seen.listed.set(org.id, place(base));
+    }
     const ints = Array.isArray(org.integrations) ? org.integrations : [];
-    const intNames = unique();
-    const intAlike = alike();
+    const intNames = new Map<string, Place>();
+    const intAlike = new Map<string, { name: string; place: Place }>();
     ints.forEach((it, j) => {
       if (!isObj(it)) return;
       const ib = [...base, 'integrations', j];
       if (isStr(it.name) && checkName(it.name, [...ib, 'name'])) {
-        intNames(it.name, [...ib, 'name'], `duplicate integration name "${it.name}" in this organisation`);
-        intAlike(it.name, [...ib, 'name'], 'integration name');
+        unique(intNames, it.name, [...ib, 'name'], `duplicate integration name "${it.name}" in this organisation`);
+        alike(intAlike, it.name, [...ib, 'name'], 'integration name');
       }
-      if (isStr(it.id)) ids(it.id, [...ib, 'id'], `duplicate id "${it.id}"`);
+      if (isStr(it.id)) unique(seen.ids, it.id, [...ib, 'id'], `duplicate id "${it.id}"`);
       const merchants = Array.isArray(it.merchant_ids) ? it.merchant_ids : [];
-      const seenMerchants = unique();
+      const seenMerchants = new Map<string, Place>();
       merchants.forEach((m, k) => {
-        if (isStr(m)) seenMerchants(m, [...ib, 'merchant_ids', k], `duplicate merchant id "${m}"`);
+        if (isStr(m)) unique(seenMerchants, m, [...ib, 'merchant_ids', k], `duplicate merchant id "${m}"`);
       });
     });
   });
+  return out;
+}
 
-  // an organisation both listed and ignored: the two instructions contradict each other
+/** An organisation both listed and ignored: the two instructions contradict each other. */
+export function ignoreChecks(data: Obj, file: string, seen: Seen): Finding[] {
   const ignore = isObj(data.ignore) && Array.isArray(data.ignore.organisations) ? data.ignore.organisations : [];
+  const out: Finding[] = [];
   ignore.forEach((entry, k) => {
     if (!isStr(entry)) return;
-    const hit = orgs.findIndex((o) => isObj(o) && (o.id === entry || (isStr(o.name) && stripTestPrefix(o.name) === stripTestPrefix(entry))));
-    if (hit >= 0) report(['ignore', 'organisations', k], `"${entry}" is both listed (organisations[${hit}]) and ignored: remove one`);
+    const hit = seen.listed.get(entry) ?? seen.listed.get(stripTestPrefix(entry));
+    if (hit) out.push({ file, segments: ['ignore', 'organisations', k], severity: 'error', message: `"${entry}" is both listed (${hit.file === file ? '' : `${hit.file}: `}${pathOf(hit.segments)}) and ignored: remove one` });
   });
   return out;
 }
+
+const pathOf = (s: Segments) => s.reduce<string>((acc, x) => (typeof x === 'number' ? `${acc}[${x}]` : acc ? `${acc}.${x}` : String(x)), '');

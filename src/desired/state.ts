@@ -1,34 +1,37 @@
 import type { DesiredIntegration, DesiredOrganisation, DesiredState, IntegrationStatus, Mode } from '../model.js';
-import { yamlPath, type Locator } from './locator.js';
+import { yamlPath } from './locator.js';
 
-// A validated document as the planner's input, defaults filled in, each item keeping its
-// YAML path and position for messages.
+// Validated files as the planner's input, defaults filled in, each entry keeping its file
+// and YAML path for messages and --write-ids.
 
 type Obj = Record<string, any>;
 
-export function toDesiredState(data: Obj, loc: Locator): DesiredState {
-  const organisations: DesiredOrganisation[] = (data.organisations ?? []).map((o: Obj, i: number) => {
-    const segments = ['organisations', i];
-    const integrations: DesiredIntegration[] = (o.integrations ?? []).map((it: Obj, j: number) => {
-      const s = [...segments, 'integrations', j];
-      return {
+/** The keys that hold settings rather than organisations: they belong in one file. */
+export const SETTINGS = ['version', 'mode', 'prune', 'ignore', 'allow_replace', 'safety'];
+
+export function toDesiredState(settings: Obj, parts: { file: string; data: Obj }[]): DesiredState {
+  const organisations: DesiredOrganisation[] = parts.flatMap(({ file, data }) =>
+    (data.organisations ?? []).map((o: Obj, i: number) => {
+      const segments = ['organisations', i];
+      const integrations: DesiredIntegration[] = (o.integrations ?? []).map((it: Obj, j: number) => ({
         name: it.name,
         ...(it.id ? { id: it.id } : {}),
         status: (it.status ?? 'ENABLED') as IntegrationStatus,
         merchant_ids: [...it.merchant_ids],
-        path: yamlPath(s),
-        pos: loc.at(loc.node(s)),
-      };
-    });
-    return { name: o.name, ...(o.id ? { id: o.id } : {}), integrations, path: yamlPath(segments), pos: loc.at(loc.node(segments)) };
-  });
+        file,
+        path: yamlPath([...segments, 'integrations', j]),
+      }));
+      return { name: o.name, ...(o.id ? { id: o.id } : {}), integrations, file, path: yamlPath(segments) };
+    }),
+  );
   return {
     version: 1,
-    ...(data.mode ? { mode: data.mode as Mode } : {}),
-    prune: { organisations: data.prune?.organisations ?? true, integrations: data.prune?.integrations ?? true },
-    ignore: { organisations: [...(data.ignore?.organisations ?? [])] },
-    allowReplace: data.allow_replace ?? false,
-    safety: { maxDestructivePercent: data.safety?.max_destructive_percent ?? 30 },
+    ...(settings.mode ? { mode: settings.mode as Mode } : {}),
+    prune: { organisations: settings.prune?.organisations ?? true, integrations: settings.prune?.integrations ?? true },
+    ignore: { organisations: [...(settings.ignore?.organisations ?? [])] },
+    allowReplace: settings.allow_replace ?? false,
+    safety: { maxDestructivePercent: settings.safety?.max_destructive_percent ?? 30 },
     organisations,
+    files: parts.map((p) => p.file),
   };
 }

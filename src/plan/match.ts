@@ -6,7 +6,6 @@ import {
   type LiveIntegration,
   type LiveOrganisation,
   type LiveState,
-  type SourcePos,
 } from '../model.js';
 import { groupBy } from '../group.js';
 import { byText, intNameKey, orgNameKey } from '../names.js';
@@ -15,8 +14,9 @@ import { byText, intNameKey, orgNameKey } from '../names.js';
 // so a plan error lists every ambiguity at once.
 
 export interface PlanProblem {
+  /** the file and YAML path of the entry it concerns */
+  file?: string;
   path?: string;
-  pos?: SourcePos;
   message: string;
 }
 
@@ -38,7 +38,8 @@ export interface IntegrationMatch {
 export interface Leftover {
   live: LiveIntegration;
   successor: LiveIntegration;
-  /** YAML path of the file entry that pins it */
+  /** the file and YAML path of the entry that pins it */
+  file: string;
   path: string;
 }
 
@@ -80,7 +81,7 @@ export function sameSet(a: string[], b: string[]): boolean {
 export function matchState(desired: DesiredState, live: LiveState): MatchResult {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
-  const at = (d: { path: string; pos?: SourcePos }, message: string) => problems.push({ path: d.path, pos: d.pos, message });
+  const at = (d: { file: string; path: string }, message: string) => problems.push({ file: d.file, path: d.path, message });
   const integrationsOf = groupBy(live.integrations, (i) => i.organisation_id);
   const integrationById = new Map(live.integrations.map((i) => [i.id, i]));
 
@@ -160,7 +161,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       m.live = successors[0]!;
       m.stalePin = li.id;
       used.add(m.live.id);
-      if (li.status === 'ENABLED') leftovers.push({ live: li, successor: m.live, path: di.path });
+      if (li.status === 'ENABLED') leftovers.push({ live: li, successor: m.live, file: di.file, path: di.path });
       warnings.push(`${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
     });
     integrations.forEach((m) => {
@@ -217,12 +218,12 @@ function matchOwnOrganisation(desired: DesiredState, live: LiveState, problems: 
   }
   const own = live.organisationId ?? null;
   if (d.id && own && d.id !== own) {
-    problems.push({ path: d.path, pos: d.pos, message: `this key belongs to organisation ${own}, but the file pins ${d.id}` });
+    problems.push({ file: d.file, path: d.path, message: `this key belongs to organisation ${own}, but the file pins ${d.id}` });
     return [null];
   }
   const id = d.id ?? own;
   if (!id) {
-    problems.push({ path: d.path, pos: d.pos, message: 'an organisation-level key cannot create organisations or read them, and this one has no integrations to reveal its organisation: pin the organisation with `id:`' });
+    problems.push({ file: d.file, path: d.path, message: 'an organisation-level key cannot create organisations or read them, and this one has no integrations to reveal its organisation: pin the organisation with `id:`' });
     return [null];
   }
   warnings.push('organisation-level key: organisations cannot be read, so the organisation name is not compared and nothing is renamed, created or deleted');

@@ -8,10 +8,12 @@ import {
   type PlanSummary,
   type UnmanagedIntegration,
 } from '../model.js';
-import { byText, intNameKey, orgNameKey, plural, stripTestPrefix } from '../names.js';
+import { byText, intNameKey, orgNameKey, plural } from '../names.js';
 import { matchState, PlanError, sameSet, type MatchResult, type OrganisationMatch } from './match.js';
 import { safetyViolations } from './safety.js';
 import { requestBudget, type BudgetInputs } from './budget.js';
+import { integrationAddress, orgAddress } from './address.js';
+import { selectState, type Target } from './select.js';
 
 // PURE. (desired, live, options) -> Plan. Same inputs, same plan, same order.
 
@@ -20,13 +22,38 @@ export interface PlanOptions {
   allowReplace?: boolean;
   /** what the request budget knows beyond the plan: rates, and the listing's own cost (live.listing by default) */
   budget?: BudgetInputs;
+  /** --target: plan only these addresses (see select.ts) */
+  targets?: Target[];
 }
 
-export const orgAddress = (name: string) => `organisation[${JSON.stringify(stripTestPrefix(name))}]`;
-export const integrationAddress = (org: string, name: string) => `${org}.integration[${JSON.stringify(name)}]`;
+export { integrationAddress, orgAddress };
+
+export interface Planned {
+  plan: Plan;
+  /** the pairing the plan was made from; the diff renderer reuses it */
+  match: MatchResult;
+  /** the states planned: the selected parts when there are targets */
+  desired: DesiredState;
+  live: LiveState;
+}
+
+/** Selection (--target), matching and planning: what `plan`, `apply` and apply's closing check all do. */
+export function planState(desired: DesiredState, live: LiveState, options: PlanOptions = {}): Planned {
+  const sel = options.targets?.length ? selectState(desired, live, options.targets) : null;
+  const d = sel?.desired ?? desired;
+  const l = sel?.live ?? live;
+  const match = matchState(d, l);
+  return { plan: buildPlan(d, l, options, match, { listed: desired.organisations.length, partial: sel?.partial }), match, desired: d, live: l };
+}
+
+/** What the plan of a selection knows of the whole: how many organisations the file lists, which are only partly selected. */
+interface Scope {
+  listed: number;
+  partial?: Set<string>;
+}
 
 /** `m` lets a caller that also renders a diff match once and pass the result to both. */
-export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}, m: MatchResult = matchState(desired, live)): Plan {
+export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}, m: MatchResult = matchState(desired, live), scope?: Scope): Plan {
   const warnings = [...m.warnings];
   if (desired.mode && live.mode && desired.mode !== live.mode) {
     m.problems.unshift({ path: 'mode', message: `the file is for a ${desired.mode} partner but the live partner mode is ${live.mode}: refusing to plan` });
@@ -64,18 +91,21 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
     }
   }
 
+  // an organisation selected only for some integrations is not renamed by this plan
+  const planned = scope?.partial?.size ? actions.filter((a) => !(a.kind === 'rename_organisation' && scope.partial!.has(a.address))) : actions;
   const rank = (a: Action) => ACTION_ORDER.indexOf(a.kind);
-  actions.sort((a, b) => rank(a) - rank(b) || byText(a.address, b.address));
+  planned.sort((a, b) => rank(a) - rank(b) || byText(a.address, b.address));
   return {
     format_version: 1,
-    summary: summarise(actions),
-    actions,
+    summary: summarise(planned),
+    actions: planned,
     warnings,
     unmanaged,
-    safety: { max_destructive_percent: desired.safety.maxDestructivePercent, violations: safetyViolations(desired, live, m, actions) },
+    safety: { max_destructive_percent: desired.safety.maxDestructivePercent, violations: safetyViolations(desired, live, m, planned, scope?.listed) },
     key_level: live.keyLevel,
     live_fingerprint: live.fingerprint,
-    budget: requestBudget(actions, { listing: live.listing, ...options.budget }),
+    budget: requestBudget(planned, { listing: live.listing, ...options.budget }),
+    selection: options.targets?.length ? options.targets.map((t) => t.text) : null,
   };
 }
 
@@ -92,10 +122,10 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
   const address = orgAddress(d.name);
   const { actions } = sink;
   if (!lo) {
-    actions.push({ kind: 'create_organisation', address, id: null, path: d.path, changes: { name: { from: null, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
+    actions.push({ kind: 'create_organisation', address, id: null, file: d.file, path: d.path, changes: { name: { from: null, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
   } else if (orgNameKey(lo.name) !== orgNameKey(d.name)) {
     // sent as the file writes it: the server decides the prefix, and comparisons ignore it
-    actions.push({ kind: 'rename_organisation', address, id: lo.id, path: d.path, changes: { name: { from: lo.name, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
+    actions.push({ kind: 'rename_organisation', address, id: lo.id, file: d.file, path: d.path, changes: { name: { from: lo.name, to: d.name } }, body: { name: d.name }, depends_on: [], status: 'pending' });
   }
   const orgRef = { organisation: address, organisation_id: lo?.id ?? null };
   for (const { desired: di, live: li } of om.integrations) {
@@ -106,6 +136,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
         kind: 'create_integration',
         address: iaddr,
         id: null,
+        file: di.file,
         path: di.path,
         ...orgRef,
         changes: { name: { from: null, to: di.name }, status: { from: null, to: di.status }, merchant_ids: { from: null, to: [...di.merchant_ids] } },
@@ -128,6 +159,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
         kind: 'replace_integration',
         address: iaddr,
         id: li.id,
+        file: di.file,
         path: di.path,
         ...orgRef,
         changes,
@@ -145,7 +177,7 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
       const body: Record<string, unknown> = {};
       if (changes.name) body.name = di.name;
       if (changes.status) body.status = 'DISABLED';
-      actions.push({ kind: 'update_integration', address: iaddr, id: li.id, path: di.path, ...orgRef, changes, body, depends_on: [], status: 'pending' });
+      actions.push({ kind: 'update_integration', address: iaddr, id: li.id, file: di.file, path: di.path, ...orgRef, changes, body, depends_on: [], status: 'pending' });
     }
   }
   for (const li of [...om.unlisted].sort((a, b) => byText(a.name, b.name) || byText(a.id, b.id))) {
@@ -162,11 +194,12 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
       reason: 'not listed in the file (prune.integrations)',
     });
   }
-  for (const { live: li, successor, path } of om.leftovers) {
+  for (const { live: li, successor, file, path } of om.leftovers) {
     actions.push({
       kind: 'update_integration',
       address: sink.unique(integrationAddress(address, li.name), li.id),
       id: li.id,
+      file,
       path,
       ...orgRef,
       changes: { status: { from: 'ENABLED', to: 'DISABLED' } },

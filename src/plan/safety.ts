@@ -11,7 +11,8 @@ export function isDestructive(a: Action): boolean {
   return a.kind === 'delete_organisation' || a.kind === 'replace_integration' || (a.kind === 'update_integration' && a.changes.status?.to === 'DISABLED');
 }
 
-export function safetyViolations(desired: DesiredState, live: LiveState, m: MatchResult, actions: Action[]): SafetyViolation[] {
+/** `listed`: how many organisations the whole file lists (a selection plans fewer). */
+export function safetyViolations(desired: DesiredState, live: LiveState, m: MatchResult, actions: Action[], listed = desired.organisations.length): SafetyViolation[] {
   const max = desired.safety.maxDestructivePercent;
   const ignored = new Set(m.ignoredOrganisations.map((o) => o.id));
   const orgTotal = live.keyLevel === 'partner' ? live.organisations.filter((o) => !ignored.has(o.id)).length : 0;
@@ -28,7 +29,7 @@ export function safetyViolations(desired: DesiredState, live: LiveState, m: Matc
   };
   check('organisations', orgHits, orgTotal, 'delete');
   check('integrations', intHits, intTotal, 'disable or replace');
-  if (desired.organisations.length === 0 && desired.prune.organisations && orgTotal > 0 && live.keyLevel === 'partner') {
+  if (listed === 0 && desired.prune.organisations && orgTotal > 0 && live.keyLevel === 'partner') {
     out.push({ kind: 'empty_file', destructive: orgHits, total: orgTotal, message: `the file lists no organisations while prune.organisations is on: every one of ${orgTotal} live organisations would be pruned` });
   }
   return out;

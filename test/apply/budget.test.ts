@@ -9,7 +9,7 @@ describe('the request budget over HTTP', () => {
   it('the rate a server shows in its headers while listing is the one the plan counts with', () =>
     withEmulator({ rateLimit: 30, rateLimitHeaders: 'ietf' }, async (emu) => {
       const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-      expect(await planCommand(FILE, { json: true }, io)).toBe(0);
+      expect(await planCommand([FILE], { json: true }, io)).toBe(0);
       const plan = JSON.parse(io.out());
       expect(plan.budget).toMatchObject({ requests: 6, rate_per_minute: 30 });
     }));
@@ -17,7 +17,7 @@ describe('the request budget over HTTP', () => {
   it('--max-rpm N is the rate assumed where the server shows none', () =>
     withEmulator({}, async (emu) => {
       const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-      expect(await planCommand(FILE, { maxRpm: 1000 }, io)).toBe(0);
+      expect(await planCommand([FILE], { maxRpm: 1000 }, io)).toBe(0);
       expect(io.out()).toContain('Apply: 6 requests (2 GET /v1/integrations); at least 1 s at 1000 requests per minute per endpoint.');
     }));
 

@@ -18,14 +18,14 @@ export const FAST = { maxRpm: 0, backoffBaseMs: 5 };
 
 export async function apply(url: string, file: string, opts: ApplyOptions = {}, key = ADMIN) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
-  const code = await applyCommand(file, { ...FAST, yes: true, ...opts }, io);
+  const code = await applyCommand([file], { ...FAST, yes: true, ...opts }, io);
   expectNoKey(io.out(), io.err());
   return { code, out: io.out(), err: io.err() };
 }
 
 export async function planExit(url: string, file: string, key = ADMIN) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
-  const code = await planCommand(file, { ...FAST, detailedExitcode: true }, io);
+  const code = await planCommand([file], { ...FAST, detailedExitcode: true }, io);
   return { code, out: io.out(), err: io.err() };
 }
 

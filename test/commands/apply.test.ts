@@ -22,14 +22,14 @@ const FAST = { maxRpm: 0, backoffBaseMs: 5 };
 async function apply(url: string, file: string | undefined, opts: ApplyOptions = {}, key = ADMIN, tty?: { answer: string }) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key }, !!tty);
   if (tty) io.prompt = async () => tty.answer;
-  const code = await applyCommand(file, { ...FAST, ...opts }, io);
+  const code = await applyCommand(file ? [file] : [], { ...FAST, ...opts }, io);
   expectNoKey(io.out(), io.err());
   return { code, out: io.out(), err: io.err() };
 }
 
 async function planExit(url: string, file: string, key = ADMIN) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
-  const code = await planCommand(file, { ...FAST, detailedExitcode: true }, io);
+  const code = await planCommand([file], { ...FAST, detailedExitcode: true }, io);
   return { code, out: io.out(), err: io.err() };
 }
 
@@ -190,7 +190,7 @@ describe('cbsync apply', () => {
       const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n');
       const saved = `${dir}/stale.json`;
       const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-      expect(await planCommand(f, { ...FAST, out: saved }, io)).toBe(0);
+      expect(await planCommand([f], { ...FAST, out: saved }, io)).toBe(0);
       emu.store.insertOrg('[TEST] Someone else');
       const r = await apply(emu.url, undefined, { plan: saved, yes: true });
       expect(r.code).toBe(1);
@@ -202,7 +202,7 @@ describe('cbsync apply', () => {
     withEmulator({}, async (emu) => {
       const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n');
       const saved = `${dir}/fresh.json`;
-      await planCommand(f, { ...FAST, out: saved }, testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN }));
+      await planCommand([f], { ...FAST, out: saved }, testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN }));
       const r = await apply(emu.url, undefined, { plan: saved, yes: true });
       expect(r.code).toBe(0);
       expect([...emu.store.orgs.values()].map((o) => o.name)).toContain('[TEST] New');
@@ -329,7 +329,7 @@ describe('interruption', () => {
       const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: N1\n  - name: N2\n  - name: N3\n  - name: N4\n');
       const interrupt = new AbortController();
       const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-      const running = applyCommand(f, { ...FAST, yes: true, concurrency: 1, signal: interrupt.signal }, io);
+      const running = applyCommand([f], { ...FAST, yes: true, concurrency: 1, signal: interrupt.signal }, io);
       // abort once the first create is on the wire
       while (!emu.stats.byEndpoint['POST /v1/organisations']) await new Promise((r) => setTimeout(r, 5));
       interrupt.abort();

@@ -20,7 +20,7 @@ const CHANGE = write('change.yaml', 'version: 1\norganisations:\n  - name: Alpha
 
 async function plan(url: string, file: string, opts: PlanOptions = {}, key = ADMIN, env: Record<string, string> = {}) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key, ...env }, env.TTY === '1');
-  const code = await planCommand(file, { maxRpm: 0, ...opts }, io);
+  const code = await planCommand([file], { maxRpm: 0, ...opts }, io);
   expectNoKey(io.out(), io.err());
   return { code, out: io.out(), err: io.err() };
 }

@@ -131,15 +131,19 @@ describe('good files', () => {
     expect(r.state!.organisations.length).toBeGreaterThan(0);
   });
 
-  it('defaults are filled in and positions kept', () => {
+  it('defaults are filled in; each entry keeps its file and path, and its position is found on demand', () => {
     const r = loadDesiredText(`${head}organisations:\n  - name: A\n    integrations:\n      - name: S\n        merchant_ids: [m]\n`, 'f.yaml');
     expect(r.state).toMatchObject({
       prune: { organisations: true, integrations: true },
       ignore: { organisations: [] },
       allowReplace: false,
       safety: { maxDestructivePercent: 30 },
-      organisations: [{ name: 'A', path: 'organisations[0]', pos: { line: 3, col: 5 }, integrations: [{ name: 'S', status: 'ENABLED', merchant_ids: ['m'], path: 'organisations[0].integrations[0]' }] }],
+      organisations: [{ name: 'A', file: 'f.yaml', path: 'organisations[0]', integrations: [{ name: 'S', status: 'ENABLED', merchant_ids: ['m'], file: 'f.yaml', path: 'organisations[0].integrations[0]' }] }],
+      files: ['f.yaml'],
     });
+    expect(r.locate('f.yaml', 'organisations[0]')).toEqual({ line: 3, col: 5 });
+    expect(r.locate('f.yaml', 'organisations[0].integrations[0]')).toEqual({ line: 5, col: 9 });
+    expect(r.locate('other.yaml', 'organisations[0]')).toBeNull();
   });
 
   it('the schema compiles in ajv strict mode and describes every property', () => {

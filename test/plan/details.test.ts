@@ -16,6 +16,7 @@ describe('action details', () => {
       kind: 'create_integration',
       address: 'organisation["Gamma"].integration["Shop"]',
       id: null,
+      file: 'case.yaml',
       path: 'organisations[0].integrations[0]',
       organisation: 'organisation["Gamma"]',
       organisation_id: null,

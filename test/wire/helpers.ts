@@ -9,7 +9,7 @@ export const FAST = { maxRpm: 0, backoffBaseMs: 5, retries: 1 };
 
 export async function run(cmd: 'plan' | 'apply', url: string, file: string, key: string, opts: ApplyOptions & PlanOptions = {}) {
   const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });
-  const code = cmd === 'plan' ? await planCommand(file, { ...FAST, ...opts }, io) : await applyCommand(file, { ...FAST, yes: true, ...opts }, io);
+  const code = cmd === 'plan' ? await planCommand([file], { ...FAST, ...opts }, io) : await applyCommand([file], { ...FAST, yes: true, ...opts }, io);
   return { code, out: io.out(), err: io.err() };
 }
 

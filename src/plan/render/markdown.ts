@@ -23,6 +23,7 @@ const fence = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/
 export function renderMarkdown(plan: Plan, opts: { file?: string; diff?: string } = {}): string {
   const out: string[] = [`### cbsync plan${opts.file ? ` for <code>${mdText(opts.file)}</code>` : ''}`, '', `**${summaryLine(plan.summary)}**`, ''];
   if (plan.actions.some((a) => a.status === 'pending')) out.splice(3, 0, budgetLine(plan.budget), '');
+  if (plan.selection) out.splice(3, 0, `Partial plan: only ${plan.selection.map((t) => `<code>${mdText(t)}</code>`).join(', ')}; nothing outside the selection is planned or pruned.`, '');
   if (plan.actions.length === 0) out.push('No changes. Live state matches the file.', '');
   else {
     out.push('| | Action | Address | Live id | Changes |', '|:-:|---|---|---|---|');

@@ -38,6 +38,7 @@ export function renderText(plan: Plan, opts: TextOptions): string {
     out.push('');
     for (const v of plan.safety.violations) out.push(c.red(p(`Safety: apply will refuse without --force: ${v.message}`)));
   }
+  if (plan.selection) out.push('', c.yellow(p(`Partial plan: only ${plan.selection.join(', ')}; nothing outside the selection is planned or pruned.`)));
   out.push('', c.bold(summaryLine(plan.summary)));
   if (plan.actions.some((a) => a.status === 'pending')) out.push(budgetLine(plan.budget));
   return `${out.join('\n')}\n`;

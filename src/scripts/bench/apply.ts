@@ -18,10 +18,11 @@ function createCase(existingPerOrg = 0, orgs = 40): { seed: Seed; desired: Desir
   const desired = desiredState(
     Array.from({ length: orgs }, (_, i) => ({
       name: `Org ${i}`,
+      file: 'bench.yaml',
       path: `organisations[${i}]`,
       integrations: [
-        ...Array.from({ length: existingPerOrg }, (_, j) => ({ name: `I${j}`, status: 'ENABLED' as const, merchant_ids: [`m${i}`], path: `organisations[${i}].integrations[${j}]` })),
-        ...(i < 40 ? Array.from({ length: perOrg }, (_, j) => ({ name: `Feed ${j}`, status: 'ENABLED' as const, merchant_ids: [`m${i}`], path: `organisations[${i}].integrations[${existingPerOrg + j}]` })) : []),
+        ...Array.from({ length: existingPerOrg }, (_, j) => ({ name: `I${j}`, status: 'ENABLED' as const, merchant_ids: [`m${i}`], file: 'bench.yaml', path: `organisations[${i}].integrations[${j}]` })),
+        ...(i < 40 ? Array.from({ length: perOrg }, (_, j) => ({ name: `Feed ${j}`, status: 'ENABLED' as const, merchant_ids: [`m${i}`], file: 'bench.yaml', path: `organisations[${i}].integrations[${existingPerOrg + j}]` })) : []),
       ],
     })),
   );

@@ -23,11 +23,13 @@ export function benchPlanChild() {
     Array.from({ length: orgs - 100 }, (_, i) => ({
       name: i % 50 === 0 ? `Org ${i} renamed` : `Org ${i}`,
       ...(i % 50 === 0 ? { id: `org_${i}` } : {}),
+      file: 'bench.yaml',
       path: `organisations[${i}]`,
       integrations: Array.from({ length: 4 }, (_, j) => ({
         name: j === 3 ? 'New' : `I${j}`,
         status: i % 10 === 0 && j === 0 ? ('DISABLED' as const) : ('ENABLED' as const),
         merchant_ids: i % 100 === 1 && j === 1 ? [`m${i}a`] : [`m${i}a`, `m${i}b`],
+        file: 'bench.yaml',
         path: `organisations[${i}].integrations[${j}]`,
       })),
     })),

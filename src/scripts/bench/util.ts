@@ -58,7 +58,7 @@ export async function emulatorProcess(seed: Seed, args: string[]): Promise<{ url
 }
 
 /** A desired state with the file's defaults (as the loader fills them in). */
-export function desiredState(organisations: DesiredState['organisations'], overrides: Partial<DesiredState> = {}): DesiredState {
+export function desiredState(organisations: DesiredState['organisations'], overrides: Partial<Omit<DesiredState, 'files'>> = {}): DesiredState {
   return {
     version: 1,
     prune: { organisations: true, integrations: true },
@@ -66,6 +66,7 @@ export function desiredState(organisations: DesiredState['organisations'], overr
     allowReplace: false,
     safety: { maxDestructivePercent: 30 },
     organisations,
+    files: ['bench.yaml'],
     ...overrides,
   };
 }
