@@ -8,7 +8,7 @@ import { orgAddress } from './address.js';
 // the quoted name. The filter runs before matching, on both sides, so nothing outside the
 // selection is planned, and nothing outside it is ever pruned: an unlisted organisation is
 // deleted only when an organisation address selects it, an unlisted integration disabled only
-// when its organisation is selected whole.
+// when its organisation is selected whole or an integration address names it.
 
 export interface Target {
   text: string;
