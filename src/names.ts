@@ -22,7 +22,7 @@ export const intNameKey = (name: string) => (PLAIN.test(name) ? name : name.norm
 /** Why a name from the file would not survive a server that normalises names, or null. */
 export function nameProblem(name: string): string | null {
   if (name !== name.trim()) return 'has leading or trailing whitespace: a server may trim it, and every apply would then create the name again';
-  const bad = [...name].find((ch) => hasUnsafeChars(ch));
+  const bad = hasUnsafeChars(name) ? [...name].find((ch) => hasUnsafeChars(ch)) : undefined;
   if (bad) return `holds a control or invisible character (${printable(bad)}): the name would print like another one`;
   if (name !== name.normalize('NFC')) return 'is not in Unicode NFC form (write accented letters as one character): the name would print like another one';
   return null;

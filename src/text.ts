@@ -11,8 +11,10 @@ const hex = (c: string) => {
   return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
 };
 
+const UNSAFE_ONE = new RegExp(UNSAFE.source, 'u');
+
 /** True when a string holds a character that printable() would escape (control or invisible). */
-export const hasUnsafeChars = (s: string) => new RegExp(UNSAFE.source, 'u').test(s);
+export const hasUnsafeChars = (s: string) => UNSAFE_ONE.test(s);
 
 /**
  * One line of output, with every untrusted character visible as an escape: no terminal

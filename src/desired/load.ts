@@ -1,9 +1,9 @@
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import jsyaml from 'js-yaml';
 import type { DesiredState, Diagnostic, SourcePos } from '../model.js';
 import { toDiagnostic, type Finding, type Locate, type Place } from './findings.js';
 import { readPositioned, sortDiagnostics } from './positioned.js';
 import { schemaValidator } from './schema.js';
-import { ignoreChecks, newSeen, semanticChecks } from './semantic.js';
+import { ignoreChecks, newSeen, semanticChecks, type Seen } from './semantic.js';
 import { readSources, type Source } from './sources.js';
 import { SETTINGS, toDesiredState } from './state.js';
 
@@ -39,25 +39,30 @@ function isTree(v: unknown, seen = new Set<object>()): boolean {
   return (Array.isArray(v) ? v : Object.values(v)).every((x) => isTree(x, seen));
 }
 
-/** The fast reading: data when the file has no problem at all, else null (read it exactly). */
+/** The fast reading: the data of a well-formed file, or null when it must be read exactly. */
 function readFast(source: Source): Obj | null {
   let data: unknown;
   try {
-    data = loadYaml(source.text, { schema: CORE_SCHEMA });
+    data = jsyaml.load(source.text, { schema: jsyaml.CORE_SCHEMA });
   } catch {
     return null;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !isTree(data)) return null;
-  if (!schemaValidator('desired-state')(data)) return null;
-  if (semanticChecks(data as Obj, source.file).length) return null;
-  return data as Obj;
+  return schemaValidator('desired-state')(data) ? (data as Obj) : null;
 }
 
-function readFile(source: Source): FileRead {
-  const data = readFast(source);
-  if (data) return { source, data, diagnostics: [] };
+/**
+ * One file: read fast, checked once against what the earlier files held (`seen`). A problem
+ * inside the file sends it to the exact reading; problems across files are returned apart.
+ */
+function readFile(source: Source, seen: Seen): FileRead & { across: Finding[] } {
+  const fast = readFast(source);
+  const data = fast ?? readPositioned(source).data;
+  const findings = data ? semanticChecks(data, source.file, seen) : [];
+  const across = findings.filter((f) => f.other && f.other.file !== f.file);
+  if (fast && across.length === findings.length) return { source, data, diagnostics: [], across };
   const exact = readPositioned(source);
-  return { source, data: exact.data, diagnostics: exact.diagnostics };
+  return { source, data: exact.data, diagnostics: exact.diagnostics, across };
 }
 
 /** Positions on demand: a file is read exactly only when one of its places is asked for. */
@@ -88,8 +93,9 @@ export function loadDesired(sources: Source[], readProblems: Diagnostic[] = []):
     diagnostics,
     locate: (file, path) => (sources.some((s) => s.file === file) ? locate({ file, segments: segmentsOf(path) }) : null),
   });
-  const reads = sources.map(readFile);
-  const findings: Finding[] = [];
+  const seen = newSeen();
+  const reads = sources.map((s) => readFile(s, seen));
+  const findings: Finding[] = reads.flatMap((r) => r.across);
 
   // settings (version, mode, prune, ignore, allow_replace, safety) belong in one file
   const settingsFiles = reads.filter((r) => r.data && SETTINGS.some((k) => k in r.data!));
@@ -99,9 +105,6 @@ export function loadDesired(sources: Source[], readProblems: Diagnostic[] = []):
       if (other !== r) findings.push({ ...firstKey(r), severity: 'error', message: `settings (${SETTINGS.join(', ')}) belong in one file; ${other.source.file} has them too, at {at}`, other: firstKey(other) });
     }
   }
-  // names and ids across files (within a file each read has checked them already)
-  const seen = newSeen();
-  for (const r of reads) if (r.data) findings.push(...semanticChecks(r.data, r.source.file, seen).filter((f) => f.other && f.other.file !== f.file));
   const settings = settingsFiles[0]?.data ?? {};
   if (settingsFiles[0]) findings.push(...ignoreChecks(settings, settingsFiles[0].source.file, seen));
   // the composed state needs `version: 1` and `organisations` somewhere (once every file could be read)

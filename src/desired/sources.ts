@@ -27,11 +27,11 @@ const problem = (file: string, message: string, line = 0, col = 0): Diagnostic =
 /** Every *.yaml and *.yml file under dir, sorted, hidden files and directories skipped. */
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(dir).sort(byText)) {
-    if (name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/i.test(name)) out.push(p);
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byText(a.name, b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...yamlFiles(p));
+    else if (/\.ya?ml$/i.test(entry.name)) out.push(p);
   }
   return out;
 }

@@ -57,7 +57,8 @@ export function loadSeedFile(path: string): Seed {
   }
   let data: unknown;
   try {
-    data = parse(text);
+    // JSON is YAML too, but a large JSON seed is read far faster as JSON
+    data = path.endsWith('.json') ? JSON.parse(text) : parse(text);
   } catch (e) {
     throw new SeedError(`${path}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -6,12 +6,15 @@ import { DEFAULT_LIST_CONCURRENCY } from '../../live/paginate.js';
 import { benchApply, benchListingAfterPause } from './apply.js';
 import { benchListing } from './listing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
+import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { LATENCY, pct, seconds } from './util.js';
 
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 async function main() {
   if (process.argv.includes('--plan-child')) return benchPlanChild();
+  const e2e = process.argv.indexOf('--e2e-child');
+  if (e2e !== -1) return e2eChild(process.argv[e2e + 1]!, process.argv.slice(e2e + 2));
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const want = (name: string) => only.length === 0 || only.includes(name);
   const say = (l = '') => console.log(l);
@@ -34,6 +37,22 @@ async function main() {
     const p = benchPlan();
     say('## Planning 10,000 organisations and 50,000 integrations (in memory)');
     say(`${p.actions} actions; CPU ${p.cpuMs.toFixed(0)} ms (target < 1000 ms); peak RSS of the whole process ${p.maxRssMb.toFixed(0)} MB (target < 300 MB).`);
+    say();
+  }
+
+  if (want('scale')) {
+    say('## A whole account end to end: load the files, list, plan (cbsync in its own process; the emulator in another, no latency)');
+    say('| desired state | objects | load CPU | listing (CPU, wall) | plan CPU | CPU beyond listing | peak RSS | wall |');
+    say('|---|---|---|---|---|---|---|---|');
+    for (const [orgs, form] of [[10_000, 'file'], [10_000, 'dir'], [100_000, 'dir']] as const) {
+      const r = await benchEndToEnd(orgs, form);
+      const beyond = r.loadMs + r.planMs;
+      const target = orgs === 10_000 ? ` (target < 2 s: ${met(beyond < 2000)})` : '';
+      const rss = orgs === 10_000 ? ` (target < 300 MB: ${met(r.maxRssMb < 300)})` : '';
+      say(`| ${orgs.toLocaleString('en')} organisations, ${(orgs * 5).toLocaleString('en')} integrations, ${form === 'file' ? 'one file' : `${r.files.toLocaleString('en')} files`} | ${r.objects.toLocaleString('en')} | ${seconds(r.loadMs)} | ${seconds(r.listMs)}, ${seconds(r.listWall)} | ${seconds(r.planMs)} | ${seconds(beyond)}${target} | ${r.maxRssMb.toFixed(0)} MB${rss} | ${seconds(r.wallMs)} |`);
+    }
+    const ex = benchExport(50_000);
+    say(`Export of 50,000 organisations and 250,000 integrations (rendering only): one file of ${(ex.bytes / 1024 / 1024).toFixed(1)} MiB in ${seconds(ex.fileMs)}; ${ex.files.toLocaleString('en')} files in ${seconds(ex.dirMs)}.`);
     say();
   }
 

@@ -40,11 +40,15 @@ export function listingSeed(orgs: number, intsPerOrg: number): Seed {
 }
 
 /** The emulator in its own process, as a remote API would be: its CPU is not the client's. */
-export async function emulatorProcess(seed: Seed, args: string[]): Promise<{ url: string; close: () => void }> {
-  const dir = mkdtempSync(`${tmpdir()}/cbsync-bench-`);
-  writeFileSync(`${dir}/seed.yaml`, stringify(seed));
+export async function emulatorProcess(seed: Seed | null, args: string[]): Promise<{ url: string; close: () => void }> {
+  const seedArgs: string[] = [];
+  if (seed) {
+    const dir = mkdtempSync(`${tmpdir()}/cbsync-bench-`);
+    writeFileSync(`${dir}/seed.yaml`, stringify(seed));
+    seedArgs.push('--seed', `${dir}/seed.yaml`);
+  }
   const cli = fileURLToPath(new URL('../../cli.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--seed', `${dir}/seed.yaml`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', ...seedArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
