@@ -47,7 +47,7 @@ describe('the cbsync command line', () => {
   it('apply without FILE or --plan', () => {
     const r = cbsync(['apply']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('give a desired-state FILE, or --plan PLAN.json');
+    expect(r.stderr).toContain('give the desired-state FILE (or files, directories, - for stdin), or --plan PLAN.json');
   });
 
   it('an unknown command', () => {
