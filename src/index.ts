@@ -6,5 +6,5 @@ export { ApiError } from './live/errors.js';
 export { fetchLiveState } from './live/state.js';
 export { buildPlan, type PlanOptions } from './plan/planner.js';
 export { PlanError } from './plan/match.js';
-export { executePlan } from './apply/executor.js';
+export { executePlan, SafetyError, type ExecuteOptions } from './apply/executor.js';
 export type * from './model.js';

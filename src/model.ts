@@ -166,6 +166,17 @@ export interface Plan {
   budget: Budget;
   /** the --target addresses of a partial plan; null when the plan covers everything */
   selection: string[] | null;
+  /** pins in the file that a replace left behind: `apply --write-ids` updates them */
+  stale_pins: StalePin[];
+}
+
+/** The file pins `id`, but the integration it stands for is now `live_id` (a replace's successor). */
+export interface StalePin {
+  file: string;
+  path: string;
+  name: string;
+  id: string;
+  live_id: string;
 }
 
 export type Severity = 'error' | 'warning';

@@ -25,13 +25,25 @@ export interface ExecuteOptions {
   /** the closing check with one fresh listing; false skips it (--no-verify) */
   verify?: VerifyOptions | false;
   list?: ListOptions;
+  /** apply even when the plan exceeds its safety thresholds (--force) */
+  force?: boolean;
 }
 
 const BLOCKING = /^HAS_[A-Z_]+$/;
 
+/** A plan past its safety thresholds, refused before any write. */
+export class SafetyError extends Error {
+  readonly code = 'SAFETY';
+  constructor(readonly violations: Plan['safety']['violations']) {
+    super(`apply refused: ${violations.map((v) => v.message).join('; ')} (nothing was changed; pass force to apply anyway)`);
+  }
+}
+
 class NotStarted extends Error {}
 
 export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOptions): Promise<ApplyReport> {
+  // the guard is the executor's, not only the CLI's: a program calling this gets it too
+  if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
   const limit = pLimit(opts.concurrency);
   const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
   const running = new Map<string, Promise<ActionResult>>();

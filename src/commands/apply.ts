@@ -5,7 +5,7 @@ import { progress } from '../apply/progress.js';
 import { outcomeText, succeeded, summaryText, type ApplyReport } from '../apply/report.js';
 import { schemaValidator } from '../desired/schema.js';
 import { writeIdsToFile } from '../desired/write-ids.js';
-import type { Action, Plan } from '../model.js';
+import type { Action, Plan, StalePin } from '../model.js';
 import { groupBy } from '../group.js';
 import { STDIN } from '../desired/sources.js';
 import { renderDiff } from '../plan/render/diff.js';
@@ -101,6 +101,7 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io):
   const report: ApplyReport = await executePlan(plan, client, {
     concurrency: opts.concurrency ?? 4,
     failFast: opts.failFast,
+    force: opts.force,
     signal: opts.signal,
     live: prepared.live,
     list: { concurrency: opts.listConcurrency },
@@ -123,7 +124,7 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io):
   bar.end();
 
   if (opts.writeIds) {
-    if (!writeIds(report, byAddress, io)) return 1;
+    if (!writeIds(report, byAddress, plan.stale_pins ?? [], io)) return 1;
   } else {
     const replaced = report.results.filter((r) => r.outcome === 'done' && r.kind === 'replace_integration');
     if (replaced.length) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
@@ -149,12 +150,14 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io):
 }
 
 /** --write-ids: each created object's id into the file its entry came from. False when one could not be written. */
-function writeIds(report: ApplyReport, byAddress: Map<string, Action>, io: Io): boolean {
+function writeIds(report: ApplyReport, byAddress: Map<string, Action>, stalePins: StalePin[], io: Io): boolean {
   // the kinds that bring a new object (and so a new id) into being
   const creating = new Set(['create_organisation', 'create_integration', 'replace_integration']);
   const entries = report.results
     .filter((r) => r.outcome === 'done' && r.file && r.path && r.id && creating.has(r.kind))
-    .map((r) => ({ file: r.file!, path: r.path!, id: r.id!, name: String(byAddress.get(r.address)?.body?.name) }));
+    .map((r) => ({ file: r.file!, path: r.path!, id: r.id!, name: String(byAddress.get(r.address)?.body?.name) }))
+    // and the pins a replace left behind, found while planning
+    .concat(stalePins.map((p) => ({ file: p.file, path: p.path, id: p.live_id, name: p.name })));
   let ok = true;
   for (const [file, list] of groupBy(entries, (e) => e.file)) {
     if (file === STDIN) {

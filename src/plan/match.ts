@@ -89,8 +89,13 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
   let unlistedOrganisations: LiveOrganisation[] = [];
   let ignoredOrganisations: LiveOrganisation[] = [];
 
+  // an organisation-level key's own problem says it all: no integration is matched after it
+  // (an organisation that stands unmatched would make every pin read as "moved")
+  let orgKeyFailed = false;
   if (live.keyLevel === 'organisation') {
+    const before = problems.length;
     listedLive = matchOwnOrganisation(desired, live, problems, warnings);
+    orgKeyFailed = problems.length > before;
   } else {
     const ignoreIds = new Set(desired.ignore.organisations);
     const ignoreNames = new Set(desired.ignore.organisations.map(orgNameKey));
@@ -142,7 +147,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
     // pinned integration ids first
     integrations.forEach((m) => {
       const di = m.desired;
-      if (!di.id) return;
+      if (!di.id || orgKeyFailed) return;
       const li = integrationById.get(di.id);
       if (!li) return at(di, `integration id "${di.id}" not found, or not visible to this key`);
       if (!lo || li.organisation_id !== lo.id) {
@@ -162,7 +167,7 @@ export function matchState(desired: DesiredState, live: LiveState): MatchResult 
       m.stalePin = li.id;
       used.add(m.live.id);
       if (li.status === 'ENABLED') leftovers.push({ live: li, successor: m.live, file: di.file, path: di.path });
-      warnings.push(`${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
+      warnings.push(`${di.file}: ${di.path}: pinned integration ${li.id} was replaced by ${m.live.id}; update its id in the file (apply --write-ids does it)`);
     });
     integrations.forEach((m) => {
       const di = m.desired;

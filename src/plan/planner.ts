@@ -106,6 +106,9 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
     live_fingerprint: live.fingerprint,
     budget: requestBudget(planned, { listing: live.listing, ...options.budget }),
     selection: options.targets?.length ? options.targets.map((t) => t.text) : null,
+    stale_pins: m.organisations.flatMap((om) =>
+      om.integrations.flatMap(({ desired: di, live: li, stalePin }) => (stalePin && li ? [{ file: di.file, path: di.path, name: di.name, id: stalePin, live_id: li.id }] : [])),
+    ),
   };
 }
 

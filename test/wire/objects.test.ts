@@ -79,7 +79,7 @@ describe('strict reading of listed objects', () => {
   it.each(['.', '..', ''])('a saved plan carrying the id %j never sends DELETE to a parent path', async (bad) => {
     const h = await hostile((_q, res) => json(res, 204, null));
     try {
-      const plan = { actions: [{ kind: 'delete_organisation', address: 'organisation["X"]', id: bad, changes: {}, depends_on: [], status: 'pending' }] } as unknown as Plan;
+      const plan = { actions: [{ kind: 'delete_organisation', address: 'organisation["X"]', id: bad, changes: {}, depends_on: [], status: 'pending' }], safety: { violations: [] } } as unknown as Plan;
       const report = await executePlan(plan, testClient(h.url, ADMIN), { concurrency: 1, verify: false });
       expect(report.results[0]!.outcome).toBe('failed');
       expect(h.hits).toEqual([]);

@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { createColors } from 'picocolors';
-import { Document, isScalar, visit } from 'yaml';
+import { Document, isScalar, visit, type YAMLMap } from 'yaml';
 import { CUSTOM_ORDERS, type DesiredState, type LiveIntegration, type LiveState } from '../../model.js';
 import { stripTestPrefix } from '../../names.js';
 import { printable } from '../../text.js';
@@ -10,27 +10,44 @@ import { matchState, type MatchResult } from '../match.js';
 // the unified diff reads like an edit to the file. Pruned integrations appear DISABLED on the
 // desired side (that is what apply does to them); pruned organisations appear only live.
 
-interface View {
+interface IntegrationView {
   name: string;
-  integrations: { name: string; status: string; merchant_ids: string[] }[];
+  status: string;
+  merchant_ids: string[];
+  /** a comment: why it is shown though the file does not list it */
+  note?: string;
 }
 
-const view = (i: { name: string; status: string; merchant_ids: string[] }, status = i.status) => ({ name: i.name, status, merchant_ids: [...i.merchant_ids] });
+interface View {
+  name: string;
+  integrations: IntegrationView[];
+}
+
+const view = (i: { name: string; status: string; merchant_ids: string[] }, status = i.status, note?: string): IntegrationView => ({ name: i.name, status, merchant_ids: [...i.merchant_ids], ...(note ? { note } : {}) });
+
+/** Integrations the plan leaves as they are though the file does not list them: the same on both sides. */
+function leftAlone(om: MatchResult['organisations'][number], prune: boolean): IntegrationView[] {
+  return [
+    ...om.unlisted.filter((i) => !prune || i.status !== 'ENABLED').map((i) => view(i, i.status, i.status === 'ENABLED' ? 'not in the file; left as it is (prune.integrations is off)' : 'not in the file; disabled already')),
+    ...om.unmanaged.map((i) => view(i, i.status, `${i.type}: read-only, never changed`)),
+  ];
+}
 
 export function stateViews(desired: DesiredState, live: LiveState, m: MatchResult = matchState(desired, live)): { live: View[]; desired: View[] } {
   const liveSide: View[] = [];
   const desiredSide: View[] = [];
   for (const om of m.organisations) {
     const pruned: LiveIntegration[] = desired.prune.integrations ? om.unlisted.filter((i) => i.status === 'ENABLED') : [];
+    const alone = om.live ? leftAlone(om, desired.prune.integrations) : [];
     desiredSide.push({
       name: stripTestPrefix(om.desired.name),
-      integrations: [...om.desired.integrations.map((d) => view(d)), ...pruned.map((i) => view(i, 'DISABLED'))],
+      integrations: [...om.desired.integrations.map((d) => view(d)), ...pruned.map((i) => view(i, 'DISABLED')), ...alone],
     });
     if (om.live) {
       liveSide.push({
         // an organisation key cannot read names: show the file's, so only real differences show
         name: live.keyLevel === 'organisation' ? stripTestPrefix(om.desired.name) : stripTestPrefix(om.live.name),
-        integrations: [...om.integrations.flatMap((x) => (x.live ? [view(x.live)] : [])), ...pruned.map((i) => view(i))],
+        integrations: [...om.integrations.flatMap((x) => (x.live ? [view(x.live)] : [])), ...pruned.map((i) => view(i)), ...alone],
       });
     }
   }
@@ -46,9 +63,16 @@ export function stateViews(desired: DesiredState, live: LiveState, m: MatchResul
 export function renderDiff(desired: DesiredState, live: LiveState, opts: { color: boolean; file?: string; match?: MatchResult }): string {
   const views = stateViews(desired, live, opts.match);
   const yaml = (v: View[]) => {
-    const doc = new Document({ organisations: v });
+    const doc = new Document({ organisations: v.map((o) => ({ ...o, integrations: o.integrations.map(({ note: _, ...i }) => i) })) });
     // lists of scalars (merchant ids) on one line, as files usually write them
     visit(doc, { Seq: (_k, seq) => void (seq.flow = seq.items.every((i) => isScalar(i))) });
+    v.forEach((o, i) =>
+      o.integrations.forEach((it, j) => {
+        if (!it.note) return;
+        const node = doc.getIn(['organisations', i, 'integrations', j], true) as YAMLMap;
+        node.commentBefore = ` ${it.note}`;
+      }),
+    );
     return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   };
   const patch = createTwoFilesPatch('live', opts.file ?? 'desired', yaml(views.live), yaml(views.desired), '', '', { context: 3 });
