@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { applyCommand } from './commands/apply.js';
+import { reportError } from './commands/context.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { exportCommand } from './commands/export.js';
-import { validateCommand } from './commands/validate.js';
-import { planCommand } from './commands/plan.js';
-import { applyCommand } from './commands/apply.js';
 import type { Io } from './commands/io.js';
-import { LIST_SHAPES, ERROR_SHAPES } from './emulator/shapes.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
 import { RATE_HEADER_STYLES } from './emulator/server.js';
-import { reportError } from './commands/context.js';
+import { ERROR_SHAPES, LIST_SHAPES } from './emulator/shapes.js';
 
 // commander wiring only: flags -> a command function -> exit code.
 
@@ -27,6 +28,8 @@ const io: Io = {
     }
   },
 };
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function intArg(min: number, max: number) {
   return (v: string) => {
@@ -49,6 +52,25 @@ function rateArg(v: string) {
   return n;
 }
 
+const PATHS = 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for standard input';
+
+const ENV_API = `
+Environment:
+  CHARGEBACKSTOP_API_KEY   the API key (required; never put it in a file)
+  CHARGEBACKSTOP_API_URL   the API URL (default https://api.chargebackstop.com; --api-url wins)
+  NO_COLOR, FORCE_COLOR    colour off / on (also --no-color, --color); TERM=dumb turns it off`;
+
+/** A command with the conventions every one follows: a one-line usage error, and help that says its environment, exit codes and an example. */
+function command(name: string, description: string, help: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('--color', 'colour even when not on a terminal')
+    .option('--no-color', 'no colour')
+    .showHelpAfterError(`(see 'cbsync ${name} --help')`)
+    .addHelpText('after', help);
+}
+
 /** Flags shared by every command that talks to the API. */
 function withApiFlags(cmd: Command): Command {
   return cmd
@@ -60,18 +82,29 @@ function withApiFlags(cmd: Command): Command {
     .option('--debug', 'log each request and answer on stderr (never the key)');
 }
 
-const program = new Command('cbsync')
-  .description('Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with a YAML file')
-  .version('0.1.0')
-  .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) });
+const TARGET = 'only this organisation["NAME"] (with its integrations) or organisation["NAME"].integration["NAME"]; * matches any characters; repeatable';
 
-program
-  .command('emulator')
-  .description('run a local ChargebackStop API for trials, demos and tests')
+const program = new Command('cbsync')
+  .description('Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with YAML files')
+  .version(VERSION)
+  .showHelpAfterError("(see 'cbsync --help')")
+  .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
+  .addHelpText('after', `${ENV_API}\n\nExit codes: 0 success, 1 error or failed action, 2 changes present (plan --detailed-exitcode).\n\nExample:\n  cbsync plan accounts/ --diff`);
+
+command(
+  'emulator',
+  'run a local ChargebackStop API for trials, demos and tests',
+  `
+Environment: none (it prints the seed's keys to use as CHARGEBACKSTOP_API_KEY).
+
+Exit codes: runs until interrupted (0); 1 when it cannot start (a bad seed, a port in use).
+
+Example:
+  cbsync emulator --latency 40 --rate-limit 100 --rate-limit-headers ietf &`,
+)
   .option('--port <n>', 'port to listen on', intArg(0, 65535), 4010)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--seed <file>', 'seed file', 'examples/emulator-seed.yaml')
+  .option('--seed <file>', 'seed file (YAML, or JSON for large ones)', 'examples/emulator-seed.yaml')
   .addOption(new Option('--mode <mode>', "override the seed's partner mode").choices(['LIVE', 'TEST']))
   .option('--latency <ms>', 'delay before each answer', intArg(0, 600_000), 0)
   .option('--max-page-size <n>', 'silently cap limit', intArg(1, 1_000_000))
@@ -113,67 +146,109 @@ program
     process.on('SIGTERM', stop);
   });
 
-program
-  .command('validate')
-  .description('check desired-state files offline (no network request)')
-  .argument('<paths...>', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
-  .option('--json', 'print diagnostics as JSON')
+command(
+  'validate',
+  'check desired-state files offline (no network request)',
+  `
+Environment: GITHUB_ACTIONS=true adds annotations (::error file=…,line=…,col=…::…) on stderr; NO_COLOR, FORCE_COLOR.
+
+Exit codes: 0 valid (warnings allowed), 1 problems.
+
+Example:
+  cbsync validate accounts/ && cbsync validate desired.yaml --json`,
+)
+  .argument('<paths...>', PATHS)
+  .option('--json', 'print the result as JSON (schema/validate.schema.json)')
   .action((paths: string[], o) => {
     process.exitCode = validateCommand(paths, o, io);
   });
 
 withApiFlags(
-  program
-    .command('plan')
-    .description('read live state and print the ordered changes (a dry run)')
-    .argument('<paths...>', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
-    .option('--json', 'print the plan as JSON (schema/plan.schema.json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .option('--diff', 'also print a unified diff of live state against the file')
+  command(
+    'plan',
+    'read live state and print the ordered changes (a dry run)',
+    `${ENV_API}
+  GITHUB_ACTIONS=true      plan errors also as annotations, on stderr
+
+Exit codes: 0 success; with --detailed-exitcode 0 no changes, 2 changes present; 1 error.
+
+Examples:
+  cbsync plan accounts/ --diff
+  cbsync plan desired.yaml --format markdown > plan.md
+  cbsync plan desired.yaml --target 'organisation["Acme*"]' --out plan.json`,
+  )
+    .argument('<paths...>', PATHS)
+    .addOption(new Option('--json', 'print the plan as JSON (schema/plan.schema.json); the same as --format json').conflicts('format'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']))
+    .option('--diff', 'also print a unified diff of live state against the files')
     .option('--out <plan.json>', 'save the JSON plan for `apply --plan`')
     .option('--detailed-exitcode', 'exit 0: no changes, 2: changes present, 1: error')
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
-    .option('--target <address>', 'plan only this organisation["NAME"] (with its integrations) or organisation["NAME"].integration["NAME"]; * matches any characters; repeatable', collect, []),
+    .option('--target <address>', `plan ${TARGET}`, collect, []),
 ).action(async (paths: string[], o) => {
   process.exitCode = await planCommand(paths, o, io);
 });
 
 withApiFlags(
-  program
-    .command('apply')
-    .description('make the changes: plan, confirm, then apply with bounded concurrency')
-    .argument('[paths...]', 'desired-state files, directories (their *.yaml and *.yml, recursively) and - for stdin')
-    .option('--plan <plan.json>', 'apply exactly this saved plan (refused if live state changed)')
+  command(
+    'apply',
+    'make the changes: plan, confirm, then apply with bounded concurrency',
+    `${ENV_API}
+
+Exit codes: 0 every action done or blocked and the closing check clean; 1 anything failed,
+skipped or left, a refusal (safety, no --yes without a terminal, a stale saved plan), or an
+interruption (Ctrl-C, SIGTERM: running actions finish, the report is written).
+
+Examples:
+  cbsync apply accounts/ --yes --json > report.json
+  cbsync plan desired.yaml --out plan.json && cbsync apply --plan plan.json --yes`,
+  )
+    .argument('[paths...]', PATHS)
+    .option('--plan <plan.json>', 'apply exactly this saved plan (refused if live state changed); give no FILE with it')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'print the plan and the diff; change nothing')
     .option('--concurrency <n>', 'actions in flight at once', intArg(1, 64), 4)
     .option('--fail-fast', 'start no new action after a failure')
     .option('--force', 'apply even when the safety thresholds are exceeded')
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
-    .option('--target <address>', 'apply only this organisation["NAME"] (with its integrations) or organisation["NAME"].integration["NAME"]; * matches any characters; repeatable', collect, [])
-    .option('--json', 'print a machine-readable report on stdout')
-    .option('--write-ids', 'write the ids of created objects into FILE (comments kept)')
+    .option('--target <address>', `apply ${TARGET}`, collect, [])
+    .option('--json', 'print a machine-readable report on stdout (schema/apply-report.schema.json)')
+    .option('--write-ids', 'write the ids of created objects (and pins a replace left behind) into the files (comments kept)')
     .option('--no-verify', 'skip the closing check with a fresh listing'),
 ).action(async (paths: string[], o) => {
-  // first Ctrl-C: start nothing new, let running requests finish, report; second: quit
+  // Ctrl-C or SIGTERM (what a cancelled CI job sends): start nothing new, let running requests
+  // finish, write the report, exit 1. A second Ctrl-C quits at once.
   const interrupt = new AbortController();
-  const onSigint = () => {
-    if (interrupt.signal.aborted) process.exit(130);
+  const stop = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) {
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
     interrupt.abort();
-    io.stderr('\ninterrupted: no new action will start; waiting for running ones (Ctrl-C again to quit now)\n');
+    io.stderr(`\ninterrupted (${signal}): no new action will start; waiting for running ones${signal === 'SIGINT' ? ' (Ctrl-C again to quit now)' : ''}\n`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     process.exitCode = await applyCommand(paths, { ...o, signal: interrupt.signal }, io);
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 });
 
 withApiFlags(
-  program
-    .command('export')
-    .description('write live state as a desired-state file with every id pinned')
+  command(
+    'export',
+    'write live state as desired-state files with every id pinned',
+    `${ENV_API}
+
+Exit codes: 0 written, 1 error.
+
+Examples:
+  cbsync export -o live.yaml
+  cbsync export --out-dir accounts/`,
+  )
     .option('-o, --out <file>', 'write to FILE instead of stdout')
     .option('--out-dir <dir>', 'write one settings file and one file per organisation into DIR (new or empty)'),
 ).action(async (o) => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { progress } from '../src/apply/progress.js';
 import { expectNoKey } from './helpers.js';
@@ -52,6 +53,64 @@ describe('the cbsync command line', () => {
 
   it('an unknown command', () => {
     expect(cbsync(['frobnicate']).status).toBe(1);
+  });
+
+  it('--version comes from package.json', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(cbsync(['--version']).stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it.each([
+    [['plan', 'x.yaml', '--jsn'], "error: unknown option '--jsn'"],
+    [['apply', '--concurrency', '0', 'x.yaml'], "error: option '--concurrency <n>' argument '0' is invalid. expected a whole number from 1 to 64"],
+    [['plan', 'x.yaml', '--json', '--format', 'markdown'], "error: option '--json' cannot be used with option '--format <format>'"],
+    [['validate'], "error: missing required argument 'paths'"],
+  ])('a usage error is one line and where to look, never the whole help: %j', (args, first) => {
+    const r = cbsync(args);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(first);
+    expect(lines.length).toBeLessThanOrEqual(3);
+    expect(lines.at(-1)).toBe(`(see 'cbsync ${args[0]} --help')`);
+    expect(r.stderr).not.toContain('Options:');
+  });
+
+  it('apply with a FILE and --plan is a conflict', () => {
+    const r = cbsync(['apply', 'examples/desired.yaml', '--plan', 'p.json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('error: --plan applies a saved plan exactly: give no FILE with it\n');
+  });
+
+  it.each(['plan', 'apply', 'export', 'validate', 'emulator'])('%s --help lists its environment, its exit codes and an example', (cmd) => {
+    const r = cbsync([cmd, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Environment:/);
+    expect(r.stdout).toMatch(/Exit codes?:/);
+    expect(r.stdout).toMatch(/Examples?:\n  cbsync /);
+    if (cmd !== 'validate' && cmd !== 'emulator') expect(r.stdout).toContain('CHARGEBACKSTOP_API_KEY');
+  });
+});
+
+describe('colour follows picocolors, and --color / --no-color', () => {
+  it.each([
+    [{}, [], false],
+    [{ FORCE_COLOR: '1' }, [], true],
+    [{ CI: 'true' }, [], true],
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, [], false],
+    [{ FORCE_COLOR: '1' }, ['--no-color'], false],
+    [{}, ['--color'], true],
+  ])('env %j, flags %j: colour %s', async (env, flags, coloured) => {
+    const { useColor } = await import('../src/commands/prepare.js');
+    const { bufferedIo } = await import('../src/commands/io.js');
+    const io = bufferedIo({ TERM: 'xterm', ...env });
+    const flag = flags.includes('--no-color') ? false : flags.includes('--color') ? true : undefined;
+    expect(useColor(io, 'stdout', flag)).toBe(coloured);
+  });
+  it('TERM=dumb on a terminal: no colour', async () => {
+    const { useColor } = await import('../src/commands/prepare.js');
+    const { bufferedIo } = await import('../src/commands/io.js');
+    expect(useColor(bufferedIo({ TERM: 'dumb' }, true))).toBe(false);
+    expect(useColor(bufferedIo({ TERM: 'xterm' }, true))).toBe(true);
   });
 });
 

@@ -50,7 +50,7 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io):
   }
   // with --json, stdout carries only the report; the plan goes to stderr
   const say = opts.json ? io.stderr : io.stdout;
-  const color = useColor(io, opts.json ? 'stderr' : 'stdout');
+  const color = useColor(io, opts.json ? 'stderr' : 'stdout', opts.color);
   const c = createColors(color);
 
   let prepared: Omit<Prepared, 'desired' | 'match' | 'scoped' | 'targets'> & Partial<Pick<Prepared, 'desired' | 'match' | 'scoped' | 'targets'>>;
@@ -141,12 +141,13 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, io: Io):
   }
   // against this API requests are the real cost: what they were, and what the limit allows
   const cost = { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds };
-  if (opts.json) io.stdout(`${JSON.stringify({ ...report, requests: cost }, null, 2)}\n`);
+  if (opts.json) io.stdout(`${JSON.stringify({ ...report, interrupted: !!opts.signal?.aborted, requests: cost }, null, 2)}\n`);
   else {
     say(`\n${summaryText(report)}\n`);
     say(`Requests: ${cost.made} made, ${cost.rate_limited} answered 429, in ${duration(cost.seconds)}; the known limit allows no less than ${duration(cost.min_seconds)} (${plan.budget.rate_per_minute} a minute per endpoint).\n`);
   }
-  return succeeded(report) ? 0 : 1;
+  // an interrupted apply stopped short (and skipped its check): never a success
+  return succeeded(report) && !opts.signal?.aborted ? 0 : 1;
 }
 
 /** --write-ids: each created object's id into the file its entry came from. False when one could not be written. */

@@ -19,7 +19,7 @@ export async function planCommand(paths: string[], opts: PlanOptions, io: Io): P
   const { scoped, plan, match, label: file } = prepared;
   const { desired, live } = scoped;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
-  const color = useColor(io);
+  const color = useColor(io, 'stdout', opts.color);
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
   else if (format === 'markdown') io.stdout(renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }) }));
   else {

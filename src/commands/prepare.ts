@@ -22,6 +22,8 @@ export interface PlanFlags extends ApiFlags {
   readStdin?: () => Buffer;
   /** --target addresses: plan only these */
   target?: string[];
+  /** --color / --no-color (undefined: picocolors' own detection) */
+  color?: boolean;
 }
 
 /** The --target addresses, checked; a malformed one is a usage error. */
@@ -86,7 +88,11 @@ export async function preparePlan(paths: string[], flags: PlanFlags, io: Io): Pr
   }
 }
 
-/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
-  return io.tty[stream] && !io.env.NO_COLOR;
+/**
+ * Colour by picocolors' own rule, for the stream written to: off with NO_COLOR or --no-color;
+ * on with FORCE_COLOR or --color, on a terminal unless TERM=dumb, or in CI (whose logs show it).
+ */
+export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout', flag?: boolean): boolean {
+  if (flag === false || io.env.NO_COLOR) return false;
+  return flag === true || !!io.env.FORCE_COLOR || (io.tty[stream] && io.env.TERM !== 'dumb') || !!io.env.CI;
 }

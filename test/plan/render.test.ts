@@ -38,3 +38,27 @@ describe('renderers', () => {
     expect(md).not.toContain('<b>');
   });
 });
+
+describe('markdown under a comment limit (seen: 1,500 creates made 216,064 characters; a comment holds 65,536)', () => {
+  const many = buildPlan(
+    desired(`organisations:\n${Array.from({ length: 150 }, (_, i) => `  - {name: "Organisation number ${i}", integrations: [${Array.from({ length: 9 }, (_, j) => `{name: "Integration ${j}", merchant_ids: [m${i}a, m${i}b]}`).join(', ')}]}`).join('\n')}`),
+    live([]),
+  );
+
+  it('1,500 creates: the summary, as many actions as fit, how many were left out and where the whole plan is', () => {
+    expect(many.actions).toHaveLength(1500);
+    const md = renderMarkdown(many, { file: 'accounts/', diff: '+ x\n'.repeat(20_000), fullPlan: 'the plan.json artifact of this run' });
+    expect(md.length).toBeLessThan(60_000);
+    expect(md).toContain('**Plan: 1500 to create, 0 to rename');
+    const rows = md.split('\n').filter((l) => l.startsWith('| `+` |')).length;
+    expect(rows).toBeGreaterThan(200);
+    expect(md).toContain(`**${1500 - rows} more actions are not shown here** (a comment holds 60,000 characters): the plan.json artifact of this run.`);
+    expect(md).toContain('The diff (79,999 characters) does not fit: the plan.json artifact of this run.');
+  });
+
+  it('a small plan is whole, diff included', () => {
+    const md = renderMarkdown(plan, { diff: '-a\n+b\n' });
+    expect(md).not.toContain('not shown here');
+    expect(md).toContain('```diff\n-a\n+b\n```');
+  });
+});
