@@ -8,7 +8,7 @@ export const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
 const compiled = new Map<string, ValidateFunction>();
 
-export function schemaValidator(name: 'desired-state' | 'plan'): ValidateFunction {
+export function schemaValidator(name: 'desired-state' | 'plan' | 'validate' | 'apply-report'): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
     const schema = JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8'));

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateCommand } from '../src/commands/validate.js';
+import { schemaValidator } from '../src/desired/schema.js';
+import { ADMIN, testIo, withEmulator } from './helpers.js';
+import { apply, write } from './apply/helpers.js';
+
+// The shipped schemas describe what cbsync writes, and let editors see what validate checks.
+
+const valid = (name: Parameters<typeof schemaValidator>[0], data: unknown) => {
+  const v = schemaValidator(name);
+  expect(v(data), JSON.stringify(v.errors)).toBe(true);
+};
+
+describe('the shipped schemas', () => {
+  it.each(['desired-state', 'plan', 'validate', 'apply-report'] as const)('%s compiles in ajv strict mode', (name) => {
+    expect(() => schemaValidator(name)).not.toThrow();
+  });
+
+  it('validate --json output, valid and not', () => {
+    for (const files of [['examples/desired.yaml'], [write('version: 1\norganisations:\n  - name: ""\n')]]) {
+      const io = testIo();
+      validateCommand(files, { json: true }, io);
+      valid('validate', JSON.parse(io.out()));
+    }
+  });
+
+  it('apply --json reports: done, failed, blocked, with verification and without', () =>
+    withEmulator({}, async (emu) => {
+      const f = write('version: 1\norganisations:\n  - name: Alpha\n    integrations:\n      - {name: Orders, merchant_ids: [mer_a1]}\n      - {name: Bad, merchant_ids: [nope]}\n  - name: Beta\n');
+      for (const verify of [true, false]) valid('apply-report', JSON.parse((await apply(emu.url, f, { json: true, verify })).out));
+    }));
+
+  it('editors see what validate checks: repeated merchant ids, credential-like keys', () => {
+    const v = schemaValidator('desired-state');
+    expect(v({ version: 1, organisations: [{ name: 'A', integrations: [{ name: 'S', merchant_ids: ['m', 'm'] }] }] })).toBe(false);
+    for (const key of ['api_key', 'apiKey', 'API-KEY', 'token', 'client_secret', 'Password', 'passwd', 'bearer']) {
+      expect(v({ version: 1, organisations: [], [key]: 'x' }), key).toBe(false);
+      expect(v({ version: 1, organisations: [{ name: 'A', [key]: 'x' }] }), key).toBe(false);
+      // the same keys validate itself names as credentials
+      const io = testIo();
+      expect(validateCommand([write(`version: 1\norganisations: []\n${key}: x\n`)], {}, io)).toBe(1);
+      expect(io.err()).toContain('looks like a credential');
+    }
+    const schema = JSON.parse(readFileSync('schema/desired-state.schema.json', 'utf8'));
+    expect(schema.$defs.integration.properties.merchant_ids.uniqueItems).toBe(true);
+  });
+});
