@@ -92,7 +92,7 @@ describe('the cbsync command line', () => {
 });
 
 describe('colour follows picocolors, and --color / --no-color', () => {
-  it.each([
+  it.each<[Record<string, string>, string[], boolean]>([
     [{}, [], false],
     [{ FORCE_COLOR: '1' }, [], true],
     [{ CI: 'true' }, [], true],

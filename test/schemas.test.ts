@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../src/commands/validate.js';
 import { schemaValidator } from '../src/desired/schema.js';
-import { ADMIN, testIo, withEmulator } from './helpers.js';
+import { testIo, withEmulator } from './helpers.js';
 import { apply, write } from './apply/helpers.js';
 
 // The shipped schemas describe what cbsync writes, and let editors see what validate checks.
