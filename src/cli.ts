@@ -182,6 +182,7 @@ Examples:
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']))
     .option('--diff', 'also print a unified diff of live state against the files')
     .option('--out <plan.json>', 'save the JSON plan for `apply --plan`')
+    .option('--markdown-out <plan.md>', 'also write the Markdown plan (for a pull-request comment or the job summary)')
     .option('--detailed-exitcode', 'exit 0: no changes, 2: changes present, 1: error')
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
     .option('--target <address>', `plan ${TARGET}`, collect, []),

@@ -10,6 +10,8 @@ export interface PlanOptions extends PlanFlags {
   format?: 'text' | 'json' | 'markdown';
   diff?: boolean;
   out?: string;
+  /** also write the Markdown plan (with its diff) to this file */
+  markdownOut?: string;
   detailedExitcode?: boolean;
 }
 
@@ -20,8 +22,9 @@ export async function planCommand(paths: string[], opts: PlanOptions, io: Io): P
   const { desired, live } = scoped;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const color = useColor(io, 'stdout', opts.color);
+  const markdown = () => renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) });
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
-  else if (format === 'markdown') io.stdout(renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }) }));
+  else if (format === 'markdown') io.stdout(markdown());
   else {
     if (opts.diff) {
       const diff = renderDiff(desired, live, { color, file, match });
@@ -29,14 +32,15 @@ export async function planCommand(paths: string[], opts: PlanOptions, io: Io): P
     }
     io.stdout(renderText(plan, { color }));
   }
-  if (opts.out) {
-    try {
+  try {
+    if (opts.out) {
       writeFileSync(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
       io.stderr(line(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}`));
-    } catch (e) {
-      io.stderr(line(`error: cannot write ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
-      return 1;
     }
+    if (opts.markdownOut) writeFileSync(opts.markdownOut, markdown());
+  } catch (e) {
+    io.stderr(line(`error: cannot write ${(e as NodeJS.ErrnoException).path ?? 'the file'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    return 1;
   }
   if (opts.detailedExitcode) return plan.actions.length > 0 ? 2 : 0;
   return 0;

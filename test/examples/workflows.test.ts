@@ -27,8 +27,19 @@ describe('GitHub workflows', () => {
     expect(problems.map((p) => p.kind)).toContain('events');
   });
 
-  it('apply never overlaps another apply, and plan reads with --detailed-exitcode', () => {
+  it('apply never overlaps another apply; every example uses the action, none a registry release', () => {
     expect(readFileSync('examples/github/cbsync-apply.yml', 'utf8')).toMatch(/concurrency:\n  group: cbsync-apply\n  cancel-in-progress: false/);
-    expect(readFileSync('examples/github/cbsync-drift.yml', 'utf8')).toContain('--detailed-exitcode');
+    for (const f of readdirSync('examples/github')) {
+      const text = readFileSync(`examples/github/${f}`, 'utf8');
+      expect(text).toMatch(/uses: your-org\/cbsync@v\d+\.\d+\.\d+/);
+      expect(text).not.toMatch(/npm install[^\n]*cbsync@/);
+    }
+  });
+
+  it('the release workflow publishes with provenance on a version tag', () => {
+    const text = readFileSync('.github/workflows/release.yml', 'utf8');
+    expect(text).toContain("tags: ['v*']");
+    expect(text).toContain('id-token: write');
+    expect(text).toContain('npm publish --provenance');
   });
 });
