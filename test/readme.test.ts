@@ -70,6 +70,29 @@ describe('README', () => {
     }
   });
 
+  it('the library example runs as written (against the emulator)', async () => {
+    const { startEmulator } = await import('../src/emulator/server.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const code = [...section('Library').matchAll(/```js\n([\s\S]*?)```/g)][0]![1]!;
+    const dir = mkdtempSync(`${tmpdir()}/cbsync-library-`);
+    writeFileSync(`${dir}/example.mjs`, code.replace("from 'cbsync'", `from '${resolve('dist/index.js')}'`).replace("['accounts/']", `['${resolve('examples/desired.yaml')}']`));
+    const emu = await startEmulator({ seed: 'examples/emulator-seed.yaml' });
+    try {
+      const child = spawn(process.execPath, [`${dir}/example.mjs`], { env: { ...process.env, CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'cbs_test_admin_key' } });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      expect(await new Promise((r) => child.on('close', r))).toBe(0);
+      expect(out).toContain('Plan: 2 to create, 2 to rename, 2 to disable');
+      expect(out).toContain("{ done: 7, blocked: 1, failed: 0, skipped: 0 } true");
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('the diagnostics shown are what validate prints', async () => {
     const { loadDesiredText, formatDiagnostic } = await import('../src/desired/load.js');
     const r = loadDesiredText('version: 1\norganisations:\n  - name: A\n    integrations:\n      - name: S\n        merchant_ids: [m]\n        statsu: ENABLED\n', 'desired.yaml');
