@@ -1,4 +1,7 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { bufferedIo, type BufferedIo } from '../src/commands/io.js';
+import type { ApiError } from '../src/live/errors.js';
 import type { Seed } from '../src/emulator/seed.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js';
 
@@ -107,4 +110,24 @@ export function checkCapturedOutput() {
   const ios = captured.splice(0);
   for (const io of ios) expectNoKey(io.out(), io.err());
   return ios.length;
+}
+
+/** The error a promise fails with (the test fails if it does not). */
+export async function caught(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected a failure');
+}
+
+/** A fresh directory holding these files (paths may have folders); returns its path. */
+export function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(`${tmpdir()}/cbsync-tree-`);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(`${root}/${path}`.replace(/\/[^/]+$/, ''), { recursive: true });
+    writeFileSync(`${root}/${path}`, text);
+  }
+  return root;
 }

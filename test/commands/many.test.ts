@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
@@ -7,20 +7,11 @@ import { planCommand } from '../../src/commands/plan.js';
 import { validateCommand } from '../../src/commands/validate.js';
 import { schemaValidator } from '../../src/desired/schema.js';
 import type { Seed } from '../../src/emulator/seed.js';
-import { ADMIN, testIo, withEmulator } from '../helpers.js';
+import { ADMIN, testIo, tree, withEmulator } from '../helpers.js';
 
 // A whole partner account: many files, --write-ids into each, export --out-dir, --target.
 
 const FAST = { maxRpm: 0 as const, backoffBaseMs: 5 };
-let n = 0;
-function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(`${tmpdir()}/cbsync-many-${n++}-`);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(`${root}/${path}`.replace(/\/[^/]+$/, ''), { recursive: true });
-    writeFileSync(`${root}/${path}`, text);
-  }
-  return root;
-}
 const env = (url: string) => ({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: ADMIN });
 
 const seed = (): Seed => ({

@@ -1,21 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, loadDesired, loadDesiredPaths } from '../../src/desired/load.js';
 import { MAX_FILE_BYTES } from '../../src/desired/sources.js';
+import { tree } from '../helpers.js';
 
 // Desired state in many files: settings in one, organisations in any, every message naming
 // its own file.
 
-let n = 0;
-function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(`${tmpdir()}/cbsync-sources-${n++}-`);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(`${root}/${path}`.replace(/\/[^/]+$/, ''), { recursive: true });
-    writeFileSync(`${root}/${path}`, text);
-  }
-  return root;
-}
 const lines = (r: { diagnostics: Parameters<typeof formatDiagnostic>[0][] }, root: string) => r.diagnostics.map((d) => formatDiagnostic(d).replace(`${root}/`, ''));
 
 describe('many sources compose one state', () => {

@@ -3,17 +3,9 @@ import { ERROR_SHAPES } from '../../src/emulator/shapes.js';
 import { checkApiUrl, retryAfterMs } from '../../src/live/client.js';
 import { ApiError, readErrorBody } from '../../src/live/errors.js';
 import { fetchLiveState } from '../../src/live/state.js';
-import { ADMIN, GROUP, ORGKEY, closedPort, expectNoKey, withEmulator } from '../helpers.js';
+import { ADMIN, GROUP, ORGKEY, caught, closedPort, expectNoKey, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
 
-const caught = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected a failure');
-};
 
 describe('key level and scope', () => {
   it('admin partner key: every organisation, mode read from them', () =>

@@ -1,21 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ApiError, readErrorBody } from '../../src/live/errors.js';
+import { readErrorBody } from '../../src/live/errors.js';
 import { checkApiUrl, createClient } from '../../src/live/client.js';
-import { ADMIN } from '../helpers.js';
+import { ADMIN, caught } from '../helpers.js';
 import { testClient } from '../live/helpers.js';
 import { hostile, json } from '../live/hostile.js';
 import { keyPieces, miniApi, run } from './helpers.js';
 
-const caught = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as ApiError;
-  }
-  throw new Error('expected a failure');
-};
 const dir = mkdtempSync(`${tmpdir()}/cbsync-transport-`);
 const NEW_ORG = `${dir}/new.yaml`;
 writeFileSync(NEW_ORG, 'version: 1\norganisations: [{name: New}]\n');
