@@ -21,6 +21,7 @@ export const intNameKey = (name: string) => (PLAIN.test(name) ? name : name.norm
 
 /** Why a name from the file would not survive a server that normalises names, or null. */
 export function nameProblem(name: string): string | null {
+  if (PLAIN.test(name)) return null; // printable ASCII, no space at either end: nothing to normalise
   if (name !== name.trim()) return 'has leading or trailing whitespace: a server may trim it, and every apply would then create the name again';
   const bad = hasUnsafeChars(name) ? [...name].find((ch) => hasUnsafeChars(ch)) : undefined;
   if (bad) return `holds a control or invisible character (${printable(bad)}): the name would print like another one`;
@@ -42,7 +43,10 @@ export function fileName(name: string, prefixed: boolean): { name: string; chang
 }
 
 /** Names that look alike compare equal here: case-folded and mapped to confusable skeletons (Unicode TS #39). */
-export const lookalikeKey = (name: string) => unhomoglyph(name.normalize('NFD').toLowerCase()).toLowerCase().normalize('NFC');
+export const lookalikeKey = (name: string) =>
+  ASCII.test(name) ? unhomoglyph(name.toLowerCase()).toLowerCase() : unhomoglyph(name.normalize('NFD').toLowerCase()).toLowerCase().normalize('NFC');
+/** ASCII has no decomposition: NFD and NFC leave it as it is */
+const ASCII = /^[\x00-\x7f]*$/;
 
 export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -67,8 +67,6 @@ export function readPositioned(source: Source): Positioned {
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       if (e.keyword === 'additionalProperties' && secretKeys.has(`${e.instancePath}/${e.params.additionalProperty}`)) continue;
-      // for editors only: credential-like keys and repeated merchants have messages of their own here
-      if (e.keyword === 'propertyNames' || e.schemaPath.startsWith('#/$defs/noCredentials') || e.keyword === 'uniqueItems') continue;
       const d = schemaDiagnostic(e, locator);
       if (d) diagnostics.push(d);
     }

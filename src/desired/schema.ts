@@ -6,6 +6,16 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 export const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
+/**
+ * Rules the desired-state schema states for editors that cbsync checks itself, with better
+ * messages and positions (credential-like keys, repeated merchant ids): left out of the
+ * compiled validator, which reads every object of every file and need not do them twice.
+ */
+const EDITOR_ONLY = new Set(['propertyNames', 'uniqueItems']);
+
+const withoutEditorOnly = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(withoutEditorOnly) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !EDITOR_ONLY.has(k)).map(([k, x]) => [k, withoutEditorOnly(x)])) : v;
+
 const compiled = new Map<string, ValidateFunction>();
 
 export function schemaValidator(name: 'desired-state' | 'plan' | 'validate' | 'apply-report'): ValidateFunction {
@@ -13,7 +23,7 @@ export function schemaValidator(name: 'desired-state' | 'plan' | 'validate' | 'a
   if (!v) {
     const schema = JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8'));
     const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
-    v = ajv.compile(schema);
+    v = ajv.compile(name === 'desired-state' ? withoutEditorOnly(schema) : schema);
     compiled.set(name, v);
   }
   return v;

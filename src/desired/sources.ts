@@ -79,10 +79,12 @@ export function readSources(args: string[], readStdin: () => Buffer = () => read
   return { sources, diagnostics };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The text, or where the first byte that is not UTF-8 stands. */
 function decodeUtf8(bytes: Buffer): string | { message: string; line: number; col: number } {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     const bad = firstInvalidUtf8(bytes);
     const lines = bytes.subarray(0, bad).toString('utf8').split('\n');

@@ -1,5 +1,4 @@
 import type { DesiredIntegration, DesiredOrganisation, DesiredState, IntegrationStatus, Mode } from '../model.js';
-import { yamlPath } from './locator.js';
 
 // Validated files as the planner's input, defaults filled in, each entry keeping its file
 // and YAML path for messages and --write-ids.
@@ -10,18 +9,18 @@ type Obj = Record<string, any>;
 export const SETTINGS = ['version', 'mode', 'prune', 'ignore', 'allow_replace', 'safety'];
 
 export function toDesiredState(settings: Obj, parts: { file: string; data: Obj }[]): DesiredState {
+  // the data is freshly parsed and validated: taken as it is, paths written directly
   const organisations: DesiredOrganisation[] = parts.flatMap(({ file, data }) =>
     (data.organisations ?? []).map((o: Obj, i: number) => {
-      const segments = ['organisations', i];
-      const integrations: DesiredIntegration[] = (o.integrations ?? []).map((it: Obj, j: number) => ({
-        name: it.name,
-        ...(it.id ? { id: it.id } : {}),
-        status: (it.status ?? 'ENABLED') as IntegrationStatus,
-        merchant_ids: [...it.merchant_ids],
-        file,
-        path: yamlPath([...segments, 'integrations', j]),
-      }));
-      return { name: o.name, ...(o.id ? { id: o.id } : {}), integrations, file, path: yamlPath(segments) };
+      const path = `organisations[${i}]`;
+      const integrations: DesiredIntegration[] = (o.integrations ?? []).map((it: Obj, j: number) => {
+        const di: DesiredIntegration = { name: it.name, status: (it.status ?? 'ENABLED') as IntegrationStatus, merchant_ids: it.merchant_ids, file, path: `${path}.integrations[${j}]` };
+        if (it.id) di.id = it.id;
+        return di;
+      });
+      const d: DesiredOrganisation = { name: o.name, integrations, file, path };
+      if (o.id) d.id = o.id;
+      return d;
     }),
   );
   return {
