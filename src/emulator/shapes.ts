@@ -1,5 +1,5 @@
 // Body shapes the emulator can answer with, so clients are tried against every envelope
-// SPEC §2 says they must read.
+// a client must read.
 
 export const LIST_SHAPES = ['items', 'results', 'data', 'array'] as const;
 export type ListShape = (typeof LIST_SHAPES)[number];

@@ -1,4 +1,4 @@
-// Every list envelope SPEC §2 names, so that a change of envelope never reads as "no objects".
+// Every list envelope a server may send, so that a change of envelope never reads as "no objects".
 
 export interface Envelope {
   items: unknown[];

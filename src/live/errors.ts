@@ -1,4 +1,4 @@
-// One error type for the API, readable from every error body shape of SPEC §2.
+// One error type for the API, readable from every error body shape a server may send.
 
 export type FailureKind =
   | 'http'

@@ -10,7 +10,7 @@ import {
 import { groupBy } from '../group.js';
 import { byText, intNameKey, orgNameKey } from '../names.js';
 
-// PURE. Pairs desired objects with live ones (SPEC §4). Problems are collected, not thrown,
+// PURE. Pairs desired objects with live ones. Problems are collected, not thrown,
 // so a plan error lists every ambiguity at once.
 
 export interface PlanProblem {

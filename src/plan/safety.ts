@@ -1,7 +1,7 @@
 import { CUSTOM_ORDERS, type Action, type DesiredState, type LiveState, type SafetyViolation } from '../model.js';
 import type { MatchResult } from './match.js';
 
-// PURE. The guards apply checks before its first write (SPEC §6), computed with the plan so
+// PURE. The guards apply checks before its first write (see the README, Safety), computed with the plan so
 // that `plan` can warn about them too. Like octoDNS, a kind is only guarded from 10 objects.
 
 export const MIN_GUARDED = 10;
