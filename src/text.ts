@@ -27,6 +27,3 @@ export function printable(s: string): string {
     .replace(/^(\s*):(?=:)/, '$1\\x3a')
     .replace(/##\[/g, '##\\x5b');
 }
-
-/** printable() for each line of a block of our own text (the line breaks are ours). */
-export const printableLines = (text: string) => text.split('\n').map(printable).join('\n');
