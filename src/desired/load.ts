@@ -1,7 +1,7 @@
 import jsyaml from 'js-yaml';
 import type { DesiredState, Diagnostic, SourcePos } from '../model.js';
 import { toDiagnostic, type Finding, type Locate, type Place } from './findings.js';
-import { readPositioned, sortDiagnostics } from './positioned.js';
+import { readPositioned, sortDiagnostics, type Positioned } from './positioned.js';
 import { schemaValidator } from './schema.js';
 import { ignoreChecks, newSeen, semanticChecks, type Seen } from './semantic.js';
 import { readSources, type Source } from './sources.js';
@@ -55,29 +55,33 @@ function readFast(source: Source): Obj | null {
  * One file: read fast, checked once against what the earlier files held (`seen`). A problem
  * inside the file sends it to the exact reading; problems across files are returned apart.
  */
-function readFile(source: Source, seen: Seen): FileRead & { across: Finding[] } {
+function readFile(source: Source, seen: Seen, exact: (file: string) => Positioned | null): FileRead & { across: Finding[] } {
   const fast = readFast(source);
-  const data = fast ?? readPositioned(source).data;
+  const data = fast ?? exact(source.file)!.data;
   const findings = data ? semanticChecks(data, source.file, seen) : [];
   const across = findings.filter((f) => f.other && f.other.file !== f.file);
   if (fast && across.length === findings.length) return { source, data, diagnostics: [], across };
-  const exact = readPositioned(source);
-  return { source, data: exact.data, diagnostics: exact.diagnostics, across };
+  const read = exact(source.file)!;
+  return { source, data: read.data, diagnostics: read.diagnostics, across };
 }
 
-/** Positions on demand: a file is read exactly only when one of its places is asked for. */
-function locator(sources: Source[]) {
+/** The exact reading of a file, done once, on demand. */
+function exactReader(sources: Source[]) {
   const byFile = new Map(sources.map((s) => [s.file, s]));
-  const read = new Map<string, ReturnType<typeof readPositioned>['locator']>();
-  const exact = (file: string) => {
+  const read = new Map<string, Positioned | null>();
+  return (file: string): Positioned | null => {
     if (!read.has(file)) {
       const s = byFile.get(file);
-      read.set(file, s ? readPositioned(s).locator : null);
+      read.set(file, s ? readPositioned(s) : null);
     }
     return read.get(file) ?? null;
   };
+}
+
+/** Positions on demand: a file is read exactly only when one of its places is asked for. */
+function locator(exact: (file: string) => Positioned | null) {
   const locate: Locate = (p: Place) => {
-    const l = exact(p.file);
+    const l = exact(p.file)?.locator;
     if (!l) return { line: 1, col: 1 };
     return l.at(p.key ? l.keyNode(p.segments.slice(0, -1), String(p.segments.at(-1))) : l.node(p.segments));
   };
@@ -87,14 +91,15 @@ function locator(sources: Source[]) {
 const segmentsOf = (path: string) => [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 
 export function loadDesired(sources: Source[], readProblems: Diagnostic[] = []): LoadResult {
-  const locate = locator(sources);
+  const exact = exactReader(sources);
+  const locate = locator(exact);
   const result = (state: DesiredState | null, diagnostics: Diagnostic[]): LoadResult => ({
     state,
     diagnostics,
     locate: (file, path) => (sources.some((s) => s.file === file) ? locate({ file, segments: segmentsOf(path) }) : null),
   });
   const seen = newSeen();
-  const reads = sources.map((s) => readFile(s, seen));
+  const reads = sources.map((s) => readFile(s, seen, exact));
   const findings: Finding[] = reads.flatMap((r) => r.across);
 
   // settings (version, mode, prune, ignore, allow_replace, safety) belong in one file
