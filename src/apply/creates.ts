@@ -1,9 +1,8 @@
 import type { ApiClient } from '../live/client.js';
-import type { Collection } from '../live/decode.js';
+import { decoderFor, type Collection } from '../live/decode.js';
 import { ApiError } from '../live/errors.js';
 import { listObjects } from '../live/state.js';
 import type { LiveIntegration, LiveOrganisation } from '../model.js';
-import { decoderFor } from '../live/decode.js';
 import { keptFirst } from './kept.js';
 
 // Creates that cannot be duplicated. A POST whose outcome is unknown (timeout, dropped
@@ -23,7 +22,7 @@ export interface Created {
   recovered?: boolean;
 }
 
-/** POSTs to one attempt in all, sent again only when a listing shows they did not happen. */
+/** POSTs of one create at most, each sent again only when a listing shows it did not happen. */
 export const POST_ATTEMPTS = 3;
 
 interface Pending {
@@ -41,7 +40,6 @@ class Gate {
   /** the latest listing, and whether a POST was sent since */
   last: LiveObject[] | null = null;
   postsSinceListing = 0;
-  listings = 0;
 
   constructor(
     private readonly list: () => Promise<LiveObject[]>,
@@ -95,7 +93,6 @@ class Gate {
 
   private async read() {
     this.postsSinceListing = 0;
-    this.listings++;
     this.last = await this.list();
   }
 }
@@ -104,7 +101,7 @@ export class Creates {
   /** ids that existed before the run: never one of its creates */
   readonly known: Set<string>;
   readonly claimed: Set<string>;
-  /** every id this run created or adopted, by collection: the duplicates it may have to repair */
+  /** every id this run created or adopted: the duplicates it may have to repair */
   readonly ours = new Set<string>();
   private readonly gates = new Map<Collection, Gate>();
 
@@ -124,11 +121,6 @@ export class Creates {
       this.gates.set(collection, g);
     }
     return g;
-  }
-
-  /** Listings taken to resolve uncertain creates and settle organisations. */
-  get listings(): number {
-    return [...this.gates.values()].reduce((n, g) => n + g.listings, 0);
   }
 
   /**

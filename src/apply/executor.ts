@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ApiClient } from '../live/client.js';
 import { ApiError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
-import type { Action, LiveState, Plan } from '../model.js';
+import type { Action, LiveOrganisation, LiveState, Plan } from '../model.js';
 import { Creates } from './creates.js';
 import { perform, type PerformContext } from './perform.js';
 import { deleteLoser, losers, orgKey } from './repair.js';
@@ -60,18 +60,17 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
   const ctx: PerformContext = {
     client,
     slot: (fn) => limit(fn),
-    creates: undefined as unknown as Creates,
+    creates: new Creates(client, known),
     created: new Map(),
     orgsSettled: () => (settled ??= settleOrganisations()),
   };
-  ctx.creates = new Creates(client, known);
   let settled: Promise<void> | undefined;
 
   /** Once every organisation create has finished: one listing, and this run's losing namesakes go. */
   async function settleOrganisations() {
     const creates = plan.actions.filter((a) => a.kind === 'create_organisation');
     await Promise.allSettled(creates.map(run));
-    const listed = (await ctx.creates.gate('/v1/organisations').current()) as Parameters<typeof deleteLoser>[1]['loser'][];
+    const listed = (await ctx.creates.gate('/v1/organisations').current()) as LiveOrganisation[];
     for (const l of losers(listed, orgKey, ctx).filter((x) => x.ours)) {
       // integrations of this run go to the kept one; the loser is still empty
       for (const a of creates) if (ctx.created.get(a.address) === l.loser.id) ctx.created.set(a.address, l.kept.id);
