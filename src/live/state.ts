@@ -2,7 +2,7 @@ import type { KeyLevel, LiveIntegration, LiveOrganisation, LiveState, Mode } fro
 import type { ApiClient } from './client.js';
 import { ApiError } from './errors.js';
 import { liveFingerprint } from './fingerprint.js';
-import { decodeIntegration, decodeOrganisation, type Collection } from './decode.js';
+import { decoderFor, type Collection } from './decode.js';
 import { listAll, type ListOptions } from './paginate.js';
 
 /** Every object of a collection, each checked as it enters. */
@@ -10,7 +10,7 @@ export function listObjects(client: ApiClient, collection: '/v1/organisations', 
 export function listObjects(client: ApiClient, collection: '/v1/integrations', opts?: ListOptions): Promise<LiveIntegration[]>;
 export function listObjects(client: ApiClient, collection: Collection, opts?: ListOptions): Promise<(LiveOrganisation | LiveIntegration)[]>;
 export function listObjects(client: ApiClient, collection: Collection, opts: ListOptions = {}): Promise<(LiveOrganisation | LiveIntegration)[]> {
-  return collection === '/v1/organisations' ? listAll(client, collection, decodeOrganisation, opts) : listAll(client, collection, decodeIntegration, opts);
+  return listAll<LiveOrganisation | LiveIntegration>(client, collection, decoderFor(collection), opts);
 }
 
 export interface FetchedLiveState extends LiveState {

@@ -1,4 +1,5 @@
 import type { Action, Budget } from '../model.js';
+import { byText } from '../names.js';
 
 // PURE. What `apply` of a plan costs in requests, endpoint by endpoint: its own listing, the
 // writes, the organisation listing that settles new organisations, and the closing check.
@@ -60,7 +61,7 @@ export function requestBudget(actions: Action[], inputs: BudgetInputs = {}): Bud
     const s = Math.ceil((n * 60) / rate(endpoint));
     if (s > minSeconds) [minSeconds, bound] = [s, rate(endpoint)];
   }
-  const sorted = Object.fromEntries(Object.entries(by).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = Object.fromEntries(Object.entries(by).sort(([a], [b]) => byText(a, b)));
   return { requests: Object.values(by).reduce((s, n) => s + n, 0), by_endpoint: sorted, rate_per_minute: Math.round(bound * 100) / 100, min_seconds: minSeconds };
 }
 

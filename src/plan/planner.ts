@@ -26,8 +26,6 @@ export interface PlanOptions {
   targets?: Target[];
 }
 
-export { integrationAddress, orgAddress };
-
 export interface Planned {
   plan: Plan;
   /** the pairing the plan was made from; the diff renderer reuses it */
