@@ -22,7 +22,9 @@ export async function planCommand(paths: string[], opts: PlanOptions, io: Io): P
   const { desired, live } = scoped;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const color = useColor(io, 'stdout', opts.color);
-  const markdown = () => renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) });
+  // rendered once, whether printed, written with --markdown-out, or both
+  let md: string | undefined;
+  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) }));
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
   else if (format === 'markdown') io.stdout(markdown());
   else {
