@@ -3,7 +3,7 @@ export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emu
 export { loadDesired, loadDesiredPaths, loadDesiredFile, loadDesiredText, formatDiagnostic, type LoadResult } from './desired/load.js';
 export { exportDocument, exportFiles } from './desired/export.js';
 export { createClient, type ApiClient, type ClientOptions } from './live/client.js';
-export { ApiError } from './live/errors.js';
+export { ApiError, ConfigError } from './live/errors.js';
 export { fetchLiveState } from './live/state.js';
 export { buildPlan, planState, type PlanOptions, type Planned } from './plan/planner.js';
 export { parseTarget } from './plan/select.js';

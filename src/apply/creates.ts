@@ -159,6 +159,6 @@ export class Creates {
       return { id: object.id, object };
     }
     const e = last as ApiError;
-    throw new ApiError(`${e.message}; sent ${POST_ATTEMPTS} times, and a listing after each showed it was not created`, e.status, e.code, e.method, e.path, e.kind);
+    throw e.withMessage(`${e.message}; sent ${POST_ATTEMPTS} times, and a listing after each showed it was not created`, { ambiguous: false });
   }
 }

@@ -46,7 +46,7 @@ async function patch(ctx: PerformContext, a: Action, kind: 'organisation' | 'int
 async function createIntegration(a: Action, ctx: PerformContext): Promise<Performed> {
   if (!a.organisation_id) await ctx.orgsSettled(); // its organisation is new: use the kept one
   const orgId = a.organisation_id ?? (a.organisation ? ctx.created.get(a.organisation) : undefined);
-  if (!orgId) throw new ApiError(`the organisation ${a.organisation} has no id`, null, null, 'POST', '/v1/integrations');
+  if (!orgId) throw new ApiError(`the organisation ${a.organisation} has no id`, { method: 'POST', path: '/v1/integrations' });
   const body: Record<string, unknown> = { ...a.body, organisation_id: orgId };
   const wanted = (body.merchant_ids as string[]) ?? [];
   const r = await ctx.creates.create('/v1/integrations', body, (o) => {
@@ -78,7 +78,7 @@ export async function perform(a: Action, ctx: PerformContext): Promise<Performed
           await patch(ctx, a, 'integration', { status: 'DISABLED' });
         } catch (e) {
           if (e instanceof ApiError) {
-            throw new ApiError(`created ${created.id} but could not disable ${a.id}: ${e.message}`, e.status, e.code, e.method, e.path, e.kind);
+            throw e.withMessage(`created ${created.id} but could not disable ${a.id}: ${e.message}`, { ambiguous: false });
           }
           throw e;
         }

@@ -1,4 +1,4 @@
-import { ApiError } from '../live/errors.js';
+import { ApiError, ConfigError } from '../live/errors.js';
 import { redactor } from '../live/redact.js';
 import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
 import type { RateMode } from '../live/pacer.js';
@@ -59,7 +59,6 @@ export function reportError(e: unknown, io: Pick<Io, 'stderr' | 'env'>): void {
 export function describeError(e: unknown, redact: (t: string) => string = (t) => t): string {
   if (e instanceof ApiError) {
     let hint = '';
-    if (e.kind === 'config') return redact(`error: ${e.message}`);
     if (e.kind === 'incomplete_listing') return redact(`error: ${e.method} ${e.path}: ${e.message}`);
     if (e.status === 401) hint = ' (the API key was rejected: check CHARGEBACKSTOP_API_KEY)';
     else if (e.status === 403) hint = ' (the key is missing an ability)';
@@ -67,7 +66,7 @@ export function describeError(e: unknown, redact: (t: string) => string = (t) =>
     else if (e.kind === 'timeout') hint = ' (raise --timeout, or retry later)';
     return redact(`error: ${e.summary}${hint}`);
   }
-  if (e instanceof UsageError) return redact(`error: ${e.message}`);
+  if (e instanceof UsageError || e instanceof ConfigError) return redact(`error: ${e.message}`);
   const msg = e instanceof Error ? e.message : String(e);
   return redact(`error: ${msg.split('\n')[0]}`);
 }

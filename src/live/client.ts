@@ -1,5 +1,5 @@
 import { FetchError, ofetch, type $Fetch } from 'ofetch';
-import { ApiError, readErrorBody, type FailureKind } from './errors.js';
+import { ApiError, ConfigError, readErrorBody, type FailureKind } from './errors.js';
 import { endpointOf, Pacer, type Rate, type RateMode } from './pacer.js';
 import { redactor } from './redact.js';
 
@@ -62,7 +62,7 @@ const MAX_REDIRECTS = 5;
 /** a Retry-After longer than this fails the request instead of stalling a pipeline */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
-const configError = (message: string) => new ApiError(message, null, null, 'CONFIG', '', 'config');
+const configError = (message: string) => new ConfigError(message);
 
 /**
  * The base URL, refusing plain http except for loopback hosts (the key must not travel in
@@ -180,7 +180,7 @@ export function createClient(options: ClientOptions): ApiClient {
     let query = opts.query;
     const shown = () => (query ? `${target}?${new URLSearchParams(query as Record<string, string>)}` : target);
     const fail = (msg: string, status: number | null, code: string | null, kind: FailureKind, ambiguous = false) =>
-      new ApiError(redact(msg), status, code, method, redact(shown()), kind, ambiguous);
+      new ApiError(redact(msg), { status, code, method, path: redact(shown()), kind, ambiguous });
     let failures = 0;
     let waits429 = 0;
     let redirects = 0;

@@ -1,5 +1,5 @@
 import type { LiveIntegration, LiveOrganisation } from '../model.js';
-import { ApiError } from './errors.js';
+import { ApiError, ConfigError } from './errors.js';
 
 // What comes over the wire is checked once, where it enters: an object without the fields
 // the API promises stops the run (a missing name must never read as "no such organisation",
@@ -15,7 +15,7 @@ export function isValidId(v: unknown): v is string {
 /** `/v1/organisations/{id}`, the id checked and percent-encoded: never the collection or a parent. */
 export function objectPath(collection: Collection, id: unknown): string {
   if (!isValidId(id)) {
-    throw new ApiError(`refusing to use ${JSON.stringify(id)} as an id in a URL`, null, null, 'REQUEST', collection, 'invalid_answer');
+    throw new ConfigError(`refusing to use ${JSON.stringify(id)} as an id in a URL under ${collection}`);
   }
   return `${collection}/${encodeURIComponent(id)}`;
 }
@@ -26,7 +26,7 @@ type Obj = Record<string, unknown>;
 function fail(where: string, what: string, obj: unknown, problem: string): never {
   const id = obj && typeof obj === 'object' && typeof (obj as Obj).id === 'string' ? ` ${JSON.stringify((obj as Obj).id)}` : '';
   const [method, ...path] = where.split(' ');
-  throw new ApiError(`${what}${id} ${problem}`, null, null, method!, path.join(' '), 'invalid_answer');
+  throw new ApiError(`${what}${id} ${problem}`, { method: method!, path: path.join(' '), kind: 'invalid_answer' });
 }
 
 function fieldProblem(o: Obj, field: string, expected: string): string {

@@ -13,8 +13,7 @@ export type FailureKind =
   | 'too_large'
   /** a redirect that is not followed (any write; a read to another origin) */
   | 'redirect'
-  | 'incomplete_listing'
-  | 'config';
+  | 'incomplete_listing';
 
 /** The head of a one-line summary when there is no HTTP status to show. */
 const KIND_LABELS: Record<FailureKind, string> = {
@@ -28,28 +27,57 @@ const KIND_LABELS: Record<FailureKind, string> = {
   too_large: 'too large',
   redirect: 'redirect',
   incomplete_listing: 'incomplete listing',
-  config: 'config',
 };
 
+export interface ApiErrorOptions {
+  method: string;
+  /** the request path (with its query), never the key */
+  path: string;
+  status?: number | null;
+  code?: string | null;
+  kind?: FailureKind;
+  /** a write whose outcome is unknown (timeout, dropped connection, 5xx on POST) */
+  ambiguous?: boolean;
+}
+
+/** A request that failed, or an answer that cannot be used: always names the request. */
 export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-    readonly code: string | null,
-    readonly method: string,
-    readonly path: string,
-    readonly kind: FailureKind = 'http',
-    /** a write whose outcome is unknown (timeout, dropped connection, 5xx on POST) */
-    readonly ambiguous = false,
-  ) {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | null;
+  readonly code: string | null;
+  readonly kind: FailureKind;
+  readonly ambiguous: boolean;
+
+  constructor(message: string, opts: ApiErrorOptions) {
     super(message);
     this.name = 'ApiError';
+    this.method = opts.method;
+    this.path = opts.path;
+    this.status = opts.status ?? null;
+    this.code = opts.code ?? null;
+    this.kind = opts.kind ?? 'http';
+    this.ambiguous = opts.ambiguous ?? false;
+  }
+
+  /** The same failure told differently (a message that adds what the caller knows). */
+  withMessage(message: string, changes: Partial<ApiErrorOptions> = {}): ApiError {
+    return new ApiError(message, { method: this.method, path: this.path, status: this.status, code: this.code, kind: this.kind, ambiguous: this.ambiguous, ...changes });
   }
 
   /** One line for people: `POST /v1/integrations: 422 INVALID_MERCHANT_IDS: ...` */
   get summary(): string {
     const head = this.status !== null ? `${this.status}${this.code ? ` ${this.code}` : ''}` : KIND_LABELS[this.kind];
     return `${this.method} ${this.path}: ${head}: ${this.message}`;
+  }
+}
+
+/** Configuration or request building that cannot work (a bad URL, a missing key, an unusable id): no request was sent. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
   }
 }
 

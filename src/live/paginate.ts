@@ -59,7 +59,7 @@ export async function listAll<T extends Identified>(client: ApiClient, path: str
       last = e.message;
     }
   }
-  throw new ApiError(`the listing could not be shown complete after ${attempts} attempts (${last}); nothing was planned from it`, null, null, 'GET', path, 'incomplete_listing');
+  throw new ApiError(`the listing could not be shown complete after ${attempts} attempts (${last}); nothing was planned from it`, { method: 'GET', path, kind: 'incomplete_listing' });
 }
 
 const shares = <T>(a: Page<T>, b: Page<T>) => {
@@ -81,7 +81,7 @@ class Listing<T extends Identified> {
 
   /** A listing the server answers wrongly stops at once, without reading it again. */
   private broken(message: string): ApiError {
-    return new ApiError(message, null, null, 'GET', this.path, 'incomplete_listing');
+    return new ApiError(message, { method: 'GET', path: this.path, kind: 'incomplete_listing' });
   }
 
   private async page(offset: number, limit: number, url?: string): Promise<Page<T>> {
@@ -89,7 +89,7 @@ class Listing<T extends Identified> {
     const env = readEnvelope(res.data);
     if (!env) {
       const keys = res.data && typeof res.data === 'object' ? Object.keys(res.data).join(', ') : typeof res.data;
-      throw new ApiError(`unrecognised list body (${keys || 'empty'})`, 200, null, 'GET', this.path, 'non_json');
+      throw new ApiError(`unrecognised list body (${keys || 'empty'})`, { status: 200, method: 'GET', path: this.path, kind: 'non_json' });
     }
     const where = `GET ${this.path}`;
     const items = env.items.map((raw) => this.decode(raw, where));

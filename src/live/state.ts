@@ -29,7 +29,7 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
   if (ints.status === 'rejected') {
     const e = ints.reason;
     if (e instanceof ApiError && e.status === 401) {
-      throw new ApiError('invalid API key (401 on both organisations and integrations)', 401, e.code, e.method, e.path);
+      throw e.withMessage('invalid API key (401 on both organisations and integrations)');
     }
     throw e;
   }
@@ -39,7 +39,7 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
     const e = orgs.reason;
     if (!(e instanceof ApiError) || e.status !== 401) {
       if (e instanceof ApiError && e.status === 403) {
-        throw new ApiError(`the key may not read organisations (missing ability organisations:read): ${e.message}`, 403, e.code, e.method, e.path);
+        throw e.withMessage(`the key may not read organisations (missing ability organisations:read): ${e.message}`);
       }
       throw e;
     }

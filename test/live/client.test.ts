@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_SHAPES } from '../../src/emulator/shapes.js';
 import { checkApiUrl, retryAfterMs } from '../../src/live/client.js';
-import { ApiError, readErrorBody } from '../../src/live/errors.js';
+import { ApiError, ConfigError, readErrorBody } from '../../src/live/errors.js';
 import { fetchLiveState } from '../../src/live/state.js';
 import { ADMIN, GROUP, ORGKEY, caught, closedPort, expectNoKey, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
@@ -181,7 +181,7 @@ describe('API URL', () => {
     expect(() => checkApiUrl(u)).not.toThrow();
   });
   it.each(['http://api.chargebackstop.com', 'http://10.0.0.1', 'ftp://x', 'not a url'])('refuses %s', (u) => {
-    expect(() => checkApiUrl(u)).toThrow(ApiError);
+    expect(() => checkApiUrl(u)).toThrow(ConfigError);
   });
 });
 
