@@ -156,8 +156,8 @@ export function createClient(options: ClientOptions): ApiClient {
       }
       const text = await readCapped(res._data ?? null, maxBytes);
       if (text === null) return { ok: false, kind: 'too_large', status: res.status, message: tooLarge() };
-      // the key is scrubbed where the text enters: nothing later can print or cut it unscrubbed
-      return { ok: true, status: res.status, headers: res.headers, text: redact(text) };
+      // data is decoded exactly as sent: the key is scrubbed where text is printed, never here
+      return { ok: true, status: res.status, headers: res.headers, text };
     } catch (e) {
       if (controller.signal.aborted) return { ok: false, kind: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
       const kind = classifyNetworkError(e);
