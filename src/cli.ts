@@ -2,21 +2,30 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { applyCommand } from './commands/apply.js';
-import { reportError } from './commands/context.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { exportCommand } from './commands/export.js';
 import type { Io } from './commands/io.js';
-import { planCommand } from './commands/plan.js';
-import { validateCommand } from './commands/validate.js';
 import { RATE_HEADER_STYLES } from './emulator/server.js';
 import { ERROR_SHAPES, LIST_SHAPES } from './emulator/shapes.js';
 
-// commander wiring only: flags -> a command function -> exit code.
+// commander wiring only: flags -> a command function -> exit code. A command's module is
+// imported when it runs (start-up is paid by every CI step and every scheduled job).
+
+/**
+ * A reader that went away (`cbsync plan | head -2`, a cancelled job's pipe) is not an error:
+ * the run goes on (an apply never stops half way for it), writes to that stream are dropped,
+ * and the process ends with its usual exit code, without a stack trace.
+ */
+const closed = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr'] as const) {
+  process[name].on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed[name] = true;
+    else throw e;
+  });
+}
+const write = (name: 'stdout' | 'stderr') => (t: string) => void (closed[name] || process[name].write(t));
 
 const io: Io = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
+  stdout: write('stdout'),
+  stderr: write('stderr'),
   env: process.env,
   tty: { stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY, stdin: !!process.stdin.isTTY },
   prompt: async (q) => {
@@ -119,6 +128,7 @@ Example:
   .option('--churn <n>', 'another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)', intArg(0, 1_000_000), 0)
   .option('--random-seed <n>', 'seed for injected faults and ids', intArg(0, 2 ** 31), 1)
   .action(async (o) => {
+    const { emulatorCommand } = await import('./commands/emulator.js');
     const { exitCode, emulator } = await emulatorCommand(
       {
         port: o.port,
@@ -159,7 +169,8 @@ Example:
 )
   .argument('<paths...>', PATHS)
   .option('--json', 'print the result as JSON (schema/validate.schema.json)')
-  .action((paths: string[], o) => {
+  .action(async (paths: string[], o) => {
+    const { validateCommand } = await import('./commands/validate.js');
     process.exitCode = validateCommand(paths, o, io);
   });
 
@@ -187,6 +198,7 @@ Examples:
     .option('--allow-replace', 'allow replacing integrations whose immutable fields differ')
     .option('--target <address>', `plan ${TARGET}`, collect, []),
 ).action(async (paths: string[], o) => {
+  const { planCommand } = await import('./commands/plan.js');
   process.exitCode = await planCommand(paths, o, io);
 });
 
@@ -231,6 +243,7 @@ Examples:
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
+    const { applyCommand } = await import('./commands/apply.js');
     process.exitCode = await applyCommand(paths, { ...o, signal: interrupt.signal }, io);
   } finally {
     process.off('SIGINT', stop);
@@ -253,11 +266,14 @@ Examples:
     .option('-o, --out <file>', 'write to FILE instead of stdout')
     .option('--out-dir <dir>', 'write one settings file and one file per organisation into DIR (new or empty)'),
 ).action(async (o) => {
+  const { exportCommand } = await import('./commands/export.js');
   process.exitCode = await exportCommand(o, io);
 });
 
 // Last line of defence: anything unexpected is one readable line and exit 1, never a stack trace.
-await program.parseAsync(process.argv).catch((e: unknown) => {
-  reportError(e, io);
+await program.parseAsync(process.argv).catch(async (e: unknown) => {
+  const { reportError } = await import('./commands/errors.js');
+  const { guarded } = await import('./commands/io.js');
+  reportError(e, guarded(io));
   process.exitCode = 1;
 });

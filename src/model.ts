@@ -99,18 +99,11 @@ export interface Change {
   to: unknown;
 }
 
-export interface Action {
-  kind: ActionKind;
+/** What every action carries, whatever its kind. */
+interface ActionBase {
+  /** Stable address, e.g. organisation["Acme Ltd"].integration["Shop orders"]. */
   address: string;
-  /** Live id of the object acted on (null for creates). */
-  id: string | null;
-  /** Integration actions: the owning organisation's live id, null while it is still to be created. */
-  organisation_id?: string | null;
-  /** Integration actions: the owning organisation's address (resolves a created parent's id). */
-  organisation?: string;
   changes: Record<string, Change>;
-  /** The request body the action sends (creates: POST; updates and renames: PATCH). */
-  body?: Record<string, unknown>;
   depends_on: string[];
   status: ActionStatus;
   reason?: string;
@@ -120,6 +113,67 @@ export interface Action {
   file?: string;
   path?: string;
 }
+
+/** Integration actions name their organisation. */
+interface InOrganisation {
+  /** the owning organisation's address (resolves a created parent's id) */
+  organisation: string;
+  /** the owning organisation's live id, null while it is still to be created */
+  organisation_id: string | null;
+}
+
+/** The fields a created integration is given (the POST body without its organisation). */
+export interface IntegrationBody {
+  name: string;
+  type: 'CUSTOM_ORDERS';
+  status: IntegrationStatus;
+  merchant_ids: string[];
+}
+
+export interface CreateOrganisationAction extends ActionBase {
+  kind: 'create_organisation';
+  id: null;
+  body: { name: string };
+}
+
+export interface RenameOrganisationAction extends ActionBase {
+  kind: 'rename_organisation';
+  id: string;
+  body: { name: string };
+}
+
+export interface DeleteOrganisationAction extends ActionBase {
+  kind: 'delete_organisation';
+  id: string;
+}
+
+export interface CreateIntegrationAction extends ActionBase, InOrganisation {
+  kind: 'create_integration';
+  id: null;
+  body: IntegrationBody;
+}
+
+/** A rename and/or a disable, in one PATCH. */
+export interface UpdateIntegrationAction extends ActionBase, InOrganisation {
+  kind: 'update_integration';
+  id: string;
+  body: { name?: string; status?: 'DISABLED' };
+}
+
+/** A new integration with the file's fields, then the old one (`id`) disabled unless it is already. */
+export interface ReplaceIntegrationAction extends ActionBase, InOrganisation {
+  kind: 'replace_integration';
+  id: string;
+  body: IntegrationBody;
+}
+
+export type Action =
+  | CreateOrganisationAction
+  | RenameOrganisationAction
+  | CreateIntegrationAction
+  | UpdateIntegrationAction
+  | ReplaceIntegrationAction
+  | DeleteOrganisationAction;
 
 export interface PlanSummary {
   create: number;
@@ -189,4 +243,80 @@ export interface Diagnostic {
   path: string;
   message: string;
   severity: Severity;
+}
+
+// ---- apply's report: what `apply --json` prints (schema/apply-report.schema.json) ----
+
+export type Outcome = 'done' | 'blocked' | 'failed' | 'skipped';
+
+export interface ActionResult {
+  address: string;
+  kind: ActionKind;
+  outcome: Outcome;
+  /** the object's id: the new one for creates and replaces */
+  id: string | null;
+  /** blocked: the API code; failed: the API code if any */
+  code?: string;
+  /** failed: the HTTP status, when there was one */
+  http_status?: number;
+  message?: string;
+  /** an uncertain POST whose object was found by a listing instead of being created again */
+  recovered?: boolean;
+  /** what the server did differently from what was asked (e.g. stored another name) */
+  notes?: string[];
+  /** the file and YAML path of the entry (for --write-ids) */
+  file?: string;
+  path?: string;
+}
+
+/** What a fresh listing after the writes still shows to do, and why. */
+export interface Remaining {
+  address: string;
+  kind: ActionKind | 'plan_error' | 'duplicate';
+  reason: string;
+}
+
+/**
+ * The closing check. `verified` only when a fresh listing, taken once this run's uncertain
+ * writes had settled, showed nothing left to do; `not_verified` says why (something left, or
+ * the check itself failed); `skipped` with --no-verify or after an interruption.
+ */
+export interface Verification {
+  status: 'verified' | 'not_verified' | 'skipped';
+  /** why it is not verified or was skipped */
+  reason?: string;
+  converged: boolean;
+  /** requests the check made (its listings, and any repair) */
+  requests: number;
+  remaining: Remaining[];
+}
+
+export interface IdsWritten {
+  file: string;
+  written: number;
+  /** why nothing was written into this file */
+  problems: string[];
+  /** written nowhere, and why that is expected (entries read from standard input) */
+  note?: string;
+}
+
+export interface RequestCost {
+  made: number;
+  rate_limited: number;
+  seconds: number;
+  min_seconds: number;
+}
+
+export interface ApplyReport {
+  format_version: 1;
+  results: ActionResult[];
+  /** duplicates this run created beside another writer's, removed by the rule both agree on */
+  repairs: ActionResult[];
+  summary: Record<Outcome, number>;
+  verification: Verification;
+  /** Ctrl-C or SIGTERM stopped the run: no new action started after it */
+  interrupted: boolean;
+  requests: RequestCost;
+  /** --write-ids: what was written into each file */
+  ids_written?: IdsWritten[];
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { progress } from '../src/apply/progress.js';
+import { progress } from '../src/commands/progress.js';
 import { expectNoKey } from './helpers.js';
 
 // The built CLI as a user runs it: real exit codes, one line per problem, no stack traces.
@@ -100,14 +100,14 @@ describe('colour follows picocolors, and --color / --no-color', () => {
     [{ FORCE_COLOR: '1' }, ['--no-color'], false],
     [{}, ['--color'], true],
   ])('env %j, flags %j: colour %s', async (env, flags, coloured) => {
-    const { useColor } = await import('../src/commands/prepare.js');
+    const { useColor } = await import('../src/commands/color.js');
     const { bufferedIo } = await import('../src/commands/io.js');
     const io = bufferedIo({ TERM: 'xterm', ...env });
     const flag = flags.includes('--no-color') ? false : flags.includes('--color') ? true : undefined;
     expect(useColor(io, 'stdout', flag)).toBe(coloured);
   });
   it('TERM=dumb on a terminal: no colour', async () => {
-    const { useColor } = await import('../src/commands/prepare.js');
+    const { useColor } = await import('../src/commands/color.js');
     const { bufferedIo } = await import('../src/commands/io.js');
     expect(useColor(bufferedIo({ TERM: 'dumb' }, true))).toBe(false);
     expect(useColor(bufferedIo({ TERM: 'xterm' }, true))).toBe(true);

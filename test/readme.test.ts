@@ -70,24 +70,28 @@ describe('README', () => {
     }
   });
 
-  it('the library example runs as written (against the emulator)', async () => {
+  it('the library examples run as written (against the emulator): one plans, one applies', async () => {
     const { startEmulator } = await import('../src/emulator/server.js');
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { spawn } = await import('node:child_process');
     const { resolve } = await import('node:path');
-    const code = [...section('Library').matchAll(/```js\n([\s\S]*?)```/g)][0]![1]!;
+    const blocks = [...section('Library').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
     const dir = mkdtempSync(`${tmpdir()}/cbsync-library-`);
-    writeFileSync(`${dir}/example.mjs`, code.replace("from 'cbsync'", `from '${resolve('dist/index.js')}'`).replace("['accounts/']", `['${resolve('examples/desired.yaml')}']`));
     const emu = await startEmulator({ seed: 'examples/emulator-seed.yaml' });
-    try {
-      const child = spawn(process.execPath, [`${dir}/example.mjs`], { env: { ...process.env, CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'cbs_test_admin_key' } });
+    const run = async (code: string, name: string) => {
+      writeFileSync(`${dir}/${name}.mjs`, code.replace("from 'cbsync'", `from '${resolve('dist/index.js')}'`).replaceAll("['accounts/']", `['${resolve('examples/desired.yaml')}']`));
+      const child = spawn(process.execPath, [`${dir}/${name}.mjs`], { env: { ...process.env, CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'cbs_test_admin_key' } });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
-      expect(await new Promise((r) => child.on('close', r))).toBe(0);
-      expect(out).toContain('Plan: 2 to create, 2 to rename, 2 to disable');
-      expect(out).toContain("{ done: 7, blocked: 1, failed: 0, skipped: 0 } true");
+      expect(await new Promise((r) => child.on('close', r)), out).toBe(0);
+      return out;
+    };
+    try {
+      expect(await run(blocks[0]!, 'plan')).toContain('Plan: 2 to create, 2 to rename, 2 to disable');
+      expect(await run(blocks[1]!, 'apply')).toContain('Apply: 7 done, 1 blocked, 0 failed, 0 skipped. verified');
     } finally {
       await emu.close();
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../src/commands/validate.js';
 import { schemaValidator } from '../src/desired/schema.js';
 import { testIo, withEmulator } from './helpers.js';
-import { apply, write } from './apply/helpers.js';
+import { apply, write } from './engine/helpers.js';
 
 // The shipped schemas describe what cbsync writes, and let editors see what validate checks.
 

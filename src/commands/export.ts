@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { exportDocument, exportFiles } from '../desired/export.js';
 import { SCHEMA_DIR } from '../desired/schema.js';
 import { plural } from '../names.js';
-import { readLive, reportError, type ApiFlags } from './context.js';
-import { line, type Io } from './io.js';
+import { fetchLiveState } from '../live/state.js';
+import { clientFor, listOptions, type ApiFlags } from './client.js';
+import { reportError } from './errors.js';
+import { guarded, line, type Io } from './io.js';
 
 export interface ExportOptions extends ApiFlags {
   /** one file */
@@ -17,7 +19,8 @@ export interface ExportOptions extends ApiFlags {
 /** The shipped schema, as a path from the directory a file is written in (for the editor modeline). */
 const schemaFrom = (dir: string) => relative(resolve(dir), fileURLToPath(new URL('desired-state.schema.json', SCHEMA_DIR))).split('\\').join('/');
 
-export async function exportCommand(opts: ExportOptions, io: Io): Promise<number> {
+export async function exportCommand(opts: ExportOptions, raw: Io): Promise<number> {
+  const io = guarded(raw);
   if (opts.out && opts.outDir) {
     io.stderr('error: give -o FILE or --out-dir DIR, not both\n');
     return 1;
@@ -32,7 +35,8 @@ export async function exportCommand(opts: ExportOptions, io: Io): Promise<number
     return 1;
   }
   try {
-    const { live } = await readLive(opts, io);
+    const live = await fetchLiveState(clientFor(opts, io), listOptions(opts));
+    for (const w of live.warnings) io.stderr(line(`warning: ${w}`));
     if (live.keyLevel === 'organisation' && !live.organisationId) {
       io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
     }

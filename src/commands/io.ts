@@ -1,3 +1,4 @@
+import { redactor } from '../live/redact.js';
 import { printable } from '../text.js';
 
 /** One line of output holding names, ids or server messages: escaped, then ended. */
@@ -14,6 +15,24 @@ export interface Io {
   tty: { stdout: boolean; stderr: boolean; stdin: boolean };
   /** asks a question on the terminal; only called when tty.stdin */
   prompt?: (question: string) => Promise<string>;
+}
+
+/** An Io that removes the key from everything written through it. */
+export interface GuardedIo extends Io {
+  readonly redact: (text: string) => string;
+}
+
+const isGuarded = (io: Io): io is GuardedIo => 'redact' in io;
+
+/**
+ * Guarantee 5 at the sinks: an Io whose every write has the key removed, whatever the text's
+ * source (a server's answer, a file, a flag). Every command wraps its Io with this first;
+ * data is never redacted where it enters, only where it leaves.
+ */
+export function guarded(io: Io): GuardedIo {
+  if (isGuarded(io)) return io;
+  const redact = redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim());
+  return { ...io, redact, stdout: (t) => io.stdout(redact(t)), stderr: (t) => io.stderr(redact(t)) };
 }
 
 export interface BufferedIo extends Io {

@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../plan/render/diff.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
 import { renderText } from '../plan/render/text.js';
-import { line, type Io } from './io.js';
-import { preparePlan, useColor, type PlanFlags } from './prepare.js';
+import { useColor } from './color.js';
+import { reportError } from './errors.js';
+import { guarded, line, type Io } from './io.js';
+import { planFromFiles, type PlanFlags } from './prepare.js';
 
 export interface PlanOptions extends PlanFlags {
   json?: boolean;
@@ -15,31 +17,36 @@ export interface PlanOptions extends PlanFlags {
   detailedExitcode?: boolean;
 }
 
-export async function planCommand(paths: string[], opts: PlanOptions, io: Io): Promise<number> {
-  const prepared = await preparePlan(paths, opts, io);
-  if (!prepared) return 1;
-  const { scoped, plan, match, label: file } = prepared;
-  const { desired, live } = scoped;
+export async function planCommand(paths: string[], opts: PlanOptions, raw: Io): Promise<number> {
+  const io = guarded(raw);
+  let planned;
+  try {
+    ({ planned } = await planFromFiles(paths, opts, io));
+  } catch (e) {
+    reportError(e, io);
+    return 1;
+  }
+  const { plan, label: file, shown } = planned;
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const color = useColor(io, 'stdout', opts.color);
   // rendered once, whether printed, written with --markdown-out, or both
   let md: string | undefined;
-  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(desired, live, { color: false, file, match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) }));
+  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) }));
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
   else if (format === 'markdown') io.stdout(markdown());
   else {
     if (opts.diff) {
-      const diff = renderDiff(desired, live, { color, file, match });
+      const diff = renderDiff(shown.desired, shown.live, { color, file, match: shown.match });
       io.stdout(diff ? `${diff}\n` : 'No differences between live state and the file.\n\n');
     }
     io.stdout(renderText(plan, { color }));
   }
   try {
     if (opts.out) {
-      writeFileSync(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
+      writeFileSync(opts.out, io.redact(`${JSON.stringify(plan, null, 2)}\n`));
       io.stderr(line(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}`));
     }
-    if (opts.markdownOut) writeFileSync(opts.markdownOut, markdown());
+    if (opts.markdownOut) writeFileSync(opts.markdownOut, io.redact(markdown()));
   } catch (e) {
     io.stderr(line(`error: cannot write ${(e as NodeJS.ErrnoException).path ?? 'the file'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     return 1;

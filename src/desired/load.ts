@@ -144,4 +144,7 @@ export function loadDesiredPaths(paths: string[], readStdin?: () => Buffer): Loa
 }
 
 export const loadDesiredFile = (file: string) => loadDesiredPaths([file]);
+
+/** What the paths name, for one-line messages: the path itself, or the count of paths. */
+export const describePaths = (paths: string[]) => (paths.length === 1 ? paths[0]! : `${paths.length} paths`);
 export const loadDesiredText = (text: string, file: string) => loadDesired([{ file, text }]);

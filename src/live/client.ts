@@ -35,6 +35,8 @@ export interface ApiResponse<T = unknown> {
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number>;
+  /** sent as the Idempotency-Key header (creates: the same for every attempt of one) */
+  idempotencyKey?: string;
 }
 
 export interface ClientStats {
@@ -148,7 +150,8 @@ export function createClient(options: ClientOptions): ApiClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const res = await fetcher.raw<ReadableStream<Uint8Array> | null>(target, { method, body: opts.body as any, query: opts.query, signal: controller.signal });
+      const headers = opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : undefined;
+      const res = await fetcher.raw<ReadableStream<Uint8Array> | null>(target, { method, body: opts.body as any, query: opts.query, headers, signal: controller.signal });
       const declared = Number(res.headers.get('content-length') ?? NaN);
       if (declared > maxBytes) {
         await res._data?.cancel().catch(() => {});

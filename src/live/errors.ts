@@ -38,6 +38,8 @@ export interface ApiErrorOptions {
   kind?: FailureKind;
   /** a write whose outcome is unknown (timeout, dropped connection, 5xx on POST) */
   ambiguous?: boolean;
+  /** how long the failed request took (an unknown outcome may land that much later) */
+  elapsedMs?: number;
 }
 
 /** A request that failed, or an answer that cannot be used: always names the request. */
@@ -48,6 +50,7 @@ export class ApiError extends Error {
   readonly code: string | null;
   readonly kind: FailureKind;
   readonly ambiguous: boolean;
+  readonly elapsedMs: number | undefined;
 
   constructor(message: string, opts: ApiErrorOptions) {
     super(message);
@@ -58,11 +61,12 @@ export class ApiError extends Error {
     this.code = opts.code ?? null;
     this.kind = opts.kind ?? 'http';
     this.ambiguous = opts.ambiguous ?? false;
+    this.elapsedMs = opts.elapsedMs;
   }
 
   /** The same failure told differently (a message that adds what the caller knows). */
   withMessage(message: string, changes: Partial<ApiErrorOptions> = {}): ApiError {
-    return new ApiError(message, { method: this.method, path: this.path, status: this.status, code: this.code, kind: this.kind, ambiguous: this.ambiguous, ...changes });
+    return new ApiError(message, { method: this.method, path: this.path, status: this.status, code: this.code, kind: this.kind, ambiguous: this.ambiguous, elapsedMs: this.elapsedMs, ...changes });
   }
 
   /** One line for people: `POST /v1/integrations: 422 INVALID_MERCHANT_IDS: ...` */

@@ -18,9 +18,16 @@ function base64Cores(secret: string): string[] {
   return cores;
 }
 
+/** Below this length a key is redacted only where it stands alone (a key `K` must not turn "Keep" into "[redacted]eep"). */
+const SHORT = 8;
+
 /** Replaces every form of the secret in text. */
 export function redactor(secret: string | undefined): (text: string) => string {
   if (!secret) return (t) => t;
+  if (secret.length < SHORT) {
+    const alone = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
+    return (text) => text.replace(alone, REDACTED);
+  }
   const json = (s: string) => JSON.stringify(s).slice(1, -1);
   const once = [secret, encodeURIComponent(secret), json(secret)];
   // up to two layers of escaping (a JSON message quoting a JSON string, a URL in JSON, ...)

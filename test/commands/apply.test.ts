@@ -17,7 +17,7 @@ const write = (text: string) => {
   return f;
 };
 
-const FAST = { maxRpm: 0, backoffBaseMs: 5 };
+const FAST = { maxRpm: 0, backoffBaseMs: 5, settleMs: 200 };
 
 async function apply(url: string, file: string | undefined, opts: ApplyOptions = {}, key = ADMIN, tty?: { answer: string }) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key }, !!tty);

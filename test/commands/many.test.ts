@@ -11,7 +11,7 @@ import { ADMIN, testIo, tree, withEmulator } from '../helpers.js';
 
 // A whole partner account: many files, --write-ids into each, export --out-dir, --target.
 
-const FAST = { maxRpm: 0 as const, backoffBaseMs: 5 };
+const FAST = { maxRpm: 0 as const, backoffBaseMs: 5, settleMs: 200 };
 const env = (url: string) => ({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: ADMIN });
 
 const seed = (): Seed => ({
@@ -140,8 +140,10 @@ describe('--target plans a part of the account', () => {
       // Feed (so it is pruned), never the organisation itself
       const all = await plan(emu.url, ['organisation["Beta Renamed"].integration["*"]']);
       expect(lines(all.plan)).toEqual(['update_integration organisation["Beta Renamed"].integration["Feed"]']);
+      // an address that selects nothing is an error, never "No changes" (a typo must not read as no drift)
       const none = await plan(emu.url, ['organisation["Beta Renamed"].integration["Other"]']);
-      expect(lines(none.plan)).toEqual([]);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('error: --target organisation["Beta Renamed"].integration["Other"] selects nothing');
     }));
 
   it('the safety guard counts within the selection', () =>

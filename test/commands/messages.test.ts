@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { executePlan, SafetyError } from '../../src/apply/executor.js';
+import { apply as applyPlan, prepare, SafetyError } from '../../src/engine/index.js';
 import { planCommand } from '../../src/commands/plan.js';
-import { fetchLiveState } from '../../src/live/state.js';
-import { planState } from '../../src/plan/planner.js';
 import { desired } from '../plan/fixtures.js';
 import { ADMIN, ORGKEY, manyOrgs, testIo, testSeed, withEmulator } from '../helpers.js';
 import { testClient } from '../live/helpers.js';
-import { apply, write } from '../apply/helpers.js';
+import { apply, write } from '../engine/helpers.js';
 
 // Messages that misled, and the library's guard.
 
@@ -55,15 +53,14 @@ describe('plan --diff shows what it leaves alone', () => {
 });
 
 describe('the library enforces the safety guard', () => {
-  it('executePlan refuses a plan past its thresholds, unless forced', () =>
+  it('apply refuses a plan past its thresholds, unless forced', () =>
     withEmulator({ seed: testSeed({ organisations: manyOrgs(12) }) }, async (emu) => {
       const client = testClient(emu.url, ADMIN);
-      const live = await fetchLiveState(client);
-      const { plan } = planState(desired('organisations: [{name: Org 0}]'), live);
-      expect(plan.safety.violations).toHaveLength(1);
-      await expect(executePlan(plan, client, { concurrency: 4 })).rejects.toThrow(SafetyError);
+      const planned = await prepare({ state: desired('organisations: [{name: Org 0}]'), diagnostics: [], locate: () => null, label: 'x' }, client);
+      expect(planned.plan.safety.violations).toHaveLength(1);
+      await expect(applyPlan(planned, client, { concurrency: 4 })).rejects.toThrow(SafetyError);
       expect(emu.store.orgs.size).toBe(12); // nothing changed
-      const report = await executePlan(plan, client, { concurrency: 4, force: true, live });
+      const report = await applyPlan(planned, client, { concurrency: 4, force: true });
       expect(report.summary.done).toBe(11);
     }));
 });

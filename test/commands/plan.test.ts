@@ -33,7 +33,7 @@ describe('cbsync plan', () => {
       expect(r.out).toContain('  + create_organisation  organisation["Gamma"]');
       expect(r.out).toContain('  ~ update_integration   organisation["Alpha"].integration["Orders v2"] (int_a1)\n        name: "Orders" -> "Orders v2"');
       expect(r.out).toContain('  - delete_organisation  organisation["Empty"] (org_empty)');
-      expect(r.out).toMatch(/\n\nPlan: 1 to create, 1 to rename, 0 to disable, 0 to replace, 1 to delete, 0 blocked, 0 unreconcilable\.\nApply: 7 requests \(2 GET \/v1\/integrations\); at least 2 s at 100 requests per minute per endpoint\.\n$/);
+      expect(r.out).toMatch(/\n\nPlan: 1 to create, 1 to rename, 0 to disable, 0 to replace, 1 to delete, 0 blocked, 0 unreconcilable\.\nApply: 7 requests \(2 GET \/v1\/integrations\); within the rate limit \(100 requests per minute per endpoint\)\.\n$/);
       expect(r.out).toContain('= organisation["Beta"].integration["Shopify"] (int_b1, SHOPIFY, ENABLED)');
       expect(r.out).not.toMatch(/\x1b\[/);
     }));

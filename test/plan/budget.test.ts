@@ -17,15 +17,28 @@ describe('the request budget', () => {
       requests: 416,
       by_endpoint: { 'GET /v1/integrations': 10, 'GET /v1/organisations': 6, 'POST /v1/integrations': 400 },
       rate_per_minute: 100,
-      min_seconds: 240,
+      // the first 100 may go at once; each further 100 waits for a minute to pass
+      min_seconds: 180,
     });
-    expect(budgetLine(plan.budget)).toBe('Apply: 416 requests (400 POST /v1/integrations); at least 4 min at 100 requests per minute per endpoint.');
+    expect(budgetLine(plan.budget)).toBe('Apply: 416 requests (400 POST /v1/integrations); at least 3 min at 100 requests per minute per endpoint.');
   });
 
   it('a learned rate for one endpoint, --max-rpm for the rest', () => {
-    const plan = buildPlan(desired(creates(400)), live([A], [], { listing: listed }), { budget: { perMinute: { 'POST /v1/integrations': 50 }, defaultPerMinute: 30 } });
-    expect(plan.budget.min_seconds).toBe(480);
+    const plan = buildPlan(desired(creates(400)), live([A], [], { listing: listed }), { budget: { limits: { 'POST /v1/integrations': { limit: 50, windowMs: 60_000 } }, defaultLimit: { limit: 30, windowMs: 60_000 } } });
+    expect(plan.budget.min_seconds).toBe(420);
     expect(plan.budget.rate_per_minute).toBe(50);
+  });
+
+  it('a learned window that is not a minute (20 per second): 400 creates need 19 s', () => {
+    const plan = buildPlan(desired(creates(400)), live([A], [], { listing: listed }), { budget: { limits: { 'POST /v1/integrations': { limit: 20, windowMs: 1000 } } } });
+    expect(plan.budget.min_seconds).toBe(19);
+    expect(plan.budget.rate_per_minute).toBe(1200);
+  });
+
+  it('a small apply fits in one window: no time is claimed (seen: "at least 2 s" for 4 requests that took 0.1 s)', () => {
+    const plan = buildPlan(desired(creates(2)), live([A], [], { listing: listed }));
+    expect(plan.budget.min_seconds).toBe(0);
+    expect(budgetLine(plan.budget)).toBe('Apply: 18 requests (10 GET /v1/integrations); within the rate limit (100 requests per minute per endpoint).');
   });
 
   it('--no-verify: the listing once', () => {

@@ -25,7 +25,7 @@ describe('renderers', () => {
         '        blocked (HAS_INTEGRATIONS): has 1 integration, which can never be deleted: list the organisation in the file, or add it to ignore',
         '',
         'Plan: 1 to create, 1 to rename, 1 to disable, 0 to replace, 0 to delete, 1 blocked, 0 unreconcilable.',
-        'Apply: 7 requests (2 GET /v1/integrations); at least 2 s at 100 requests per minute per endpoint.',
+        'Apply: 7 requests (2 GET /v1/integrations); within the rate limit (100 requests per minute per endpoint).',
         '',
       ].join('\n'),
     );

@@ -5,7 +5,7 @@ import { hostile, json, type Handler } from '../live/hostile.js';
 
 // The commands as a user runs them, against servers that are not the emulator.
 
-export const FAST = { maxRpm: 0, backoffBaseMs: 5, retries: 1 };
+export const FAST = { maxRpm: 0, backoffBaseMs: 5, retries: 1, settleMs: 200 };
 
 export async function run(cmd: 'plan' | 'apply', url: string, file: string, key: string, opts: ApplyOptions & PlanOptions = {}) {
   const io = bufferedIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/apply/executor.js';
+import { apply } from '../../src/engine/index.js';
 import { objectPath, isValidId } from '../../src/live/decode.js';
 import type { Plan } from '../../src/model.js';
 import { ADMIN, withEmulator } from '../helpers.js';
@@ -79,8 +79,9 @@ describe('strict reading of listed objects', () => {
   it.each(['.', '..', ''])('a saved plan carrying the id %j never sends DELETE to a parent path', async (bad) => {
     const h = await hostile((_q, res) => json(res, 204, null));
     try {
-      const plan = { actions: [{ kind: 'delete_organisation', address: 'organisation["X"]', id: bad, changes: {}, depends_on: [], status: 'pending' }], safety: { violations: [] } } as unknown as Plan;
-      const report = await executePlan(plan, testClient(h.url, ADMIN), { concurrency: 1, verify: false });
+      const plan = { actions: [{ kind: 'delete_organisation', address: 'organisation["X"]', id: bad, changes: {}, depends_on: [], status: 'pending' }], safety: { violations: [] }, budget: { min_seconds: 0 } } as unknown as Plan;
+      const live = { keyLevel: 'partner' as const, organisations: [], integrations: [], mode: null, fingerprint: '', warnings: [] };
+      const report = await apply({ plan, desired: null, live, targets: [], allowReplace: false, shown: null, label: 'saved' }, testClient(h.url, ADMIN), { concurrency: 1, verify: false });
       expect(report.results[0]!.outcome).toBe('failed');
       expect(h.hits).toEqual([]);
     } finally {

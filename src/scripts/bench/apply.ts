@@ -1,10 +1,9 @@
-import { executePlan } from '../../apply/executor.js';
+import { apply, prepare } from '../../engine/index.js';
 import type { Seed } from '../../emulator/seed.js';
 import type { EmulatorOptions, RunningEmulator } from '../../emulator/server.js';
 import type { ClientOptions } from '../../live/client.js';
-import { fetchLiveState, listObjects } from '../../live/state.js';
+import { listObjects } from '../../live/state.js';
 import type { DesiredState } from '../../model.js';
-import { buildPlan } from '../../plan/planner.js';
 import { client, desiredState, KEY, LATENCY, listingSeed, received, withEmu } from './util.js';
 
 // Applying 400 integration creates with the emulator in-process at 40 ms latency: against
@@ -47,15 +46,12 @@ export async function benchApply(concurrency: number, emuOpts: EmulatorOptions =
   const { seed, desired } = createCase(existingPerOrg, orgs);
   return withEmu(seed, { latencyMs: LATENCY, ...emuOpts }, async (emu) => {
     const c = client(emu, clientOpts);
-    const live = await fetchLiveState(c);
-    const plan = buildPlan(desired, live);
+    const planned = await prepare({ state: desired, diagnostics: [], locate: () => null, label: 'bench' }, c);
     const postTimes: number[] = [];
     let verifyStart = 0;
     const t1 = performance.now();
-    const report = await executePlan(plan, c, {
+    const report = await apply(planned, c, {
       concurrency,
-      live,
-      verify: { desired },
       onStart: () => postTimes.push(performance.now()),
       onResult: () => (verifyStart = performance.now()),
     });
@@ -70,7 +66,7 @@ export async function benchApply(concurrency: number, emuOpts: EmulatorOptions =
       failed: report.summary.failed,
       recovered: report.results.filter((r) => r.recovered).length,
       duplicates: duplicates(emu),
-      verifyRequests: report.verification?.requests ?? 0,
+      verifyRequests: report.verification.requests,
       verifyMs: t2 - verifyStart,
     };
   });

@@ -1,12 +1,12 @@
-import { objectPath } from '../live/decode.js';
+import * as api from '../live/api.js';
+import type { LiveObject } from '../live/api.js';
 import { ApiError } from '../live/errors.js';
 import { groupBy } from '../group.js';
-import { CUSTOM_ORDERS, type LiveIntegration, type LiveOrganisation } from '../model.js';
+import { CUSTOM_ORDERS, type ActionResult, type LiveIntegration, type LiveOrganisation } from '../model.js';
 import { intNameKey, orgNameKey } from '../names.js';
 import { integrationAddress, orgAddress } from '../plan/address.js';
 import type { PerformContext } from './perform.js';
 import { keptFirst } from './kept.js';
-import type { ActionResult } from './report.js';
 
 // Duplicates that a concurrent writer caused, repaired by the one rule both runs apply (the
 // oldest namesake is kept, then the lowest id): each run removes only its own losers, so two
@@ -20,16 +20,16 @@ export interface Loser<T> {
 }
 
 /**
- * Namesakes (same key) new since the plan, in groups that hold one of this run's objects: each
- * that loses the tie, whoever made it.
+ * Namesakes (same key) new since the plan, in groups that hold one of this run's objects (one
+ * it knows, or one an uncertain create of its made late): each that loses the tie, whoever made it.
  */
-export function losers<T extends { id: string; created_at?: string }>(objects: T[], key: (o: T) => string, ctx: Pick<PerformContext, 'creates'>): Loser<T>[] {
+export function losers<T extends LiveObject>(objects: T[], key: (o: T) => string, ctx: Pick<PerformContext, 'creates'>): Loser<T>[] {
   const fresh = objects.filter((o) => !ctx.creates.known.has(o.id));
   const out: Loser<T>[] = [];
   for (const group of groupBy(fresh, key).values()) {
-    if (group.length < 2 || !group.some((o) => ctx.creates.ours.has(o.id))) continue;
+    if (group.length < 2 || !group.some(ctx.creates.isOurs)) continue;
     const [kept, ...rest] = keptFirst(group);
-    for (const o of rest) out.push({ loser: o, kept: kept!, ours: ctx.creates.ours.has(o.id) });
+    if (kept) for (const o of rest) out.push({ loser: o, kept, ours: ctx.creates.isOurs(o) });
   }
   return out;
 }
@@ -43,7 +43,7 @@ export const integrationKey = (i: LiveIntegration) =>
 export async function deleteLoser(ctx: PerformContext, { loser, kept }: Loser<LiveOrganisation>): Promise<ActionResult> {
   const base = { address: `${orgAddress(loser.name)}#${loser.id}`, kind: 'delete_organisation' as const, id: loser.id };
   try {
-    await ctx.slot(() => ctx.client.request('DELETE', objectPath('/v1/organisations', loser.id)));
+    await ctx.slot(() => api.deleteOrganisation(ctx.client, loser.id));
     return { ...base, outcome: 'done', message: `a duplicate this run created; another writer's ${kept.id} came first and is kept` };
   } catch (e) {
     return { ...base, outcome: 'failed', message: `a duplicate of ${kept.id} this run created could not be deleted: ${e instanceof ApiError ? e.summary : String(e)}` };
@@ -54,7 +54,7 @@ export async function deleteLoser(ctx: PerformContext, { loser, kept }: Loser<Li
 export async function disableLoser(ctx: PerformContext, { loser, kept }: Loser<LiveIntegration>, orgName: string): Promise<ActionResult> {
   const base = { address: `${integrationAddress(orgAddress(orgName), loser.name)}#${loser.id}`, kind: 'update_integration' as const, id: loser.id };
   try {
-    await ctx.slot(() => ctx.client.request('PATCH', objectPath('/v1/integrations', loser.id), { body: { status: 'DISABLED' } }));
+    await ctx.slot(() => api.updateIntegration(ctx.client, loser.id, { disable: true }));
     return { ...base, outcome: 'done', message: `a duplicate this run created, disabled; another writer's ${kept.id} came first and is kept` };
   } catch (e) {
     return { ...base, outcome: 'failed', message: `a duplicate of ${kept.id} this run created could not be disabled: ${e instanceof ApiError ? e.summary : String(e)}` };

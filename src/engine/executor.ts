@@ -1,77 +1,63 @@
 import pLimit from 'p-limit';
-import type { ApiClient } from '../live/client.js';
+import { ORGANISATIONS } from '../api.js';
+import type { LiveObject } from '../live/api.js';
 import { ApiError } from '../live/errors.js';
-import type { ListOptions } from '../live/paginate.js';
-import type { Action, LiveOrganisation, LiveState, Plan } from '../model.js';
-import { Creates } from './creates.js';
-import { perform, type PerformContext } from './perform.js';
+import type { Action, ActionResult, LiveOrganisation } from '../model.js';
+import type { PerformContext } from './perform.js';
+import { perform } from './perform.js';
 import { deleteLoser, losers, orgKey } from './repair.js';
-import { summariseResults, type ActionResult, type ApplyReport } from './report.js';
-import { verifyApply, type VerifyOptions } from './verify.js';
 
 // Runs a plan as a dependency graph under p-limit: an action starts as soon as what it
 // depends on is done (not phase by phase). Only requests hold a slot of the limit: waiting
-// for dependencies, or for the listing that resolves an uncertain create, holds none.
+// for dependencies, or for the listings that look for an uncertain create, holds none.
 
 export interface ExecuteOptions {
   concurrency: number;
   failFast?: boolean;
   onStart?: (a: Action) => void;
+  /** each result as it comes, repairs included */
   onResult?: (r: ActionResult) => void;
   /** when aborted (Ctrl-C, SIGTERM), no new action starts; running ones finish */
   signal?: AbortSignal;
-  /** the live state the plan was made from: its objects are never taken for this run's creates */
-  live?: Pick<LiveState, 'organisations' | 'integrations'>;
-  /** the closing check with one fresh listing; false skips it (--no-verify) */
-  verify?: VerifyOptions | false;
-  list?: ListOptions;
-  /** apply even when the plan exceeds its safety thresholds (--force) */
-  force?: boolean;
 }
 
 const BLOCKING = /^HAS_[A-Z_]+$/;
 
-/** A plan past its safety thresholds, refused before any write. */
-export class SafetyError extends Error {
-  readonly code = 'SAFETY';
-  constructor(readonly violations: Plan['safety']['violations']) {
-    super(`apply refused: ${violations.map((v) => v.message).join('; ')} (nothing was changed; pass force to apply anyway)`);
-  }
-}
-
 class NotStarted extends Error {}
 
-export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOptions): Promise<ApplyReport> {
-  // the guard is the executor's, not only the CLI's: a program calling this gets it too
-  if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
+type Outcome = Omit<ActionResult, 'address' | 'kind' | 'file' | 'path'>;
+
+/** The context without its slot: each action gets one of its own. */
+export type RunContext = Omit<PerformContext, 'slot' | 'orgsSettled'>;
+
+export interface Executed {
+  results: ActionResult[];
+  repairs: ActionResult[];
+}
+
+export async function execute(actions: Action[], run: RunContext, opts: ExecuteOptions, redact: (t: string) => string): Promise<Executed> {
   const limit = pLimit(opts.concurrency);
-  const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+  const byAddress = new Map(actions.map((a) => [a.address, a]));
   const running = new Map<string, Promise<ActionResult>>();
-  const known = [...(opts.live?.organisations ?? []), ...(opts.live?.integrations ?? []), ...plan.actions.map((a) => ({ id: a.id }))].flatMap((o) => (o.id ? [o.id] : []));
   const repairs: ActionResult[] = [];
   let stopped = false;
+  let settled: Promise<void> | undefined;
 
-  const result = (a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Omit<ActionResult, 'address' | 'kind' | 'file' | 'path'>): ActionResult => {
+  const result = (a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Outcome): ActionResult => {
     const full: ActionResult = { address: a.address, kind: a.kind, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}), ...r };
     opts.onResult?.(full);
     return full;
   };
 
-  const ctx: PerformContext = {
-    client,
-    slot: (fn) => limit(fn),
-    creates: new Creates(client, known),
-    created: new Map(),
-    orgsSettled: () => (settled ??= settleOrganisations()),
-  };
-  let settled: Promise<void> | undefined;
+  const ctx: PerformContext = { ...run, slot: (fn) => limit(fn), orgsSettled: () => (settled ??= settleOrganisations()) };
 
   /** Once every organisation create has finished: one listing, and this run's losing namesakes go. */
   async function settleOrganisations() {
-    const creates = plan.actions.filter((a) => a.kind === 'create_organisation');
-    await Promise.allSettled(creates.map(run));
-    const listed = (await ctx.creates.gate('/v1/organisations').current()) as LiveOrganisation[];
-    for (const l of losers(listed, orgKey, ctx).filter((x) => x.ours)) {
+    const creates = actions.filter((a) => a.kind === 'create_organisation');
+    await Promise.allSettled(creates.map(start));
+    const listed = await ctx.creates.gate(ORGANISATIONS).current();
+    const orgs = listed.filter((o: LiveObject): o is LiveOrganisation => !('organisation_id' in o));
+    for (const l of losers(orgs, orgKey, ctx).filter((x) => x.ours)) {
       // integrations of this run go to the kept one; the loser is still empty
       for (const a of creates) if (ctx.created.get(a.address) === l.loser.id) ctx.created.set(a.address, l.kept.id);
       const r = await deleteLoser(ctx, l);
@@ -104,7 +90,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
   };
 
   /** How an error ends an action: a HAS_* refusal of a delete is blocked, anything else failed. */
-  const failure = (a: Action, e: unknown): Omit<ActionResult, 'address' | 'kind' | 'file' | 'path'> => {
+  const failure = (a: Action, e: unknown): Outcome => {
     if (e instanceof NotStarted) return { outcome: 'skipped', id: a.id, message: e.message };
     if (a.kind === 'delete_organisation' && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) {
       // an expected outcome: the API protects organisations with dependents
@@ -116,15 +102,15 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
       id: a.id,
       ...(err?.status && err.kind === 'http' ? { http_status: err.status } : {}),
       ...(err?.code ? { code: err.code } : {}),
-      message: client.redact(err ? (err.kind === 'http' ? err.message : err.summary) : String((e as Error)?.message ?? e)),
+      message: redact(err ? (err.kind === 'http' ? err.message : err.summary) : String(e instanceof Error ? e.message : e)),
     };
   };
 
-  const run = (a: Action): Promise<ActionResult> => {
+  const start = (a: Action): Promise<ActionResult> => {
     let p = running.get(a.address);
     if (p) return p;
     p = (async () => {
-      const deps = await Promise.all(a.depends_on.map((d) => byAddress.get(d)).filter((d): d is Action => !!d).map(run));
+      const deps = await Promise.all(a.depends_on.flatMap((d) => byAddress.get(d) ?? []).map(start));
       if (a.status === 'blocked') return result(a, { outcome: 'blocked', id: a.id, code: a.code, message: a.reason });
       if (a.status === 'unreconcilable') return result(a, { outcome: 'skipped', id: a.id, message: `unreconcilable: ${a.reason ?? ''}` });
       const failedDep = deps.find((d) => d.outcome !== 'done');
@@ -142,14 +128,7 @@ export async function executePlan(plan: Plan, client: ApiClient, opts: ExecuteOp
     return p;
   };
 
-  const results = await Promise.all(plan.actions.map(run));
+  const results = await Promise.all(actions.map(start));
   if (settled) await settled;
-  let verification: ApplyReport['verification'] = null;
-  if (opts.verify !== false && !opts.signal?.aborted) {
-    const v = await verifyApply(plan, results, ctx, { list: opts.list, ...(opts.verify ?? {}) });
-    for (const r of v.repairs) opts.onResult?.(r);
-    repairs.push(...v.repairs);
-    verification = v.verification;
-  }
-  return { format_version: 1, results, repairs, summary: summariseResults(results), verification };
+  return { results, repairs };
 }

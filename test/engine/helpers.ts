@@ -14,7 +14,7 @@ export const write = (text: string) => {
   return f;
 };
 
-export const FAST = { maxRpm: 0, backoffBaseMs: 5 };
+export const FAST = { maxRpm: 0, backoffBaseMs: 5, settleMs: 200 };
 
 export async function apply(url: string, file: string, opts: ApplyOptions = {}, key = ADMIN) {
   const io = testIo({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: key });

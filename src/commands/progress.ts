@@ -9,23 +9,30 @@ export interface Progress {
   end(): void;
 }
 
-export function progress(total: number, write: (s: string) => void, enabled: boolean): Progress {
+/**
+ * `concurrency`: requests in flight at most. An action that has started may wait without a
+ * slot (for a listing that looks for an uncertain create): those show as waiting, so the
+ * running count never exceeds the concurrency asked for.
+ */
+export function progress(total: number, write: (s: string) => void, enabled: boolean, concurrency = Infinity): Progress {
   let done = 0;
-  let running = 0;
+  let active = 0;
   const width = 24;
   const draw = () => {
     if (!enabled) return;
     const filled = total ? Math.round((done / total) * width) : width;
-    write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${running ? `, ${running} running` : ''}`);
+    const running = Math.min(active, concurrency);
+    const waiting = active - running;
+    write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${running ? `, ${running} running` : ''}${waiting ? `, ${waiting} waiting` : ''}`);
   };
   const clear = () => enabled && write('\r\x1b[K');
   return {
     started: () => {
-      running++;
+      active++;
       draw();
     },
     finished: (wasRunning) => {
-      if (wasRunning) running--;
+      if (wasRunning) active--;
       done++;
       draw();
     },

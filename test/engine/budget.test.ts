@@ -18,7 +18,7 @@ describe('the request budget over HTTP', () => {
     withEmulator({}, async (emu) => {
       const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN });
       expect(await planCommand([FILE], { maxRpm: 1000 }, io)).toBe(0);
-      expect(io.out()).toContain('Apply: 6 requests (2 GET /v1/integrations); at least 1 s at 1000 requests per minute per endpoint.');
+      expect(io.out()).toContain('Apply: 6 requests (2 GET /v1/integrations); within the rate limit (1000 requests per minute per endpoint).');
     }));
 
   it("apply's summary: the requests made, the 429s, the time against the bound", () =>
@@ -27,8 +27,9 @@ describe('the request budget over HTTP', () => {
       const report = JSON.parse(r.out);
       expect(report.requests.made).toBe(emu.stats.requests);
       expect(report.requests.rate_limited).toBe(emu.stats.rateLimited);
-      expect(report.requests.min_seconds).toBe(2); // the busiest endpoints: two listings each, at the documented 100 a minute
+      // two requests an endpoint fit in one window of any limit seen: latency bounds this run, not the limit
+      expect(report.requests.min_seconds).toBe(0);
       const text = await apply(emu.url, FILE, { maxRpm: 'auto', rateWindowMs: 1000 });
-      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s; the known limit allows no less than \d+ s \(\d+ a minute per endpoint\)\.\n$/);
+      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s\.\n$/);
     }));
 });

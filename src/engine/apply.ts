@@ -1,0 +1,101 @@
+import type { ApiClient } from '../live/client.js';
+import { ApiError } from '../live/errors.js';
+import type { ListOptions } from '../live/paginate.js';
+import type { Action, ActionResult, ApplyReport, Plan, Verification } from '../model.js';
+import { Creates, SETTLE_MS } from './creates.js';
+import { execute, type ExecuteOptions } from './executor.js';
+import type { Planned } from './planned.js';
+import { summariseResults } from './report.js';
+import { verifyApply } from './verify.js';
+import { writeCreatedIds } from './write-ids.js';
+
+// apply(planned) -> the report. Guarantee 7 is enforced here: once the first write may have
+// gone out, the report is made whatever fails after it (an action, the closing check, an
+// interruption), and --write-ids writes every created id in a `finally`.
+
+export interface ApplyOptions extends Omit<ExecuteOptions, 'concurrency'> {
+  /** actions in flight at once (default 4) */
+  concurrency?: number;
+  /** apply even when the plan exceeds its safety thresholds (--force) */
+  force?: boolean;
+  /** the closing check with a fresh listing (default true; false: --no-verify) */
+  verify?: boolean;
+  /** write the ids of created objects into the files (--write-ids) */
+  writeIds?: boolean;
+  list?: ListOptions;
+  /** the least time an uncertain write is looked for before it is taken as not made (default 10 s) */
+  settleMs?: number;
+  /** when the run began (the report's wall time counts from it; default: now) */
+  startedAt?: number;
+}
+
+/** A plan past its safety thresholds, refused before any write. */
+export class SafetyError extends Error {
+  readonly code = 'SAFETY';
+  constructor(readonly violations: Plan['safety']['violations']) {
+    super(`apply refused: ${violations.map((v) => v.message).join('; ')} (nothing was changed; pass force to apply anyway)`);
+  }
+}
+
+const skipped = (reason: string): Verification => ({ status: 'skipped', reason, converged: false, requests: 0, remaining: [] });
+
+/** One line for a failure the report records (the key scrubbed). */
+const describe = (e: unknown, redact: (t: string) => string) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
+
+export async function apply(planned: Planned, client: ApiClient, opts: ApplyOptions = {}): Promise<ApplyReport> {
+  const { plan } = planned;
+  // the guard is the engine's, not only the CLI's: a program calling this gets it too
+  if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
+  const startedAt = opts.startedAt ?? Date.now();
+  const settleMs = opts.settleMs ?? SETTLE_MS;
+  const known = [...planned.live.organisations, ...planned.live.integrations, ...plan.actions].flatMap((o) => (o.id ? [o.id] : []));
+  const creates = new Creates(client, known, { list: opts.list, settleMs });
+  const run = { client, creates, created: new Map<string, string>() };
+  const seen: ActionResult[] = [];
+  const repairs: ActionResult[] = [];
+  let results: ActionResult[] = [];
+  let verification = skipped('--no-verify: no closing check');
+  let ids: ApplyReport['ids_written'];
+  try {
+    try {
+      const done = await execute(plan.actions, run, { ...opts, concurrency: opts.concurrency ?? 4, onResult: (r) => (seen.push(r), opts.onResult?.(r)) }, client.redact);
+      results = done.results;
+      repairs.push(...done.repairs);
+    } catch (e) {
+      // not expected (each action's failure is its result): what did not end is reported so
+      results = unfinished(plan.actions, seen, `the run stopped: ${describe(e, client.redact)}`);
+      repairs.push(...seen.filter((r) => !plan.actions.some((a) => a.address === r.address)));
+      verification = { ...skipped(''), status: 'not_verified', reason: `the run stopped before its end: ${describe(e, client.redact)}` };
+    }
+    if (opts.signal?.aborted) verification = skipped('interrupted: plan again to see what is left');
+    else if (opts.verify !== false && verification.status === 'skipped') {
+      const before = client.stats.requests;
+      try {
+        const v = await verifyApply(plan, results, { ...run, slot: (fn) => fn(), orgsSettled: async () => {} }, { desired: planned.desired ?? undefined, planOptions: { allowReplace: planned.allowReplace, targets: planned.targets }, list: opts.list, settleMs });
+        for (const r of v.repairs) opts.onResult?.(r);
+        repairs.push(...v.repairs);
+        verification = v.verification;
+      } catch (e) {
+        verification = { status: 'not_verified', reason: `the closing check failed: ${describe(e, client.redact)}`, converged: false, requests: client.stats.requests - before, remaining: [] };
+      }
+    }
+  } finally {
+    if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen, plan);
+  }
+  return {
+    format_version: 1,
+    results,
+    repairs,
+    summary: summariseResults(results),
+    verification,
+    interrupted: !!opts.signal?.aborted,
+    requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds },
+    ...(ids ? { ids_written: ids } : {}),
+  };
+}
+
+/** Each action's result as far as it got: those that never ended are failed with `why`. */
+function unfinished(actions: Action[], seen: ActionResult[], why: string): ActionResult[] {
+  const byAddress = new Map(seen.map((r) => [r.address, r]));
+  return actions.map((a) => byAddress.get(a.address) ?? { address: a.address, kind: a.kind, outcome: 'failed', id: a.id, message: why, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}) });
+}
