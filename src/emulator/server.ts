@@ -169,9 +169,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
+/** Whether listening on `host` means every interface (0.0.0.0, ::, or none given). */
+export function isWildcardHost(host: string): boolean {
+  return /^(0\.0\.0\.0|\[?(0*:)+0*\]?|)$/.test(host);
+}
+
 /** The host to print for a listening address: a wildcard is reached on loopback (cbsync speaks plain http only there). */
-export function reachableHost(host: string): string {
-  const wildcard = /^(0\.0\.0\.0|::|\[::\]|0*:(0*:)*0*|)$/.test(host);
-  if (wildcard) return '127.0.0.1';
+function reachableHost(host: string): string {
+  if (isWildcardHost(host)) return '127.0.0.1';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
