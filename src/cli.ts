@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Io } from './commands/io.js';
 import { RATE_HEADER_STYLES } from './emulator/server.js';
-import { ERROR_SHAPES, LIST_SHAPES } from './emulator/shapes.js';
+import { FAILED_READ_ANSWERS, SLOW_COMMIT_ANSWERS } from './emulator/faults.js';
+import { ERROR_SHAPE_CHOICES, LIST_SHAPES } from './emulator/shapes.js';
 
 // commander wiring only: flags -> a command function -> exit code. A command's module is
 // imported when it runs (start-up is paid by every CI step and every scheduled job).
@@ -108,21 +109,29 @@ Environment: none (it prints the seed's keys to use as CHARGEBACKSTOP_API_KEY).
 
 Exit codes: runs until interrupted (0); 1 when it cannot start (a bad seed, a port in use).
 
-Example:
-  cbsync emulator --latency 40 --rate-limit 100 --rate-limit-headers ietf &`,
+Examples:
+  cbsync emulator --latency 40 --rate-limit 100 --rate-limit-headers ietf &
+  cbsync emulator --slow-commit-rate 0.15 --commit-delay 2000 --idempotency on &   # behind a slow gateway
+  cbsync emulator --fail-reads-after-writes 2 --failed-read-answer 502 &            # the closing listing fails`,
 )
   .option('--port <n>', 'port to listen on', intArg(0, 65535), 4010)
-  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--host <host>', 'address to listen on (0.0.0.0 or :: for every interface; printed as http://127.0.0.1:PORT)', '127.0.0.1')
   .option('--seed <file>', 'seed file (YAML, or JSON for large ones)', 'examples/emulator-seed.yaml')
   .addOption(new Option('--mode <mode>', "override the seed's partner mode").choices(['LIVE', 'TEST']))
   .option('--latency <ms>', 'delay before each answer', intArg(0, 600_000), 0)
   .option('--max-page-size <n>', 'silently cap limit', intArg(1, 1_000_000))
   .option('--fail-rate <p>', 'probability of a 503 before doing anything', rateArg, 0)
   .option('--ambiguous-rate <p>', 'probability that a write is applied and the connection then dropped', rateArg, 0)
+  .option('--slow-commit-rate <p>', 'probability that a write is answered by a gateway (see --slow-commit-answer) and lands --commit-delay later, unseen in listings until then', rateArg, 0)
+  .option('--commit-delay <ms>', 'how long after its answer a slow write lands', intArg(0, 600_000), 2000)
+  .addOption(new Option('--slow-commit-answer <answer>', "a slow write's answer: nginx's 504 Gateway Time-out page, or a dropped connection").choices([...SLOW_COMMIT_ANSWERS]).default('504'))
+  .option('--fail-reads-after-writes <n>', 'once n writes took effect, every GET fails (see --failed-read-answer)', intArg(0, 1_000_000_000))
+  .addOption(new Option('--failed-read-answer <answer>', "how those GETs fail: 503 in the error shape, or nginx's 502 Bad Gateway page").choices([...FAILED_READ_ANSWERS]).default('503'))
+  .addOption(new Option('--idempotency <on|off>', 'honour Idempotency-Key on POST: a repeat answers the first answer and creates nothing; another body with the key: 422; while the first is in progress: 409').choices(['on', 'off']).default('off'))
   .option('--rate-limit <n>', 'requests per minute per endpoint and key owner, then 429', intArg(1, 1_000_000))
   .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit)').choices([...RATE_HEADER_STYLES]).default('none'))
   .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
-  .addOption(new Option('--error-shape <shape>', 'error body shape').choices([...ERROR_SHAPES]).default('code'))
+  .addOption(new Option('--error-shape <shape>', "error body shape; html: a gateway's nginx page for every error (status only)").choices([...ERROR_SHAPE_CHOICES]).default('code'))
   .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
   .option('--trim-names', 'store names trimmed of surrounding whitespace (as Django REST Framework does)')
   .option('--churn <n>', 'another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)', intArg(0, 1_000_000), 0)
@@ -139,6 +148,12 @@ Example:
         maxPageSize: o.maxPageSize,
         failRate: o.failRate,
         ambiguousRate: o.ambiguousRate,
+        slowCommitRate: o.slowCommitRate,
+        commitDelayMs: o.commitDelay,
+        slowCommitAnswer: o.slowCommitAnswer,
+        failReadsAfterWrites: o.failReadsAfterWrites,
+        failedReadAnswer: o.failedReadAnswer,
+        idempotency: o.idempotency === 'on',
         rateLimit: o.rateLimit,
         rateLimitHeaders: o.rateLimitHeaders,
         listShape: o.listShape,

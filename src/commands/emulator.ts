@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadSeedFile, SeedError } from '../emulator/seed.js';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator/server.js';
+import { isWildcardHost, startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator/server.js';
 import type { Io } from './io.js';
 
 export const DEFAULT_SEED = 'examples/emulator-seed.yaml';
+
+/** The hosts cbsync talks plain http to. */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
 export interface EmulatorCommandOptions extends Omit<EmulatorOptions, 'seed'> {
   seedFile?: string;
@@ -23,7 +26,8 @@ export async function emulatorCommand(
     const seed = loadSeedFile(seedFile);
     emulator = await startEmulator({ ...opts, seed });
     const keys = [...emulator.store.keys.values()];
-    io.stdout(`ChargebackStop emulator listening on ${emulator.url}\n`);
+    const bound = opts.host !== undefined && isWildcardHost(opts.host) ? ` (every interface: --host ${opts.host})` : '';
+    io.stdout(`ChargebackStop emulator listening on ${emulator.url}${bound}\n`);
     io.stdout(`seed: ${seedFile} (mode ${emulator.store.options.mode}, ${emulator.store.orgs.size} organisations, ${emulator.store.integrations.size} integrations)\n`);
     io.stdout('keys (emulator only; set one as CHARGEBACKSTOP_API_KEY):\n');
     for (const k of keys) {
@@ -31,7 +35,12 @@ export async function emulatorCommand(
       const abilities = [...k.abilities].filter((a) => a.startsWith('organisations:')).join(', ') || 'integrations only';
       io.stdout(`  ${k.key.padEnd(24)} ${k.level.padEnd(13)} ${scope}; ${abilities}\n`);
     }
-    io.stdout(`try: CHARGEBACKSTOP_API_URL=${emulator.url} CHARGEBACKSTOP_API_KEY=${keys[0]?.key ?? '<key>'} cbsync plan examples/desired.yaml\n`);
+    if (LOOPBACK.test(new URL(emulator.url).hostname)) {
+      io.stdout(`try: CHARGEBACKSTOP_API_URL=${emulator.url} CHARGEBACKSTOP_API_KEY=${keys[0]?.key ?? '<key>'} cbsync plan examples/desired.yaml\n`);
+    } else {
+      // cbsync refuses plain http beyond loopback: say how to reach it instead of suggesting a URL it refuses
+      io.stdout(`note: cbsync speaks plain http only to loopback hosts: put an https proxy in front of ${emulator.url}, or listen on 0.0.0.0 and use http://127.0.0.1:${emulator.port} on this machine\n`);
+    }
   } catch (e) {
     const msg = e instanceof SeedError ? e.message : `cannot start the emulator: ${(e as Error).message}`;
     io.stderr(`error: ${msg}\n`);

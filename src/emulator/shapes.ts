@@ -1,11 +1,16 @@
+import { STATUS_CODES } from 'node:http';
+
 // Body shapes the emulator can answer with, so clients are tried against every envelope
 // a client must read.
 
 export const LIST_SHAPES = ['items', 'results', 'data', 'array'] as const;
 export type ListShape = (typeof LIST_SHAPES)[number];
 
+/** The shapes an API server writes its own errors in (each keeps the message). */
 export const ERROR_SHAPES = ['code', 'detail', 'detail-object', 'detail-list', 'error', 'errors', 'text'] as const;
-export type ErrorShape = (typeof ERROR_SHAPES)[number];
+/** ...and `html`: a gateway in front of it answers every error with its own page (status only). */
+export const ERROR_SHAPE_CHOICES = [...ERROR_SHAPES, 'html'] as const;
+export type ErrorShape = (typeof ERROR_SHAPE_CHOICES)[number];
 
 export interface Page {
   items: unknown[];
@@ -37,7 +42,7 @@ export function listBody(shape: ListShape, p: Page): unknown {
 }
 
 /** Returns [content-type, body text]. */
-export function errorBody(shape: ErrorShape, code: string, message: string, field?: string): [string, string] {
+export function errorBody(shape: ErrorShape, status: number, code: string, message: string, field?: string): [string, string] {
   const json = (v: unknown): [string, string] => ['application/json', JSON.stringify(v)];
   switch (shape) {
     case 'code':
@@ -54,5 +59,31 @@ export function errorBody(shape: ErrorShape, code: string, message: string, fiel
       return json({ errors: [{ code, message, field: field ?? null }] });
     case 'text':
       return ['text/plain; charset=utf-8', `${code}: ${message}\n`];
+    case 'html':
+      return ['text/html', gatewayPage(status)];
   }
+}
+
+// nginx's own spellings where they differ from Node's
+const NGINX_REASONS: Record<number, string> = {
+  401: 'Authorization Required',
+  405: 'Not Allowed',
+  408: 'Request Time-out',
+  413: 'Request Entity Too Large',
+  504: 'Gateway Time-out',
+};
+
+/** nginx's built-in error page, CRLF line ends included (a client must not show "<html>\r"). */
+export function gatewayPage(status: number): string {
+  const title = `${status} ${NGINX_REASONS[status] ?? STATUS_CODES[status] ?? 'Error'}`;
+  return [
+    '<html>',
+    `<head><title>${title}</title></head>`,
+    '<body>',
+    `<center><h1>${title}</h1></center>`,
+    '<hr><center>nginx</center>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\r\n');
 }

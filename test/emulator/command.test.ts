@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { emulatorCommand } from '../../src/commands/emulator.js';
+import { checkApiUrl } from '../../src/live/client.js';
+import { testIo } from '../helpers.js';
+import { api, expectGatewayPage } from './wire.js';
+
+// `cbsync emulator`: what it prints is a URL cbsync accepts, and the new knobs' flags reach
+// the emulator (over real HTTP, through the built CLI).
+
+describe('cbsync emulator prints a URL cbsync accepts', () => {
+  it.each(['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'])('--host %s', async (host) => {
+    const io = testIo();
+    const { exitCode, emulator } = await emulatorCommand({ host, port: 0, seedFile: 'examples/emulator-seed.yaml' }, io);
+    expect(exitCode).toBe(0);
+    try {
+      const listening = /listening on (\S+)/.exec(io.out())![1]!;
+      const [, url, key] = /^try: CHARGEBACKSTOP_API_URL=(\S+) CHARGEBACKSTOP_API_KEY=(\S+) cbsync plan/m.exec(io.out())!;
+      expect(url).toBe(listening);
+      expect(() => checkApiUrl(url!)).not.toThrow();
+      if (host === '0.0.0.0' || host === '::') {
+        expect(url).toBe(`http://127.0.0.1:${emulator!.port}`);
+        expect(io.out()).toContain(`(every interface: --host ${host})`);
+      }
+      expect((await api(url!, key!)('GET', '/v1/organisations')).status).toBe(200);
+    } finally {
+      await emulator?.close();
+    }
+  });
+});
+
+describe('the new flags, through the built CLI', () => {
+  it('--slow-commit-rate, --commit-delay, --slow-commit-answer, --idempotency, --fail-reads-after-writes, --failed-read-answer, --error-shape html', async () => {
+    const flags = ['--slow-commit-rate', '1', '--commit-delay', '1000', '--slow-commit-answer', '504', '--idempotency', 'on'];
+    flags.push('--fail-reads-after-writes', '1', '--failed-read-answer', '502', '--error-shape', 'html', '--host', '0.0.0.0');
+    const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          const m = /listening on (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', () => reject(new Error('emulator exited')));
+      });
+      const call = api(url, 'cbs_test_admin_key');
+      const count = async () => (await call('GET', '/v1/organisations')).body.count as number;
+      const before = await count();
+      const create = () => call('POST', '/v1/organisations', { name: 'Slow One' }, { 'idempotency-key': 'k1' });
+      expectGatewayPage(await create(), '504 Gateway Time-out');
+      expect(await count()).toBe(before); // not landed, not visible
+      expectGatewayPage(await create(), '409 Conflict'); // in progress under the same key; errors as gateway pages
+      // once the write lands (--commit-delay after its answer), reads fail: wait for that, however slow the machine
+      let read = await call('GET', '/v1/organisations');
+      for (let i = 0; read.status === 200 && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        read = await call('GET', '/v1/organisations');
+      }
+      expectGatewayPage(read, '502 Bad Gateway');
+      const replay = await create();
+      expect([replay.status, replay.body.name, replay.headers.get('idempotent-replayed')]).toEqual([201, '[TEST] Slow One', 'true']);
+    } finally {
+      child.kill();
+    }
+  });
+});
