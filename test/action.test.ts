@@ -80,6 +80,16 @@ describe('the GitHub Action', () => {
       expect(readFileSync(`${work}/mine.md`, 'utf8')).toBe(readFileSync(r.outputs['plan-markdown']!, 'utf8'));
     }));
 
+  it('an output holding a new line (a runner temp folder so named) is written in the multi-line form', () =>
+    withEmulator({}, async (emu) => {
+      const temp = mkdtempSync(`${tmpdir()}/cbsync-odd\nname-`);
+      const r = await runAction({ command: 'plan', files: `${dir}/desired.yaml`, 'api-url': emu.url }, { CHARGEBACKSTOP_API_KEY: ADMIN, RUNNER_TEMP: temp });
+      expect(r.outputFile).toMatch(/^plan-json<<cbsync_[0-9a-f-]{36}\n/m);
+      expect(r.outputs['plan-json']!.startsWith(temp)).toBe(true);
+      expect(JSON.parse(readFileSync(r.outputs['plan-json']!, 'utf8')).actions.length).toBeGreaterThan(0);
+      expect(r.outputs['has-changes']).toBe('true');
+    }));
+
   it('validate: a bad file fails the step, with annotations on stderr', async () => {
     writeFileSync(`${dir}/bad.yml`, 'version: 1\norganisations:\n  - name: ""\n');
     const r = await runAction({ command: 'validate', files: `${dir}/bad.yml` });
