@@ -1,6 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 describe('the npm package and the demo', () => {
   it('ships dist, schema, examples, README and LICENSE, and nothing from test/', () => {
@@ -9,7 +12,24 @@ describe('the npm package and the demo', () => {
     for (const f of ['dist/cli.js', 'dist/index.js', 'schema/desired-state.schema.json', 'schema/plan.schema.json', 'examples/emulator-seed.yaml', 'examples/desired.yaml', 'examples/github/cbsync-plan.yml', 'README.md', 'LICENSE', 'package.json']) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('dist/scripts/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('dist/scripts/') || f.startsWith('action/'))).toEqual([]);
+  });
+
+  it('runs no script where it is installed: it is built when packed, and in a checkout after npm ci', () => {
+    // npm runs these for a tarball, git or directory install (and npm 11 warns about them)
+    for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts[s], s).toBeUndefined();
+    expect(pkg.scripts.prepack).toBe('npm run build');
+    // npm runs `dependencies` only in the project whose node_modules changed: this checkout
+    expect(pkg.scripts.dependencies).toBe('npm run build');
+  });
+
+  it('in a clone, npx cbsync runs the built CLI at once: nothing is rebuilt', () => {
+    const before = statSync('dist/cli.js').mtimeMs;
+    const cache = mkdtempSync(`${tmpdir()}/cbsync-npx-cache-`);
+    const r = spawnSync('npx', ['--offline', 'cbsync', '--version'], { encoding: 'utf8', env: { ...process.env, npm_config_cache: cache }, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+    expect(statSync('dist/cli.js').mtimeMs).toBe(before);
   });
 
   it('npm run demo works with no key and no network, and changes no file', () => {

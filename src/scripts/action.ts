@@ -1,15 +1,26 @@
-// The GitHub Action's logic (action.yml runs it from the action's own checkout): run one cbsync
-// command with the action's inputs, and hand its results to the workflow: the exit code,
-// the saved JSON plan, whether anything is to change, the Markdown plan in the job summary.
-// Inputs come as INPUT_COMMAND, INPUT_FILES, INPUT_FLAGS, INPUT_API_URL; the API key from the
-// environment (a secret), never from an input.
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// The GitHub Action's logic (action.yml runs its bundle, action/main.mjs, with node): run one
+// cbsync command with the action's inputs, and hand its results to the workflow: the exit
+// code, the saved JSON plan, whether anything is to change, the Markdown plan or the apply's
+// summary in the job summary. Inputs come as INPUT_COMMAND, INPUT_FILES, INPUT_FLAGS,
+// INPUT_API_URL; the API key from the environment (a secret), never from an input.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summaryText, type ApplyReport } from '../apply/report.js';
+import { printable } from '../text.js';
 
-const COMMANDS = ['validate', 'plan', 'apply', 'export'];
+export const COMMANDS = ['validate', 'plan', 'apply', 'export'];
+export const MIN_NODE = 20;
+
+/** The CLI the action runs: the committed self-contained bundle (npm run bundle), so a job installs nothing. */
+export const CLI_BUNDLE = fileURLToPath(new URL('../../action/cbsync.mjs', import.meta.url));
+
+interface Env {
+  [k: string]: string | undefined;
+}
 
 /** Words as a shell splits them: spaces and new lines separate, quotes group, backslash escapes. */
 export function words(text: string): string[] {
@@ -36,81 +47,184 @@ export function words(text: string): string[] {
   return out;
 }
 
-interface Env {
-  [k: string]: string | undefined;
+/** A word as a shell would need it typed: bare when plain, else in single quotes. */
+export const shellQuote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** The command line as the log shows it: one line that no input can turn into a workflow command. */
+export const commandLine = (args: string[]) => printable(`cbsync ${args.map(shellQuote).join(' ')}`);
+
+/** An error annotation: the message made one printable line, then escaped as workflow command data. */
+export const annotation = (message: string) => `::error title=cbsync::${printable(message).replace(/%/g, '%25')}\n`;
+
+/** Null when this Node can run cbsync, else what to do about it. */
+export function nodeProblem(version: string): string | null {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1] ?? 0);
+  if (major >= MIN_NODE) return null;
+  return `cbsync needs Node.js ${MIN_NODE} or later, and the node on this job's PATH is ${version}. Add a step before this one: uses: actions/setup-node@v4 with node-version: ${MIN_NODE} (or later)`;
 }
 
-/** Writes `name=value` lines for the workflow (GITHUB_OUTPUT), or prints them when run by hand. */
-function output(env: Env, values: Record<string, string>) {
+/** The values of an option in the user's flags (`--out X` or `--out=X`), for the paths the action takes over. */
+export function optionValues(flags: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === name && i + 1 < flags.length) values.push(flags[++i]!);
+    else if (flags[i]!.startsWith(`${name}=`)) values.push(flags[i]!.slice(name.length + 1));
+  }
+  return values;
+}
+
+export type Outputs = Record<'exitcode' | 'has-changes' | 'plan-json' | 'plan-markdown' | 'report-json', string>;
+
+/** Writes the outputs for the workflow (GITHUB_OUTPUT, multi-line safe), or prints them when run by hand. */
+function setOutputs(env: Env, values: Outputs) {
   const text = Object.entries(values)
-    .map(([k, v]) => `${k}=${v}\n`)
+    .map(([k, v]) => {
+      if (!/[\r\n]/.test(v)) return `${k}=${v}\n`;
+      const end = `cbsync_${randomUUID()}`;
+      return `${k}<<${end}\n${v}\n${end}\n`;
+    })
     .join('');
   if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, text);
   else process.stdout.write(text);
-}
-
-export function runAction(env: Env = process.env): number {
-  const command = (env.INPUT_COMMAND || 'plan').trim();
-  if (!COMMANDS.includes(command)) {
-    process.stderr.write(`::error title=cbsync::the command input must be one of ${COMMANDS.join(', ')}, not ${JSON.stringify(command)}\n`);
-    output(env, { exitcode: '1', 'has-changes': 'false', 'plan-json': '', 'plan-markdown': '' });
-    return 1;
-  }
-  let files: string[];
-  let flags: string[];
-  try {
-    // an empty files input means none (apply --plan takes no file); action.yml defaults it to .
-    files = command === 'export' ? [] : words(env.INPUT_FILES ?? '.');
-    flags = words(env.INPUT_FLAGS || '');
-  } catch (e) {
-    process.stderr.write(`::error title=cbsync::${(e as Error).message}\n`);
-    output(env, { exitcode: '1', 'has-changes': 'false', 'plan-json': '', 'plan-markdown': '' });
-    return 1;
-  }
-  const dir = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), 'cbsync-'));
-  const planJson = join(dir, 'plan.json');
-  const planMd = join(dir, 'plan.md');
-  const reportJson = join(dir, 'report.json');
-  const args = [command, ...files];
-  if (command === 'plan') args.push('--out', planJson, '--markdown-out', planMd, '--detailed-exitcode');
-  if (command === 'apply') args.push('--yes', '--json');
-  args.push(...flags);
-
-  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
-  const childEnv = { ...env, GITHUB_ACTIONS: env.GITHUB_ACTIONS ?? 'true', ...(env.INPUT_API_URL ? { CHARGEBACKSTOP_API_URL: env.INPUT_API_URL } : {}) };
-  process.stderr.write(`cbsync ${args.join(' ')}\n`);
-  // apply's report comes on stdout: kept for the summary and the workflow, and shown in the log
-  const r = spawnSync(process.execPath, [cli, ...args], { env: childEnv, stdio: ['ignore', command === 'apply' ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const code = r.status ?? 1;
-  let hasChanges = false;
-  if (command === 'plan' && existsSync(planJson)) {
-    hasChanges = (JSON.parse(readFileSync(planJson, 'utf8')) as { actions: unknown[] }).actions.length > 0;
-  }
-  if (command === 'apply' && r.stdout) {
-    process.stdout.write(r.stdout);
-    appendFileSync(reportJson, r.stdout);
-    try {
-      const report = JSON.parse(r.stdout) as { summary: Record<string, number>; repairs: unknown[] };
-      hasChanges = report.summary.done! + report.repairs.length > 0;
-      summary(env, `### cbsync apply\n\n**Apply: ${report.summary.done} done, ${report.summary.blocked} blocked, ${report.summary.failed} failed, ${report.summary.skipped} skipped.** The report is in the job's log.\n`);
-    } catch {
-      // no report: the error is in the log
-    }
-  }
-  if (existsSync(planMd)) summary(env, readFileSync(planMd, 'utf8'));
-  output(env, {
-    exitcode: String(code),
-    'has-changes': String(hasChanges),
-    'plan-json': existsSync(planJson) ? planJson : '',
-    'plan-markdown': existsSync(planMd) ? planMd : '',
-    'report-json': existsSync(reportJson) ? reportJson : '',
-  });
-  // a plan with changes (2) is a result, not a failure: only errors fail the step
-  return code === 1 ? 1 : 0;
 }
 
 function summary(env: Env, markdown: string) {
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = runAction();
+/** The run: what it asked cbsync for, and the files that cbsync writes for it. */
+interface Run {
+  command: string;
+  args: string[];
+  planJson: string;
+  planMd: string;
+  reportJson: string;
+  /** the user's own --out / --markdown-out: the action's files are copied there */
+  userOut: string[];
+  userMd: string[];
+}
+
+/** Builds the cbsync command line: the user's flags, then the action's (which win), then the files after --. */
+function prepare(env: Env, command: string, dir: string): Run {
+  // an empty files input means none (apply --plan takes no file); action.yml defaults it to .
+  const files = command === 'export' ? [] : words(env.INPUT_FILES ?? '.');
+  const flags = words(env.INPUT_FLAGS || '');
+  const dashes = flags.indexOf('--');
+  const before = dashes < 0 ? flags : flags.slice(0, dashes);
+  const after = dashes < 0 ? [] : flags.slice(dashes + 1);
+  const run: Run = { command, args: [], planJson: join(dir, 'plan.json'), planMd: join(dir, 'plan.md'), reportJson: join(dir, 'report.json'), userOut: [], userMd: [] };
+  const own: string[] = [];
+  if (command === 'plan') {
+    own.push('--out', run.planJson, '--markdown-out', run.planMd, '--detailed-exitcode');
+    run.userOut = optionValues(before, '--out').filter((p) => p !== '-');
+    run.userMd = optionValues(before, '--markdown-out').filter((p) => p !== '-');
+  }
+  if (command === 'apply') own.push('--yes', '--json');
+  const rest = [...files, ...after];
+  run.args = [command, ...before, ...own, ...(rest.length ? ['--', ...rest] : [])];
+  return run;
+}
+
+/** Runs cbsync as a child, passes SIGTERM and SIGINT on to it, and waits for it. Its exit code. */
+function runCli(run: Run, env: Env, signals: { forward?: (s: NodeJS.Signals) => void }): Promise<number> {
+  const childEnv = { ...env, GITHUB_ACTIONS: env.GITHUB_ACTIONS ?? 'true', ...(env.INPUT_API_URL ? { CHARGEBACKSTOP_API_URL: env.INPUT_API_URL } : {}) };
+  const capture = run.command === 'apply';
+  // its own process group: a terminal's Ctrl-C reaches it once, through us, not twice
+  const child = spawn(process.execPath, [CLI_BUNDLE, ...run.args], { env: childEnv, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'], detached: true });
+  signals.forward = (s) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(s);
+  };
+  // apply's report comes on stdout: kept in the action's file as it comes, and shown in the log
+  child.stdout?.on('data', (d: Buffer) => {
+    appendFileSync(run.reportJson, d);
+    process.stdout.write(d);
+  });
+  return new Promise((done) => {
+    child.on('error', (e) => {
+      process.stderr.write(annotation(`could not run cbsync: ${e.message}`));
+      done(1);
+    });
+    child.on('close', (code, signal) => {
+      if (signal) process.stderr.write(annotation(`cbsync was ended by ${signal}`));
+      done(code ?? 1);
+    });
+  });
+}
+
+/** What the workflow gets, read from the action's own files whatever the user's flags. */
+function results(run: Run, env: Env, out: Outputs) {
+  if (run.command === 'plan' && existsSync(run.planJson)) {
+    out['plan-json'] = run.planJson;
+    out['has-changes'] = String((JSON.parse(readFileSync(run.planJson, 'utf8')) as { actions: unknown[] }).actions.length > 0);
+    for (const p of run.userOut) copyFileSync(run.planJson, resolve(p));
+  }
+  if (run.command === 'plan' && existsSync(run.planMd)) {
+    out['plan-markdown'] = run.planMd;
+    for (const p of run.userMd) copyFileSync(run.planMd, resolve(p));
+    summary(env, readFileSync(run.planMd, 'utf8'));
+  }
+  if (run.command !== 'apply') return;
+  let report: (ApplyReport & { interrupted?: boolean }) | null = null;
+  try {
+    report = JSON.parse(readFileSync(run.reportJson, 'utf8'));
+  } catch {
+    // no report: cbsync stopped before applying, and said why in the log
+  }
+  if (!report?.summary) {
+    summary(env, `### cbsync apply\n\nNo report: cbsync stopped before applying anything (exit ${out.exitcode}); the reason is in the job's log.\n`);
+    return;
+  }
+  out['report-json'] = run.reportJson;
+  out['has-changes'] = String(report.summary.done + report.repairs.length > 0);
+  const stopped = report.interrupted ? ' Interrupted: the actions that had not started were skipped.' : '';
+  summary(env, `### cbsync apply\n\n**${summaryText(report)}**${stopped} The report is in the job's log and the \`report-json\` output.\n`);
+}
+
+/** The action's step: its exit status (a plan with changes is a result, not a failure). The outputs are written in every case. */
+export async function runAction(env: Env = process.env): Promise<number> {
+  const out: Outputs = { exitcode: '1', 'has-changes': 'false', 'plan-json': '', 'plan-markdown': '', 'report-json': '' };
+  // a cancelled job sends SIGINT, then SIGTERM: passed on to cbsync, which finishes what runs and writes its report
+  const signals: { forward?: (s: NodeJS.Signals) => void; early?: NodeJS.Signals } = {};
+  const onSignal = (s: NodeJS.Signals) => (signals.forward ? signals.forward(s) : (signals.early ??= s));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let run: Run | undefined;
+  try {
+    const old = nodeProblem(process.versions.node);
+    if (old) {
+      process.stderr.write(annotation(old));
+      return 1;
+    }
+    const command = (env.INPUT_COMMAND || 'plan').trim();
+    if (!COMMANDS.includes(command)) {
+      process.stderr.write(annotation(`the command input must be one of ${COMMANDS.join(', ')}, not ${JSON.stringify(command)}`));
+      return 1;
+    }
+    try {
+      run = prepare(env, command, mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), 'cbsync-')));
+    } catch (e) {
+      process.stderr.write(annotation((e as Error).message));
+      return 1;
+    }
+    process.stderr.write(`${commandLine(run.args)}\n`);
+    if (signals.early) {
+      process.stderr.write(annotation(`cancelled (${signals.early}) before cbsync started; nothing was changed`));
+      return 1;
+    }
+    const code = await runCli(run, env, signals);
+    out.exitcode = String(code);
+    return code === 0 || (command === 'plan' && code === 2) ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(annotation(`the action failed: ${(e as Error).message}`));
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    try {
+      if (run) results(run, env, out);
+    } catch (e) {
+      process.stderr.write(annotation(`could not read cbsync's results: ${(e as Error).message}`));
+    }
+    setOutputs(env, out);
+  }
+}
