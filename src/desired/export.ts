@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Document, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, Scalar, visit, YAMLMap, YAMLSeq, type Tags } from 'yaml';
 import { CUSTOM_ORDERS, type LiveIntegration, type LiveState } from '../model.js';
 import { groupBy } from '../group.js';
 import { byText as cmp, fileName, orgNameKey } from '../names.js';
@@ -83,11 +83,13 @@ const settingsOf = (live: LiveState): Record<string, unknown> => ({ version: 1, 
 
 /** Plain scalars the YAML 1.1 schema writes plain but YAML 1.2 reads as a number (`0o17`), or PyYAML refuses (`=`). */
 const QUOTE_TOO = /^(?:[-+]?0o[0-7]+|=|<<)$/;
+const withoutMerge = (tags: Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:merge');
 
 function render(data: Record<string, unknown>, entries: OrgEntry[] | null, header: string): string {
   // written with the YAML 1.1 schema: it quotes every string a 1.1 reader would take for a
-  // boolean, number, date or null, a superset of what 1.2 would (save QUOTE_TOO); no %YAML line
-  const doc = new Document(entries ? { ...data, organisations: entries.map((e) => e.data) } : data, { version: '1.1' });
+  // boolean, number, date or null, a superset of what 1.2 would (save QUOTE_TOO); no %YAML line.
+  // Without its merge tag, which would write the string `<<` plain whatever its quoting.
+  const doc = new Document(entries ? { ...data, organisations: entries.map((e) => e.data) } : data, { version: '1.1', customTags: withoutMerge });
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === 'string' && QUOTE_TOO.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
@@ -148,7 +150,9 @@ export function exportFiles(live: LiveState, opts: { schema?: (path: string) => 
   const { entries, warnings } = organisationEntries(live);
   const schema = (p: string) => opts.schema?.(p) ?? defaultSchema();
   const taken = new Set([SETTINGS_FILE]);
-  const files = [{ path: SETTINGS_FILE, text: render(settingsOf(live), null, header(live, schema(SETTINGS_FILE), 'the settings of a state kept one file per organisation.')) }];
+  // with no organisation file, the settings say `organisations: []` (the composed state needs the key once)
+  const settings = entries.length ? settingsOf(live) : { ...settingsOf(live), organisations: [] };
+  const files = [{ path: SETTINGS_FILE, text: render(settings, null, header(live, schema(SETTINGS_FILE), 'the settings of a state kept one file per organisation.')) }];
   for (const e of entries) {
     const path = fileSlug(e.data.name, taken);
     files.push({ path, text: render({}, [e], header(live, schema(path), `organisation ${e.data.id}, every id pinned.`)) });
