@@ -5,12 +5,6 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-// src/apply/report.ts
-function summaryText(r) {
-	const s = r.summary;
-	const repaired = r.repairs.length ? `; ${r.repairs.length} duplicate${r.repairs.length === 1 ? "" : "s"} repaired` : "";
-	return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.`;
-}
 // src/text.ts
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/gu;
 const hex = (c) => {
@@ -20,6 +14,14 @@ const hex = (c) => {
 new RegExp(UNSAFE.source, "u");
 function printable(s) {
 	return s.replace(UNSAFE, hex).replace(/^(\s*):(?=:)/, "$1\\x3a").replace(/##\[/g, "##\\x5b");
+}
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+// src/plan/render/apply.ts
+function summaryText(r) {
+	const s = r.summary;
+	const repaired = r.repairs.length ? `; ${plural(r.repairs.length, "duplicate")} repaired` : "";
+	const stopped = r.interrupted ? " Interrupted: no new action started after the signal." : "";
+	return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.${stopped}`;
 }
 // src/scripts/action.ts
 const COMMANDS = [
@@ -166,8 +168,7 @@ function results(run, env, out) {
 	}
 	out["report-json"] = run.reportJson;
 	out["has-changes"] = String(report.summary.done + report.repairs.length > 0);
-	const stopped = report.interrupted ? " Interrupted: the actions that had not started were skipped." : "";
-	summary(env, `### cbsync apply\n\n**${summaryText(report)}**${stopped} The report is in the job's log and the \`report-json\` output.\n`);
+	summary(env, `### cbsync apply\n\n**${summaryText(report)}** The report is in the job's log and the \`report-json\` output.\n`);
 }
 async function runAction(env = process.env) {
 	const out = {

@@ -278,8 +278,10 @@ Examples:
   cbsync export -o live.yaml
   cbsync export --out-dir accounts/`,
   )
-    .option('-o, --out <file>', 'write to FILE instead of stdout')
-    .option('--out-dir <dir>', 'write one settings file and one file per organisation into DIR (new or empty)'),
+    .option('-o, --out <file>', 'write to FILE (`-`: stdout, the default); replaces only a file export wrote, unedited')
+    .option('--out-dir <dir>', 'write one settings file and one file per organisation into DIR (new, or holding no YAML)')
+    .option('--force', 'with -o FILE: replace the file even if export did not write it or it was edited')
+    .option('--schema <url|path>', "the editor modeline's schema: a URL, or a path written relative to each file (default: the schema's versioned URL)"),
 ).action(async (o) => {
   const { exportCommand } = await import('./commands/export.js');
   process.exitCode = await exportCommand(o, io);

@@ -48,7 +48,3 @@ export const lookalikeKey = (name: string) =>
 /** ASCII has no decomposition: NFD and NFC leave it as it is */
 const ASCII = /^[\x00-\x7f]*$/;
 
-export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** `1 change`, `3 changes` */
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -27,3 +27,9 @@ export function printable(s: string): string {
     .replace(/^(\s*):(?=:)/, '$1\\x3a')
     .replace(/##\[/g, '##\\x5b');
 }
+
+/** Strings in code-unit order: stable, locale-free. */
+export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `1 change`, `3 changes` */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

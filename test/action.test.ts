@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commandLine, nodeProblem, optionValues, words } from '../src/scripts/action.js';
 import { schemaValidator } from '../src/desired/schema.js';
-import { summaryText } from '../src/apply/report.js';
+import { summaryText } from '../src/plan/render/apply.js';
 import { ADMIN, withEmulator } from './helpers.js';
 import { runStep } from './action-runner.js';
 

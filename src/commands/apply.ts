@@ -1,7 +1,7 @@
 import { apply, loadSaved, parseTargets, SafetyError, succeeded, type Planned } from '../engine/index.js';
 import type { ApiClient } from '../live/client.js';
 import type { ApplyReport } from '../model.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 import { requestsText, resultLine, summaryText, verificationText } from '../plan/render/apply.js';
 import { renderDiff } from '../plan/render/diff.js';
 import { renderText } from '../plan/render/text.js';

@@ -1,6 +1,6 @@
 import { load, prepare, parseTargets, type Planned, type PlannedFromFiles } from '../engine/index.js';
 import type { ApiClient } from '../live/client.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 import { assumedRpm, clientFor, listOptions, type ApiFlags } from './client.js';
 import { reportDiagnostics } from './errors.js';
 import { line, type Io } from './io.js';

@@ -1,5 +1,5 @@
 import { describePaths, loadDesiredPaths, type LoadResult } from '../desired/load.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 import { reportDiagnostics } from './errors.js';
 import { guarded, line, type Io } from './io.js';
 

@@ -1,10 +1,17 @@
-import { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Document, Scalar, visit, YAMLMap, YAMLSeq, type Tags } from 'yaml';
 import { CUSTOM_ORDERS, type LiveIntegration, type LiveState } from '../model.js';
 import { groupBy } from '../group.js';
-import { byText as cmp, fileName, orgNameKey } from '../names.js';
+import { fileName, orgNameKey } from '../names.js';
+import { byText as cmp } from '../text.js';
+import { SCHEMA_DIR } from './schema.js';
 
 // Live state written as a desired-state file: every id pinned, names as a user writes them,
-// stable order, so that `export` then `plan` of its output plans no change.
+// stable order, so that `export` then `plan` of its output plans no change. Every string is
+// written so that YAML 1.1 readers (yamllint, PyYAML) read the same string as YAML 1.2 ones
+// (`yes`, `on`, `0o17`, `1_000`, `2001-12-14` are quoted). Each file's header records a hash
+// of what export wrote, so that `export -o` replaces only a file it wrote and nobody edited.
 
 export interface Exported {
   text: string;
@@ -13,11 +20,19 @@ export interface Exported {
 }
 
 export interface ExportOptions {
-  /** the schema for editors' modeline, as a path relative to the written file */
+  /** the schema for editors' modeline: a URL, or a path relative to the written file (default: defaultSchema()) */
   schema?: string;
 }
 
-const DEFAULT_SCHEMA = 'node_modules/cbsync/schema/desired-state.schema.json';
+let schemaId: string | undefined;
+/**
+ * The modeline's default: the desired-state schema's `$id`, the versioned URL of the schema in
+ * the published package. It stays valid after any install and in git (a machine path does not).
+ */
+export function defaultSchema(): string {
+  schemaId ??= (JSON.parse(readFileSync(new URL('desired-state.schema.json', SCHEMA_DIR), 'utf8')) as { $id: string }).$id;
+  return schemaId;
+}
 
 interface OrgEntry {
   data: { name: string; id: string; integrations: { name: string; id: string; status: string; merchant_ids: string[] }[] };
@@ -67,8 +82,20 @@ function organisationEntries(live: LiveState): { entries: OrgEntry[]; warnings: 
 /** The settings a written state carries (`version`, and `mode` when it can be read). */
 const settingsOf = (live: LiveState): Record<string, unknown> => ({ version: 1, ...(live.mode ? { mode: live.mode } : {}) });
 
+/** Plain scalars the YAML 1.1 schema writes plain but YAML 1.2 reads as a number (`0o17`), or PyYAML refuses (`=`). */
+const QUOTE_TOO = /^(?:[-+]?0o[0-7]+|=|<<)$/;
+const withoutMerge = (tags: Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:merge');
+
 function render(data: Record<string, unknown>, entries: OrgEntry[] | null, header: string): string {
-  const doc = new Document(entries ? { ...data, organisations: entries.map((e) => e.data) } : data);
+  // written with the YAML 1.1 schema: it quotes every string a 1.1 reader would take for a
+  // boolean, number, date or null, a superset of what 1.2 would (save QUOTE_TOO); no %YAML line.
+  // Without its merge tag, which would write the string `<<` plain whatever its quoting.
+  const doc = new Document(entries ? { ...data, organisations: entries.map((e) => e.data) } : data, { version: '1.1', customTags: withoutMerge });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && QUOTE_TOO.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
   doc.commentBefore = header;
   if (entries) {
     const seq = doc.get('organisations', true) as YAMLSeq<YAMLMap>;
@@ -79,17 +106,33 @@ function render(data: Record<string, unknown>, entries: OrgEntry[] | null, heade
       for (const item of ints.items) (item.get('merchant_ids', true) as unknown as YAMLSeq).flow = true;
     });
   }
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return sealed(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+}
+
+const UNSEALED = '0'.repeat(16);
+const SEAL = /^# export-sha256: ([0-9a-f]{16}) /m;
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** The text with its header's hash filled in (the hash of the text with the hash left as zeros). */
+const sealed = (text: string) => text.replace(`export-sha256: ${UNSEALED}`, `export-sha256: ${digest(text)}`);
+
+/** What an existing file is to `export -o`: written by it and unchanged since, edited since, or not its. */
+export function exportedState(text: string): 'unchanged' | 'edited' | 'foreign' {
+  const m = SEAL.exec(text);
+  if (!m) return 'foreign';
+  const at = m.index + '# export-sha256: '.length;
+  return digest(text.slice(0, at) + UNSEALED + text.slice(at + 16)) === m[1] ? 'unchanged' : 'edited';
 }
 
 const header = (live: LiveState, schema: string, what: string) =>
   ` yaml-language-server: $schema=${schema}\n Written by \`cbsync export\`: ${what}` +
-  (live.keyLevel === 'organisation' ? '\n Organisation-level key: the organisation name cannot be read, so its id stands as its name.' : '');
+  (live.keyLevel === 'organisation' ? '\n Organisation-level key: the organisation name cannot be read, so its id stands as its name.' : '') +
+  `\n export-sha256: ${UNSEALED} (export -o replaces this file only while it is unchanged)`;
 
 /** Live state as one desired-state file. */
 export function exportDocument(live: LiveState, opts: ExportOptions = {}): Exported {
   const { entries, warnings } = organisationEntries(live);
-  return { text: render(settingsOf(live), entries, header(live, opts.schema ?? DEFAULT_SCHEMA, 'live state with every id pinned.')), warnings };
+  return { text: render(settingsOf(live), entries, header(live, opts.schema ?? defaultSchema(), 'live state with every id pinned.')), warnings };
 }
 
 export interface ExportedFiles {
@@ -104,11 +147,13 @@ export const SETTINGS_FILE = 'settings.yaml';
  * Live state as a directory: one settings file, and one file per organisation named after
  * it (a stable, safe name; collisions get -2, -3 in the organisations' order).
  */
-export function exportFiles(live: LiveState, opts: { schema?: (path: string) => string } = {}): ExportedFiles {
+export function exportFiles(live: LiveState, opts: { schema?: (path: string) => string | undefined } = {}): ExportedFiles {
   const { entries, warnings } = organisationEntries(live);
-  const schema = (p: string) => opts.schema?.(p) ?? DEFAULT_SCHEMA;
+  const schema = (p: string) => opts.schema?.(p) ?? defaultSchema();
   const taken = new Set([SETTINGS_FILE]);
-  const files = [{ path: SETTINGS_FILE, text: render(settingsOf(live), null, header(live, schema(SETTINGS_FILE), 'the settings of a state kept one file per organisation.')) }];
+  // with no organisation file, the settings say `organisations: []` (the composed state needs the key once)
+  const settings = entries.length ? settingsOf(live) : { ...settingsOf(live), organisations: [] };
+  const files = [{ path: SETTINGS_FILE, text: render(settings, null, header(live, schema(SETTINGS_FILE), 'the settings of a state kept one file per organisation.')) }];
   for (const e of entries) {
     const path = fileSlug(e.data.name, taken);
     files.push({ path, text: render({}, [e], header(live, schema(path), `organisation ${e.data.id}, every id pinned.`)) });

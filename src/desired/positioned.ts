@@ -1,7 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 import { toDiagnostic, type Place } from './findings.js';
 import { makeLocator, yamlPath, type Locator } from './locator.js';
 import { schemaValidator } from './schema.js';
@@ -114,10 +114,13 @@ function schemaDiagnostic(e: ErrorObject, locator: Locator): Diagnostic | null {
     case 'additionalProperties':
       node = locator.keyNode(segments, p.additionalProperty) ?? node;
       path = yamlPath([...segments, p.additionalProperty]);
-      message = `unknown key "${p.additionalProperty}"${suggest(p.additionalProperty, e.parentSchema)}`;
+      // a merge key is not a misspelt key: say so rather than suggest one
+      message = p.additionalProperty === '<<' ? MERGE_KEY : `unknown key "${p.additionalProperty}"${suggest(p.additionalProperty, e.parentSchema)}`;
       break;
     case 'type':
-      message = `must be ${article(p.type)}, not ${describe(valueAt(node))}${p.type === 'string' ? ' (quote it)' : ''}`;
+      // `integrations:` with nothing after it is null, and "must be a list, not empty" reads as "must not be empty"
+      if (p.type === 'array' && valueAt(node) == null) message = `is left empty (that is null, not a list): ${(e.parentSchema as { minItems?: number })?.minItems ? 'list at least one item' : 'write [] for none'}`;
+      else message = `must be ${article(p.type)}, not ${describe(valueAt(node))}${p.type === 'string' ? ' (quote it)' : ''}`;
       break;
     case 'enum':
       message = `must be one of ${p.allowedValues.join(', ')}`;
@@ -144,6 +147,8 @@ function schemaDiagnostic(e: ErrorObject, locator: Locator): Diagnostic | null {
   const at = locator.at(node);
   return { file: locator.file, line: at.line, col: at.col, path, message, severity: 'error' };
 }
+
+const MERGE_KEY = 'YAML merge keys (<<) are not supported: write the keys out in full (an alias such as *name may still stand for a whole value)';
 
 function suggest(key: string, parentSchema: unknown): string {
   const known = Object.keys((parentSchema as { properties?: object })?.properties ?? {});

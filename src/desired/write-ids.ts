@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, type Node, type Pair } from 'yaml';
+import { sourcePath } from './sources.js';
 
 // --write-ids: put the ids of created (or replacing) objects into the file. The yaml parser
 // gives each node's position; the edit is made in the text at those positions, so comments,
@@ -70,9 +71,9 @@ export function insertIds(text: string, entries: IdEntry[]): IdEdit {
 /** Writes the ids into the file; returns how many were written and why none were. */
 export function writeIdsToFile(file: string, entries: IdEntry[]): { written: number; problems: string[] } {
   if (entries.length === 0) return { written: 0, problems: [] };
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(sourcePath(file), 'utf8'); // a name shown with escaped bytes maps back to them
   const edit = insertIds(text, entries);
   if (edit.problems.length) return { written: 0, problems: edit.problems };
-  if (edit.text !== text) writeFileSync(file, edit.text);
+  if (edit.text !== text) writeFileSync(sourcePath(file), edit.text);
   return { written: entries.length, problems: [] };
 }

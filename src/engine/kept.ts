@@ -1,4 +1,4 @@
-import { byText } from '../names.js';
+import { byText } from '../text.js';
 
 // The one rule two concurrent runs agree on: of namesakes, the oldest is kept (its
 // created_at), then the lowest id. Objects without a readable created_at sort last.

@@ -6,7 +6,7 @@ import { ConfigError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
 import { fetchLiveState } from '../live/state.js';
 import type { DesiredState, Diagnostic, Plan } from '../model.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 import type { BudgetInputs } from '../plan/budget.js';
 import { PlanError } from '../plan/match.js';
 import { planState } from '../plan/planner.js';

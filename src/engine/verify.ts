@@ -1,7 +1,8 @@
 import type { ListOptions } from '../live/paginate.js';
 import { fetchLiveState } from '../live/state.js';
 import type { Action, ActionResult, DesiredState, LiveIntegration, LiveState, Plan, Remaining, Verification } from '../model.js';
-import { intNameKey, orgNameKey, plural } from '../names.js';
+import { intNameKey, orgNameKey } from '../names.js';
+import { plural } from '../text.js';
 import { integrationAddress, orgAddress } from '../plan/address.js';
 import { PlanError } from '../plan/match.js';
 import { planState, type PlanOptions } from '../plan/planner.js';

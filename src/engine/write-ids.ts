@@ -2,7 +2,7 @@ import { STDIN } from '../desired/sources.js';
 import { writeIdsToFile } from '../desired/write-ids.js';
 import { groupBy } from '../group.js';
 import type { ActionResult, IdsWritten, Plan } from '../model.js';
-import { plural } from '../names.js';
+import { plural } from '../text.js';
 
 // --write-ids: each created object's id into the file its entry came from, and the pins a
 // replace left behind. Done by the engine whatever else failed: an id that exists live and

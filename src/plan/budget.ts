@@ -1,6 +1,6 @@
 import { endpoint, listOperation, ORGANISATIONS, INTEGRATIONS, OPERATIONS, type Operation } from '../api.js';
 import type { Action, Budget } from '../model.js';
-import { byText } from '../names.js';
+import { byText } from '../text.js';
 
 // PURE. What `apply` of a plan costs in requests, endpoint by endpoint: its own listing, the
 // writes, the organisation listing that settles new organisations, and the closing check.

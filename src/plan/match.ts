@@ -8,7 +8,8 @@ import {
   type LiveState,
 } from '../model.js';
 import { groupBy } from '../group.js';
-import { byText, intNameKey, orgNameKey } from '../names.js';
+import { intNameKey, orgNameKey } from '../names.js';
+import { byText } from '../text.js';
 
 // PURE. Pairs desired objects with live ones. Problems are collected, not thrown,
 // so a plan error lists every ambiguity at once.

@@ -1,5 +1,6 @@
 import { ACTION_ORDER, CUSTOM_ORDERS, type Action, type DesiredState, type LiveState, type Plan, type PlanSummary, type StalePin, type UnmanagedIntegration } from '../model.js';
-import { byText, intNameKey, orgNameKey, plural } from '../names.js';
+import { intNameKey, orgNameKey } from '../names.js';
+import { byText, plural } from '../text.js';
 import { blocked, createIntegration, createOrganisation, deleteOrganisation, renameOrganisation, replaceIntegration, updateIntegration, type OrganisationRef } from './actions.js';
 import { integrationAddress, orgAddress } from './address.js';
 import { requestBudget, type BudgetInputs } from './budget.js';

@@ -9,7 +9,8 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summaryText, type ApplyReport } from '../apply/report.js';
+import type { ApplyReport } from '../model.js';
+import { summaryText } from '../plan/render/apply.js';
 import { printable } from '../text.js';
 
 export const COMMANDS = ['validate', 'plan', 'apply', 'export'];
@@ -164,7 +165,7 @@ function results(run: Run, env: Env, out: Outputs) {
     summary(env, readFileSync(run.planMd, 'utf8'));
   }
   if (run.command !== 'apply') return;
-  let report: (ApplyReport & { interrupted?: boolean }) | null = null;
+  let report: ApplyReport | null = null;
   try {
     report = JSON.parse(readFileSync(run.reportJson, 'utf8'));
   } catch {
@@ -176,8 +177,7 @@ function results(run: Run, env: Env, out: Outputs) {
   }
   out['report-json'] = run.reportJson;
   out['has-changes'] = String(report.summary.done + report.repairs.length > 0);
-  const stopped = report.interrupted ? ' Interrupted: the actions that had not started were skipped.' : '';
-  summary(env, `### cbsync apply\n\n**${summaryText(report)}**${stopped} The report is in the job's log and the \`report-json\` output.\n`);
+  summary(env, `### cbsync apply\n\n**${summaryText(report)}** The report is in the job's log and the \`report-json\` output.\n`);
 }
 
 /** The action's step: its exit status (a plan with changes is a result, not a failure). The outputs are written in every case. */

@@ -77,7 +77,7 @@ describe('export --out-dir', () => {
       const io = testIo(env(emu.url));
       expect(await exportCommand({ ...FAST, outDir: out }, io)).toBe(0);
       expect(readdirSync(out).sort()).toEqual(['alpha.yaml', 'beta.yaml', 'delta.yaml', 'gamma-one-2.yaml', 'gamma-one.yaml', 'gamma-two.yaml', 'settings.yaml']);
-      expect(readFileSync(`${out}/settings.yaml`, 'utf8')).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+.*schema\/desired-state\.schema\.json\n[\s\S]*version: 1\nmode: TEST\n$/);
+      expect(readFileSync(`${out}/settings.yaml`, 'utf8')).toMatch(/^# yaml-language-server: \$schema=https:\/\/cdn\.jsdelivr\.net\/npm\/cbsync@[^/]+\/schema\/desired-state\.schema\.json\n[\s\S]*version: 1\nmode: TEST\n$/);
       expect(readFileSync(`${out}/alpha.yaml`, 'utf8')).toContain('organisations:\n  - name: Alpha\n    id: org_a\n');
       expect(io.err()).toContain(`wrote 7 files into ${out} (6 organisations, 2 integrations); plan them with: cbsync plan ${out}`);
       const v = testIo();
@@ -88,7 +88,7 @@ describe('export --out-dir', () => {
       // a second export into the same directory would mix with what is there
       const again = testIo(env(emu.url));
       expect(await exportCommand({ ...FAST, outDir: out }, again)).toBe(1);
-      expect(again.err()).toBe(`error: ${out} already holds YAML files: export into an empty or new directory\n`);
+      expect(again.err()).toBe(`error: ${out} already holds YAML files (${out}/alpha.yaml and 6 more), which would join the exported state: export into a new or empty directory\n`);
     }));
 
   it('-o with a directory says so', () =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { exportDocument } from '../../src/desired/export.js';
-import { loadDesiredText } from '../../src/desired/load.js';
+import { exportDocument, exportFiles } from '../../src/desired/export.js';
+import { loadDesired, loadDesiredText } from '../../src/desired/load.js';
 import type { LiveIntegration, LiveOrganisation, LiveState } from '../../src/model.js';
 import { fileName, orgNameKey } from '../../src/names.js';
 import { buildPlan } from '../../src/plan/planner.js';
@@ -109,4 +109,35 @@ it('warns when two live organisations share a name ignoring the prefix', () => {
   const { text, warnings } = exportDocument(live);
   expect(warnings).toEqual(['organisations org_1, org_2 share the name "Acme" (ignoring [TEST]); the file will not validate until one is renamed']);
   expect(parse(text).organisations).toHaveLength(2);
+});
+
+// Found by the plan(export(live)) property (test/properties/export-roundtrip.test.ts).
+it('an account with no organisation, exported as a directory, validates: the settings say organisations: []', () => {
+  const live: LiveState = { keyLevel: 'partner', organisations: [], integrations: [], mode: 'TEST', fingerprint: 'x' };
+  const { files } = exportFiles(live);
+  expect(files.map((f) => f.path)).toEqual(['settings.yaml']);
+  const r = loadDesired(files.map((f) => ({ file: f.path, text: f.text })));
+  expect(r.diagnostics).toEqual([]);
+  expect(r.state!.organisations).toEqual([]);
+});
+
+it('names YAML 1.1 reads as booleans, numbers or null are quoted (yamllint, PyYAML)', () => {
+  const words = ['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'false', 'null', '~', '123', '0o17', '1_000', '=', '<<', '2001-12-14'];
+  const live: LiveState = {
+    keyLevel: 'partner',
+    organisations: words.map((w, i) => ({ id: `org_${i}`, name: w })),
+    integrations: words.map((w, i) => ({ id: `int_${i}`, organisation_id: 'org_0', name: w, type: 'CUSTOM_ORDERS', status: 'ENABLED', merchant_ids: [w] })),
+    mode: 'LIVE',
+    fingerprint: 'x',
+  };
+  const { text } = exportDocument(live);
+  for (const version of ['1.1', '1.2'] as const) {
+    const doc = parse(text, { version });
+    expect(doc.organisations.map((o: { name: unknown }) => o.name).sort()).toEqual([...words].sort());
+    expect(doc.organisations.find((o: { id: string }) => o.id === 'org_0').integrations.flatMap((i: { name: unknown; merchant_ids: unknown[] }) => [i.name, ...i.merchant_ids]).sort()).toEqual([...words, ...words].sort());
+  }
+  expect(text).toContain('  - name: "yes"\n');
+  // PyYAML also refuses a plain `=` (its "value" tag) and a plain `<<` value (a merge)
+  expect(text).toContain('  - name: "="\n');
+  expect(text).toContain('  - name: "<<"\n');
 });

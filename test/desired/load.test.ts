@@ -51,6 +51,12 @@ const BAD: [string, string, RegExp][] = [
   ['a tab', `${head}organisations:\n  - name: "a\\tb"\n`, /control or invisible character \(\\x09\)/],
   ['not NFC', `${head}organisations:\n  - name: "Cafe\\u0301"\n`, /^3:11: organisations\[0\]\.name: is not in Unicode NFC form/],
   ['unresolved alias', `${head}organisations: *nothing\n`, /^\d+:\d+: (YAML syntax error|cannot read the YAML)/],
+  // issue 20: "must be a list, not empty" read as "must not be empty"; `<<` got "did you mean id?"
+  ['integrations left empty', org('    integrations:\n'), /^4:18: organisations\[0\]\.integrations: is left empty \(that is null, not a list\): write \[\] for none$/],
+  ['organisations left empty', `${head}organisations:\n`, /^2:15: organisations: is left empty \(that is null, not a list\): write \[\] for none$/],
+  ['merchant_ids left empty', org('    integrations:\n      - name: Shop\n        merchant_ids:\n'), /^6:22: .*merchant_ids: is left empty \(that is null, not a list\): list at least one item$/],
+  ['a merge key', org('    integrations:\n      - &shop\n        name: Shop\n        merchant_ids: [m]\n      - <<: *shop\n        name: Shop 2\n        merchant_ids: [n]\n'), /^8:9: organisations\[0\]\.integrations\[1\]\.<<: YAML merge keys \(<<\) are not supported: write the keys out in full/],
+  ['a merge key at the top', `${head}<<: {mode: TEST}\norganisations: []\n`, /^2:1: <<: YAML merge keys \(<<\) are not supported: write the keys out in full \(an alias such as \*name may still stand for a whole value\)$/],
 ];
 
 describe('names that look alike are a warning, not an error', () => {

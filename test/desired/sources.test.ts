@@ -1,6 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, loadDesired, loadDesiredPaths } from '../../src/desired/load.js';
-import { MAX_FILE_BYTES } from '../../src/desired/sources.js';
+import { MAX_FILE_BYTES, sourcePath } from '../../src/desired/sources.js';
 import { tree } from '../helpers.js';
 
 // Desired state in many files: settings in one, organisations in any, every message naming
@@ -108,5 +111,123 @@ describe('many sources compose one state', () => {
     const exact = readPositioned({ file: 'f.yaml', text });
     expect(exact.diagnostics).toEqual([]);
     expect(fast).toEqual(toDesiredState(exact.data!, [{ file: 'f.yaml', data: exact.data! }]));
+  });
+});
+
+// G3: every file under a given directory is read, or the run stops naming it. Each case of
+// issue 17's "Files that are silently not read", and the ones next to them.
+describe('G3: every file under a directory is read or named', () => {
+  const org = (name: string) => `organisations: [{name: ${name}}]\n`;
+  const settings = 'version: 1\n';
+  const names = (r: ReturnType<typeof loadDesiredPaths>) => r.state?.organisations.map((o) => o.name);
+
+  it('a symbolic link to a directory is followed (team-b -> a directory holding globex.yaml)', () => {
+    const outside = tree({ 'globex.yaml': org('Globex') });
+    const root = tree({ 'settings.yaml': settings, 'acme.yaml': org('Acme') });
+    symlinkSync(outside, `${root}/team-b`);
+    const r = loadDesiredPaths([root]);
+    expect(r.diagnostics).toEqual([]);
+    expect(names(r)).toEqual(['Acme', 'Globex']);
+    expect(r.state!.files).toContain(`${root}/team-b/globex.yaml`);
+  });
+
+  it('a FIFO named *.yaml is refused without being opened: validate does not hang', () => {
+    const root = tree({ 'settings.yaml': settings, 'acme.yaml': org('Acme') });
+    execFileSync('mkfifo', [`${root}/pipe.yaml`]);
+    // a writer that connects after a while: code that opens the FIFO reads it instead of hanging forever
+    const writer = spawn('sh', ['-c', `sleep 1; printf '${org('Piped')}' > '${root}/pipe.yaml'`], { stdio: 'ignore' });
+    try {
+      const r = loadDesiredPaths([root]);
+      expect(r.state).toBeNull();
+      expect(lines(r, root)).toEqual(['pipe.yaml: is a FIFO (named pipe), not a regular file: not read (desired state is read from regular files, or links to them)']);
+    } finally {
+      writer.kill();
+    }
+  });
+
+  it('a socket named *.yaml is refused', async () => {
+    const root = tree({ 'settings.yaml': settings, 'acme.yaml': org('Acme') });
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(`${root}/sock.yaml`, r));
+    try {
+      expect(lines(loadDesiredPaths([root]), root)).toEqual(['sock.yaml: is a socket, not a regular file: not read (desired state is read from regular files, or links to them)']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a name that is not UTF-8 is found, read, and shown with its bytes escaped', () => {
+    const root = tree({ 'settings.yaml': settings });
+    const bytes = Buffer.concat([Buffer.from(`${root}/caf`), Buffer.from([0xe9]), Buffer.from('.yaml')]);
+    writeFileSync(bytes, org('Cafe'));
+    const r = loadDesiredPaths([root]);
+    expect(r.diagnostics).toEqual([]);
+    expect(names(r)).toEqual(['Cafe']);
+    expect(r.state!.organisations[0]!.file).toBe(`${root}/caf\\xe9.yaml`);
+    // the shown name maps back to the bytes, for whoever writes into it (--write-ids)
+    expect(sourcePath(`${root}/caf\\xe9.yaml`)).toEqual(bytes);
+    // a problem in it is reported under that name, never "file not found"
+    writeFileSync(bytes, 'organisations: [{nme: Cafe}]\n');
+    expect(lines(loadDesiredPaths([root]), root)).toEqual(['caf\\xe9.yaml:1:17: organisations[0]: missing required key "name"', 'caf\\xe9.yaml:1:18: organisations[0].nme: unknown key "nme" (did you mean "name"?)']);
+  });
+
+  it('control characters in a name are escaped: a message stays one line', () => {
+    const root = tree({ 'settings.yaml': settings, 'a\nb.yaml': 'organisations: [{nme: X}]\n' });
+    const r = loadDesiredPaths([root]);
+    expect(r.diagnostics.map((d) => d.file)).toEqual([`${root}/a\\x0ab.yaml`, `${root}/a\\x0ab.yaml`]);
+    expect(sourcePath(`${root}/a\\x0ab.yaml`)).toEqual(Buffer.from(`${root}/a\nb.yaml`));
+  });
+
+  it('a symbolic link loop is named, and the walk ends', () => {
+    const root = tree({ 'settings.yaml': settings, 'team/acme.yaml': org('Acme') });
+    symlinkSync('..', `${root}/team/up`);
+    symlinkSync('self', `${root}/self`);
+    const r = loadDesiredPaths([root]);
+    expect(r.state).toBeNull();
+    expect(lines(r, root)).toEqual([
+      `self: symbolic link loop (the link leads back to itself): remove it`,
+      `team/up: symbolic link loop: leads back to ${root}, a directory it is inside: remove the link`,
+    ]);
+  });
+
+  it('a dangling link is named, whatever its name (it may have led to a directory)', () => {
+    const root = tree({ 'settings.yaml': settings, 'acme.yaml': org('Acme') });
+    symlinkSync('../gone', `${root}/team-c`);
+    symlinkSync('/nowhere/x.yaml', `${root}/x.yaml`);
+    expect(lines(loadDesiredPaths([root]), root)).toEqual([
+      'team-c: dangling symbolic link (to ../gone): remove it or restore what it points to',
+      'x.yaml: dangling symbolic link (to /nowhere/x.yaml): remove it or restore what it points to',
+    ]);
+    expect(lines(loadDesiredPaths([`${root}/x.yaml`]), root)).toEqual(['x.yaml: dangling symbolic link (to /nowhere/x.yaml): remove it or restore what it points to']);
+  });
+
+  it('a file that cannot be read names the reason', () => {
+    const root = tree({ 'settings.yaml': settings, 'acme.yaml': org('Acme') });
+    symlinkSync('/proc/self/mem', `${root}/mem.yaml`); // a regular file whose first byte cannot be read
+    expect(lines(loadDesiredPaths([root]), root)).toEqual(['mem.yaml: cannot read file: input/output error (EIO)']);
+  });
+
+  it('a directory or a file reached twice is named once, never read twice', () => {
+    const root = tree({ 'settings.yaml': settings, 'a/acme.yaml': org('Acme') });
+    symlinkSync('a', `${root}/b`);
+    symlinkSync('settings.yaml', `${root}/copy.yaml`);
+    expect(lines(loadDesiredPaths([root]), root)).toEqual([
+      `b: the same directory as ${root}/a, reached twice (named twice, or through a link): name it once`,
+      `settings.yaml: the same file as ${root}/copy.yaml, reached twice (named twice, or through a link): name it once`,
+    ]);
+    expect(lines(loadDesiredPaths([`${root}/settings.yaml`, `${root}/a/acme.yaml`, `${root}/a`]), root)).toEqual([`a/acme.yaml: the same file as ${root}/a/acme.yaml, reached twice (named twice, or through a link): name it once`]);
+  });
+
+  it('a path given by name may be a pipe (process substitution): it is read', () => {
+    const root = tree({ 'settings.yaml': settings });
+    execFileSync('mkfifo', [`${root}/given`]);
+    const writer = spawn('sh', ['-c', `printf '${org('Piped')}' > '${root}/given'`], { stdio: 'ignore' });
+    try {
+      const r = loadDesiredPaths([`${root}/settings.yaml`, `${root}/given`]);
+      expect(r.diagnostics).toEqual([]);
+      expect(names(r)).toEqual(['Piped']);
+    } finally {
+      writer.kill();
+    }
   });
 });

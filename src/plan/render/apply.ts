@@ -1,7 +1,6 @@
 import { createColors } from 'picocolors';
 import type { Action, ActionResult, ApplyReport, Outcome } from '../../model.js';
-import { plural } from '../../names.js';
-import { printable } from '../../text.js';
+import { plural, printable } from '../../text.js';
 import { duration } from '../budget.js';
 import { symbol } from './symbols.js';
 
