@@ -17,6 +17,8 @@ import { keptFirst } from './kept.js';
 
 /** POSTs of one create at most, each sent again only when listings show it did not happen. */
 export const POST_ATTEMPTS = 3;
+/** Resends answered 409 (the same Idempotency-Key still in progress) waited out at most, besides POST_ATTEMPTS. */
+const MAX_BUSY = 10;
 /** How long an uncertain create is looked for at least, before it is taken as not made. */
 export const SETTLE_MS = 10_000;
 /** The first pause between two listings that look for uncertain creates; it doubles up to LOOK_MAX_MS. */
@@ -96,13 +98,14 @@ class Gate {
   /** One round: list once the run's POSTs here have settled, settle what it can, plan the next round. */
   private look() {
     if (this.inflight > 0 || this.pending.length === 0 || this.listing || this.timer) return;
+    // only a listing that began after a create's deadline can show it did not happen
+    const began = Date.now();
     this.listing = this.refresh()
       .then(
         (objects) => {
-          const now = Date.now();
           for (const p of [...this.pending]) {
             const found = objects.filter((o) => !this.claimed.has(o.id) && p.matches(o));
-            if (!found.length && now < p.deadline) continue;
+            if (!found.length && began < p.deadline) continue;
             for (const o of found) this.claimed.add(o.id);
             this.pending.splice(this.pending.indexOf(p), 1);
             p.resolve(found);
@@ -132,7 +135,7 @@ export class Creates {
   readonly ours = new Set<string>();
   /** creates whose outcome was unknown: a fresh object matching one is this run's, even if it landed late */
   readonly uncertain: ((o: LiveObject) => boolean)[] = [];
-  /** until when writes of this run may still land */
+  /** until when an uncertain create this run gave up waiting for might still land late */
   settlesAt = 0;
   private readonly gates = new Map<Collection, Gate>();
   private readonly settleMs: number;
@@ -168,8 +171,11 @@ export class Creates {
   async create<T extends LiveObject>(collection: Collection, post: (idempotencyKey: string) => Promise<T>, matches: (o: LiveObject) => o is T, slot: <R>(fn: () => Promise<R>) => Promise<R>): Promise<Created<T>> {
     const gate = this.gate(collection);
     const idempotencyKey = randomUUID();
-    for (let attempt = 1; ; attempt++) {
+    let sent = 0;
+    let busy = 0;
+    for (;;) {
       gate.begin();
+      const started = Date.now();
       try {
         const object = await slot(() => post(idempotencyKey));
         gate.end();
@@ -177,22 +183,26 @@ export class Creates {
         this.ours.add(object.id);
         return { id: object.id, object };
       } catch (e) {
-        if (!(e instanceof ApiError) || !e.ambiguous) {
+        // a resend answered 409 under its Idempotency-Key: the first attempt is still running
+        const inProgress = sent > 0 && e instanceof ApiError && e.status === 409 && busy++ < MAX_BUSY;
+        if (!(e instanceof ApiError) || !(e.ambiguous || inProgress)) {
           gate.end();
           throw e;
         }
+        if (!inProgress) sent++;
         this.uncertain.push(matches);
-        const deadline = Date.now() + Math.max(this.settleMs, e.elapsedMs ?? 0);
-        this.settlesAt = Math.max(this.settlesAt, deadline);
-        const found = gate.uncertain(matches, deadline);
+        const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
+        const found = gate.uncertain(matches, Date.now() + window);
         gate.end();
         const [kept, ...others] = keptFirst((await found).filter(matches));
         if (kept) {
           for (const o of [kept, ...others]) this.ours.add(o.id);
           return { id: kept.id, object: kept, recovered: true };
         }
-        if (attempt === POST_ATTEMPTS) {
-          throw e.withMessage(`${e.message}; sent ${POST_ATTEMPTS} times, and listings over ${Math.round(this.settleMs / 1000)} s after each showed it was not created`, { ambiguous: false });
+        // not seen in time: the first attempt may still land late; the closing check waits that long again
+        this.settlesAt = Math.max(this.settlesAt, Date.now() + window);
+        if (sent >= POST_ATTEMPTS) {
+          throw e.withMessage(`${e.message}; sent ${POST_ATTEMPTS} times, and listings for at least ${(this.settleMs / 1000).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
         }
       }
     }
