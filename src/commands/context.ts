@@ -39,6 +39,7 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     backoffBaseMs: flags.backoffBaseMs,
     maxAnswerBytes: flags.maxAnswerMib ? flags.maxAnswerMib * 1024 * 1024 : undefined,
     debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : undefined,
+    env: io.env, // proxy variables (client, issue 20)
   });
 }
 
