@@ -103,7 +103,7 @@ function setUp(options: ClientOptions): Setup {
   const scrubs = [apiKey, ...transport.secrets].map(redactor);
   const redact = (text: string) => scrubs.reduce((t, scrub) => scrub(t), text);
   const debug = options.debug ? (l: string) => options.debug!(redact(l)) : undefined;
-  for (const p of transport.proxyLines) debug?.(`proxy for ${p}`);
+  if (transport.proxyLine) debug?.(transport.proxyLine);
   const limits: PolicyLimits = {
     ...DEFAULT_LIMITS,
     ...defined({ retries: options.retries, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs }),

@@ -15,12 +15,14 @@ export interface NetworkFailure {
 export interface Where {
   /** the host the request was for (`api.example.com:8443`) */
   host: string;
+  /** the API's port (443 when not written) */
+  port: string;
   origin: string;
-  /** proxy origins by host name, for failures that name the proxy's host */
-  proxies: { hostname: string; port: string; shown: string }[];
+  /** the proxy for the API's scheme, if one is set */
+  proxy: { hostname: string; port: string; shown: string; password: string } | null;
 }
 
-type Cause = { name?: string; code?: string; message?: string; hostname?: string; port?: number | string; reason?: string; cause?: unknown };
+type Cause = { name?: string; code?: string; message?: string; hostname?: string; port?: number | string; cert?: { subjectaltname?: string }; cause?: unknown };
 
 /** The error and its causes, outermost first (ofetch's FetchError, fetch's TypeError, the socket's error). */
 function chain(e: unknown): Cause[] {
@@ -57,19 +59,24 @@ export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
   const cert = coded.find((c) => CERTIFICATE[c.code!]);
   if (cert) {
     const { words, trust } = CERTIFICATE[cert.code!]!;
-    const reason = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && cert.reason ? `: ${cert.reason.replace(/\.$/, '')}` : '';
+    const names = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? cert.cert?.subjectaltname : undefined;
+    const reason = names ? ` (it names ${names})` : '';
     return { kind: 'certificate', code: cert.code, message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ''}` };
   }
   const proxied = causes.map((c) => PROXY_REFUSED.exec(c.message ?? '')).find(Boolean);
   if (proxied) {
     const status = Number(proxied[1]);
-    const proxy = where.proxies.map((p) => p.shown).join(' or ');
-    const what = status === 407 ? 'asks for credentials (407): put user:password in the proxy URL' : `refused the tunnel to ${where.host} (${status})`;
+    const proxy = where.proxy?.shown ?? '';
+    const credentials = !!where.proxy?.password;
+    const what =
+      status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): write the proxy URL as http://user:password@host:port';
     return { kind: 'proxy', status, message: `the proxy ${proxy} ${what}` };
   }
   const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code!)) ?? coded[coded.length - 1];
   const code = sys?.code;
-  const proxy = where.proxies.find((p) => (sys?.hostname && sys.hostname === p.hostname) || (sys?.port !== undefined && String(sys.port) === p.port));
+  const p = where.proxy;
+  // a failure to reach the proxy itself names the proxy (its host name, or its address and port)
+  const proxy = p && ((sys?.hostname && sys.hostname === p.hostname) || (sys?.port !== undefined && String(sys.port) === p.port && p.port !== where.port)) ? p : null;
   const whose = proxy ? `the proxy ${proxy.shown}` : where.origin;
   if (code === 'ECONNREFUSED') return { kind: 'refused', code, message: `connection refused by ${whose}` };
   if (code === 'ENOTFOUND') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; check the URL${proxy ? '' : ', or set HTTPS_PROXY if the API is reached through a proxy'})` };

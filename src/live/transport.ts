@@ -34,8 +34,8 @@ export interface SendOptions {
 
 export interface Transport {
   send(method: string, target: string, opts: SendOptions): Promise<Exchange>;
-  /** the proxies in use, shown without user info (`https: http://proxy:3128`) */
-  readonly proxyLines: string[];
+  /** the proxy for the API's requests, shown without user info, for --debug */
+  readonly proxyLine: string | null;
   /** the proxies' passwords, to be scrubbed from anything printed */
   readonly secrets: string[];
 }
@@ -68,27 +68,43 @@ export function readProxy(name: string, raw: string | undefined): Proxy | null {
 
 const pick = (env: Env, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
 
-/** The dispatcher for every request: undici's environment proxy agent, read from `env` alone. */
-function dispatcherFor(env: Env, ca: string[] | undefined): { dispatcher: Dispatcher; proxies: { scheme: string; proxy: Proxy }[] } {
+/**
+ * NO_PROXY as curl and Go read it: a bare domain covers its subdomains too (undici matches it
+ * exactly, and only `.domain` or `*.domain` by suffix), so each bare name also gets its `.name`.
+ */
+export function noProxyList(raw: string | undefined): string {
+  const entries = (raw ?? '').split(/[,\s]+/).filter(Boolean);
+  const isName = (e: string) => /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?$/i.test(e) && !/^[\d.]+(:\d+)?$/.test(e);
+  return entries.flatMap((e) => (isName(e) ? [e, `.${e}`] : [e])).join(',');
+}
+
+interface Dispatch {
+  dispatcher: Dispatcher;
+  /** the proxy for the API's scheme, if one is set (NO_PROXY may still bypass it) */
+  proxy: Proxy | null;
+  noProxy: string;
+}
+
+/** The dispatcher for every request: undici's environment proxy agent, fed from `env` alone. */
+function dispatcherFor(env: Env, scheme: string, ca: string[] | undefined): Dispatch {
   const http = readProxy('HTTP_PROXY', pick(env, 'http_proxy'));
+  // undici's rule: https requests use HTTP_PROXY when HTTPS_PROXY is not set
   const https = readProxy('HTTPS_PROXY', pick(env, 'https_proxy')) ?? http;
   const tls = ca ? { ca: [...rootCertificates, ...ca] } : undefined;
-  const proxies = [
-    ...(https ? [{ scheme: 'https', proxy: https }] : []),
-    ...(http ? [{ scheme: 'http', proxy: http }] : []),
-  ];
-  if (!proxies.length) return { dispatcher: new Agent(tls ? { connect: tls } : {}), proxies };
+  const noProxy = noProxyList(pick(env, 'no_proxy'));
+  const proxy = scheme === 'https:' ? https : http;
+  if (!http && !https) return { dispatcher: new Agent(tls ? { connect: tls } : {}), proxy, noProxy };
   // The values are passed explicitly (empty for none) so the agent never reads process.env itself.
   const dispatcher = quietly(
     () =>
       new EnvHttpProxyAgent({
         httpProxy: http?.uri ?? '',
         httpsProxy: https?.uri ?? '',
-        noProxy: pick(env, 'no_proxy') ?? '',
+        noProxy,
         ...(tls ? { connect: tls, requestTls: tls } : {}),
       }),
   );
-  return { dispatcher, proxies };
+  return { dispatcher, proxy, noProxy };
 }
 
 /** undici 6 marks its environment proxy agent experimental with a process warning; a CLI must not print it. */
@@ -108,9 +124,9 @@ function quietly<T>(make: () => T): T {
 export function createTransport(options: TransportOptions): Transport {
   const { timeoutMs, maxBytes } = options;
   const ca = options.ca === undefined ? undefined : ([] as string[]).concat(options.ca);
-  const { dispatcher, proxies } = dispatcherFor(options.env, ca);
   const base = new URL(options.baseUrl);
-  const where: Where = { host: base.host, origin: base.origin, proxies: proxies.map((p) => p.proxy) };
+  const { dispatcher, proxy, noProxy } = dispatcherFor(options.env, base.protocol, ca);
+  const where: Where = { host: base.host, port: base.port || (base.protocol === 'https:' ? '443' : '80'), origin: base.origin, proxy };
   // undici's own fetch with our dispatcher (not Node's bundled copy, whose dispatcher would not
   // match). Its own retry and timeout are off: POST needs a retry policy it cannot express, and
   // its timeout stops at the headers, while ours covers the body too. Redirects are never
@@ -153,8 +169,8 @@ export function createTransport(options: TransportOptions): Transport {
 
   return {
     send,
-    proxyLines: proxies.map((p) => `${p.scheme}: ${p.proxy.shown}`),
-    secrets: [...new Set(proxies.map((p) => p.proxy.password).filter(Boolean))],
+    proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${noProxy ? ` (not for NO_PROXY: ${noProxy})` : ''}` : null,
+    secrets: [readProxy('HTTP_PROXY', pick(options.env, 'http_proxy')), readProxy('HTTPS_PROXY', pick(options.env, 'https_proxy'))].map((p) => p?.password ?? '').filter(Boolean),
   };
 }
 
