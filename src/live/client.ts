@@ -100,8 +100,11 @@ function setUp(options: ClientOptions): Setup {
     timeoutMs: options.timeoutMs ?? 30_000,
     maxBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
   });
-  const scrubs = [apiKey, ...transport.secrets].map(redactor);
-  const redact = (text: string) => scrubs.reduce((t, scrub) => scrub(t), text);
+  // The key in every form; a proxy's password too, unless it is so short that scrubbing it
+  // would garble ordinary words (it is never printed by the client: proxies are shown
+  // without user info, and user info in any URL of a message is hidden).
+  const scrubs = [apiKey, ...transport.secrets.filter((p) => p.length >= 8)].map(redactor);
+  const redact = (text: string) => scrubs.reduce((t, scrub) => scrub(t), text).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1...@');
   const debug = options.debug ? (l: string) => options.debug!(redact(l)) : undefined;
   if (transport.proxyLine) debug?.(transport.proxyLine);
   const limits: PolicyLimits = {
@@ -135,6 +138,23 @@ function urlOf(baseUrl: string, path: string, query?: Record<string, string | nu
   return url;
 }
 
+type Fail = (message: string, status: number | null, code: string | null, kind: FailureKind, ambiguous: boolean) => ApiError;
+
+/** The answer decoded (exactly as sent), or the failure the policy decided, told. */
+function finish<T>(d: Extract<Decision, { action: 'done' | 'fail' }>, x: Exchange, attempt: number, fail: Fail, isPost: boolean): ApiResponse<T> {
+  if (!x.ok) throw fail(d.action === 'fail' ? (d.message ?? x.message) : x.message, x.kind === 'too_large' ? (x.status ?? null) : null, null, x.kind, d.action === 'fail' && d.ambiguous);
+  if (d.action === 'fail') {
+    const info = d.message ? { message: d.message, code: null } : readErrorBody(x.text);
+    throw fail(info.message, x.status, info.code, d.kind, d.ambiguous);
+  }
+  if (d.status !== x.status || !x.text) return { status: d.status, data: null as T, attempts: attempt };
+  try {
+    return { status: x.status, data: JSON.parse(x.text) as T, attempts: attempt };
+  } catch {
+    throw fail(`non-JSON answer: ${describeText(x.text)}`, x.status, null, 'non_json', isPost);
+  }
+}
+
 export function createClient(options: ClientOptions = {}): ApiClient {
   const s = setUp(options);
   const { stats, pacer, transport, redact, debug } = s;
@@ -158,7 +178,7 @@ export function createClient(options: ClientOptions = {}): ApiClient {
       debug?.(`-> ${method} ${shown()}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
       const x = await transport.send(method, target, { body: opts.body, query, headers });
       const elapsedMs = Date.now() - started;
-      const fail = (message: string, status: number | null, code: string | null, kind: FailureKind, ambiguous: boolean) =>
+      const fail: Fail = (message, status, code, kind, ambiguous) =>
         new ApiError(redact(message), { status, code, method, path: redact(shown()), kind, ambiguous, elapsedMs });
       debug?.(x.ok ? `<- ${x.status} ${method} ${shown()} (${elapsedMs} ms)` : `<- ${method} ${shown()}: ${x.message}`);
       if (x.ok) {
@@ -181,18 +201,8 @@ export function createClient(options: ClientOptions = {}): ApiClient {
         state = d.next;
         target = d.to.href;
         query = undefined;
-      } else if (d.action === 'done') {
-        if (!x.ok) throw fail(x.message, null, null, x.kind, false); // the policy never calls a failure done
-        if (d.status !== x.status || !x.text) return { status: d.status, data: null as T, attempts: attempt };
-        try {
-          return { status: x.status, data: JSON.parse(x.text) as T, attempts: attempt };
-        } catch {
-          throw fail(`non-JSON answer: ${describeText(x.text)}`, x.status, null, 'non_json', isPost);
-        }
-      } else if (d.action === 'fail') {
-        if (!x.ok) throw fail(d.message ?? x.message, x.kind === 'too_large' ? (x.status ?? null) : null, null, d.kind, d.ambiguous);
-        const info = d.message ? { message: d.message, code: null } : readErrorBody(x.text);
-        throw fail(info.message, x.status, info.code, d.kind, d.ambiguous);
+      } else {
+        return finish<T>(d, x, attempt, fail, isPost);
       }
     }
   }

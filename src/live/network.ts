@@ -69,7 +69,7 @@ export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
     const proxy = where.proxy?.shown ?? '';
     const credentials = !!where.proxy?.password;
     const what =
-      status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): write the proxy URL as http://user:password@host:port';
+      status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): give them in the proxy URL, as user:password@ before its host';
     return { kind: 'proxy', status, message: `the proxy ${proxy} ${what}` };
   }
   const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code!)) ?? coded[coded.length - 1];

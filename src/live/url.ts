@@ -9,7 +9,8 @@ export const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
  * clear) and any user info (a key there would be printed); the URL is never echoed with it.
  */
 export function checkApiUrl(raw: string): URL {
-  const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1...@');
+  // everything up to the last @ may be user info (a key, if someone put it there): none of it is shown
+  const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)\S*@/i, '$1...@');
   let url: URL | null = null;
   try {
     url = new URL(raw);

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCommand } from '../../src/commands/plan.js';
+import { createClient } from '../../src/live/client.js';
 import { ConfigError } from '../../src/live/errors.js';
 import { ADMIN, caught, testIo, withEmulator } from '../helpers.js';
 import { makeCa, type Ca } from './certs.js';
@@ -71,6 +72,19 @@ describe('HTTPS_PROXY', () => {
     expect(e.message).toBe(`connection refused by the proxy ${proxy.url}`);
   });
 
+  it('a proxy refusing the tunnel: the request never reached the API, so even a POST is tried again, then reported', async () => {
+    const proxy = await connectProxy(undefined, 403);
+    try {
+      const c = client({ HTTPS_PROXY: proxy.url }, { retries: 2 });
+      const e = await caught(c.request('POST', '/v1/organisations', { body: { name: 'x' } }));
+      expect(e).toMatchObject({ kind: 'proxy', ambiguous: false, status: null });
+      expect(e.message).toBe(`the proxy ${proxy.url} refused the tunnel to ${HOST}:${api.port} (403)`);
+      expect(proxy.connects).toHaveLength(3);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a proxy URL without a scheme is taken as http://, as curl does; a broken one is a ConfigError', async () => {
     const proxy = await connectProxy();
     try {
@@ -79,6 +93,8 @@ describe('HTTPS_PROXY', () => {
       expect(() => client({ HTTPS_PROXY: 'http://user:hunter2hunter2@[bad' })).toThrow(ConfigError);
       expect(() => client({ HTTPS_PROXY: 'http://user:hunter2hunter2@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: http:\/\/\.\.\.@\[bad/);
       expect(() => client({ HTTPS_PROXY: 'socks5://127.0.0.1:1080' })).toThrow('HTTPS_PROXY: unsupported proxy scheme socks5: (http:// or https://)');
+      expect(() => client({ https_proxy: 'http://u:pa/ss@wd@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: http:\/\/\.\.\.@\[bad /);
+      expect(() => client({ HTTPS_PROXY: 'http://u:100%@proxy:3128' })).toThrow('HTTPS_PROXY: the user or password holds a malformed %-escape (write % as %25)');
     } finally {
       await proxy.close();
     }
@@ -164,13 +180,21 @@ describe('a proxy with a user and password', () => {
       }
     }));
 
+  it("client.redact hides the proxy's password (8 characters or more) and the user info of any URL", () => {
+    const c = createClient({ apiKey: ADMIN, env: { HTTPS_PROXY: proxyUrl(3128) } });
+    const text = c.redact(`a ${PASSWORD} b ${encodeURIComponent(PASSWORD)} c http://build-bot:${encodeURIComponent(PASSWORD)}@proxy:3128/ d https://someone:else@host/x`);
+    expect(text).toBe('a [redacted] b [redacted] c http://...@proxy:3128/ d https://...@host/x');
+    // a short password is not scrubbed from ordinary words, and never printed by the client either
+    expect(createClient({ apiKey: ADMIN, env: { HTTPS_PROXY: 'http://u:pass@proxy:3128' } }).redact('password')).toBe('password');
+  });
+
   it('a proxy asking for credentials that were not given says how to give them', async () => {
     const proxy = await connectProxy(credentials);
     try {
       const c = client({ HTTPS_PROXY: proxy.url }, { retries: 3 });
       const e = await caught(c.request('POST', '/v1/organisations', { body: { name: 'x' } }));
       expect(e).toMatchObject({ kind: 'proxy', ambiguous: false, status: null });
-      expect(e.message).toBe(`the proxy ${proxy.url} asks for credentials (407): write the proxy URL as http://user:password@host:port`);
+      expect(e.message).toBe(`the proxy ${proxy.url} asks for credentials (407): give them in the proxy URL, as user:password@ before its host`);
       expect(c.stats.requests).toBe(1);
     } finally {
       await proxy.close();

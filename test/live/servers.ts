@@ -79,9 +79,10 @@ export interface Proxy extends Running {
 /**
  * A forward proxy for https: tunnels CONNECT to its target, as squid does. It resolves every
  * host name to 127.0.0.1 (its own view of the network: names only it knows). With
- * `credentials` (`user:password`) it answers 407 to a CONNECT without them.
+ * `credentials` (`user:password`) it answers 407 to a CONNECT without them; with `refuse`, that
+ * status to every CONNECT.
  */
-export async function connectProxy(credentials?: string): Promise<Proxy> {
+export async function connectProxy(credentials?: string, refuse?: number): Promise<Proxy> {
   const connects: string[] = [];
   const auth: (string | undefined)[] = [];
   const server = createHttpServer((_q, res) => {
@@ -95,6 +96,7 @@ export async function connectProxy(credentials?: string): Promise<Proxy> {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (refuse) return void client.end(`HTTP/1.1 ${refuse} Refused\r\nContent-Length: 0\r\n\r\n`);
     const port = Number((req.url ?? '').split(':').pop());
     const upstream = connect(port, '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
