@@ -26,6 +26,7 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
   return createClient({
     baseUrl: flags.apiUrl ?? io.env.CHARGEBACKSTOP_API_URL ?? DEFAULT_API_URL,
     apiKey,
+    env: io.env,
     maxRpm: flags.maxRpm,
     timeoutMs: flags.timeout,
     rateWindowMs: flags.rateWindowMs,

@@ -6,6 +6,10 @@ export type FailureKind =
   | 'timeout'
   | 'refused'
   | 'unresolved'
+  /** the server's TLS certificate was refused (untrusted issuer, expired, another host's): never retried */
+  | 'certificate'
+  /** the proxy refused the tunnel (CONNECT answered other than 200): the request never reached the API */
+  | 'proxy'
   | 'non_json'
   /** an answer without the fields the API promises (checked where it enters) */
   | 'invalid_answer'
@@ -22,6 +26,8 @@ const KIND_LABELS: Record<FailureKind, string> = {
   timeout: 'timeout',
   refused: 'refused',
   unresolved: 'unresolved',
+  certificate: 'certificate',
+  proxy: 'proxy',
   non_json: 'non-JSON',
   invalid_answer: 'invalid answer',
   too_large: 'too large',
@@ -38,7 +44,7 @@ export interface ApiErrorOptions {
   kind?: FailureKind;
   /** a write whose outcome is unknown (timeout, dropped connection, 5xx on POST) */
   ambiguous?: boolean;
-  /** how long the failed request took (an unknown outcome may land that much later) */
+  /** how long the failed attempt took, in ms: a write still in flight may land this long after it was sent */
   elapsedMs?: number;
 }
 
@@ -98,10 +104,11 @@ export function readErrorBody(text: string): ErrorInfo {
   try {
     data = JSON.parse(text);
   } catch {
-    const line = text.trim().split('\n')[0] ?? '';
+    if (isHtml(text)) return { code: null, message: describeText(text) };
+    const line = firstLine(text);
     const m = /^([A-Z][A-Z0-9_]{2,}):\s*(.*)$/.exec(line);
     if (m) return { code: m[1]!, message: m[2]! };
-    return { code: null, message: line ? `non-JSON answer: ${line.slice(0, 200)}` : 'empty answer' };
+    return { code: null, message: line ? `non-JSON answer: ${describeText(text)}` : 'empty answer' };
   }
   if (typeof data === 'string') return { code: null, message: data };
   if (typeof data !== 'object' || data === null) return { code: null, message: String(data) };
@@ -145,4 +152,43 @@ function fieldMessages(o: Record<string, unknown>, prefix = ''): string | null {
     } else return null;
   }
   return parts.length ? parts.join('; ') : null;
+}
+
+const MAX_SHOWN = 200;
+const cut = (s: string, n = MAX_SHOWN) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const firstLine = (text: string) => text.trim().split(/\r?\n|\r/)[0]?.trim() ?? '';
+const isHtml = (text: string) => /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html|head|body|title)\b/i.test(text);
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const decodeEntities = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    const n = e[0] === '#' ? (e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : NaN;
+    if (!Number.isNaN(n)) return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : m;
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+
+/** Markup to its words: no comments, scripts or styles, one space between words. */
+const htmlWords = (html: string) =>
+  decodeEntities(
+    html
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<[^>]*>/g, ' '),
+  )
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * A body that is not JSON, told in a few words: a gateway's HTML page by its <title> (or its
+ * first text), anything else by its first line ('' when empty); short, and on one line.
+ * (Printing escapes whatever control characters are left.)
+ */
+export function describeText(whole: string): string {
+  const text = whole.slice(0, 64 * 1024); // the head tells; the regexes never see megabytes
+  if (isHtml(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title\s*>/i.exec(text);
+    const words = htmlWords(title?.[1] ?? '') || htmlWords(text.replace(/<head\b[\s\S]*?<\/head\s*>/i, ' '));
+    return words ? `HTML page: ${cut(words, 120)}` : 'HTML page without text';
+  }
+  return cut(firstLine(text));
 }

@@ -124,7 +124,7 @@ describe('errors a person can act on: one line, exit 1', () => {
     try {
       const r = await run(`http://127.0.0.1:${(server.address() as { port: number }).port}`, ADMIN);
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/^error: GET .*: 200: non-JSON answer: <html>gateway<\/html>\n$/);
+      expect(r.err).toMatch(/^error: GET .*: 200: non-JSON answer: HTML page: gateway\n$/); // HTML told by its text (client, issue 20)
     } finally {
       server.close();
     }

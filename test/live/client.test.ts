@@ -76,7 +76,7 @@ describe('errors', () => {
     ['{"detail":[{"loc":["body","name"],"msg":"too short","type":"value_error"}]}', 'value_error', 'name: too short'],
     ['{"error":{"code":"E","message":"em"}}', 'E', 'em'],
     ['{"errors":[{"code":"F","message":"fm","field":"name"}]}', 'F', 'name: fm'],
-    ['<html>Bad gateway</html>', null, 'non-JSON answer: <html>Bad gateway</html>'],
+    ['<html>Bad gateway</html>', null, 'HTML page: Bad gateway'], // by its text, not its markup (issue 20)
     ['', null, 'empty answer'],
   ])('readErrorBody(%s)', (text, code, message) => {
     expect(readErrorBody(text)).toEqual({ code, message });

@@ -160,7 +160,7 @@ describe('the key is never printed', () => {
   it('an invalid URL is echoed without its user info; a missing scheme gets a hint', () => {
     expect(() => checkApiUrl('http://user:secretpass@[bad')).toThrow(/^not a valid API URL: http:\/\/\.\.\.@\[bad$/);
     expect(() => checkApiUrl('api.chargebackstop.com')).toThrow('not a valid API URL: api.chargebackstop.com; add the scheme, e.g. https://api.chargebackstop.com');
-    expect(() => checkApiUrl('localhost:4010')).toThrow(/add the scheme, e\.g\. https:\/\/localhost:4010/);
+    expect(() => checkApiUrl('localhost:4010')).toThrow(/add the scheme, e\.g\. http:\/\/localhost:4010/); // loopback: http (issue 20)
   });
 
   it('--debug lines are redacted too', async () => {

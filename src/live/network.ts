@@ -1,0 +1,86 @@
+// PURE. Network failures told in words: what undici reports (an error with a chain of causes
+// carrying a system or TLS code) becomes a failure kind, the code, and one line for people.
+
+import type { FailureKind } from './errors.js';
+
+export interface NetworkFailure {
+  kind: FailureKind;
+  code?: string;
+  /** the status a proxy answered CONNECT with */
+  status?: number;
+  message: string;
+}
+
+/** What the message may name: the API's origin and the proxies in use (never with their user info). */
+export interface Where {
+  /** the host the request was for (`api.example.com:8443`) */
+  host: string;
+  /** the API's port (443 when not written) */
+  port: string;
+  origin: string;
+  /** the proxy for the API's scheme, if one is set */
+  proxy: { hostname: string; port: string; shown: string; password: string } | null;
+}
+
+type Cause = { name?: string; code?: string; message?: string; hostname?: string; port?: number | string; cert?: { subjectaltname?: string }; cause?: unknown };
+
+/** The error and its causes, outermost first (ofetch's FetchError, fetch's TypeError, the socket's error). */
+function chain(e: unknown): Cause[] {
+  const out: Cause[] = [];
+  for (let c = e as Cause | undefined; c && typeof c === 'object' && out.length < 8; c = c.cause as Cause | undefined) out.push(c);
+  return out;
+}
+
+/** Certificate problems by OpenSSL's code, in words; `trust` ones are fixed by trusting the CA. */
+const CERTIFICATE: Record<string, { words: string; trust?: true }> = {
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { words: 'is issued by a certificate authority this machine does not trust', trust: true },
+  UNABLE_TO_GET_ISSUER_CERT: { words: 'is issued by a certificate authority this machine does not trust', trust: true },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { words: 'cannot be verified: its issuer is not trusted here, or the server does not send the intermediate certificates', trust: true },
+  SELF_SIGNED_CERT_IN_CHAIN: { words: 'chains to a self-signed certificate authority this machine does not trust (a private CA, or a proxy that inspects TLS)', trust: true },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { words: 'is self-signed and not trusted here', trust: true },
+  CERT_UNTRUSTED: { words: 'is not trusted here', trust: true },
+  CERT_HAS_EXPIRED: { words: 'has expired' },
+  CERT_NOT_YET_VALID: { words: 'is not valid yet (is this machine’s clock right?)' },
+  CERT_REVOKED: { words: 'has been revoked' },
+  ERR_TLS_CERT_ALTNAME_INVALID: { words: 'is for another host name' },
+  CERT_SIGNATURE_FAILURE: { words: 'has an invalid signature' },
+  INVALID_CA: { words: 'is signed by an invalid certificate authority' },
+  ERR_TLS_CERT_SIGNATURE_ALGORITHM_UNSUPPORTED: { words: 'uses a signature algorithm Node does not accept' },
+};
+
+export const CA_HINT = 'set NODE_EXTRA_CA_CERTS to the PEM file of the CA that signs it (a private or company CA)';
+
+const PROXY_REFUSED = /Proxy response \((\d+)\)/;
+
+/** A failure before any answer, from what fetch threw. */
+export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
+  const causes = chain(e);
+  const coded = causes.filter((c) => typeof c.code === 'string');
+  const cert = coded.find((c) => CERTIFICATE[c.code!]);
+  if (cert) {
+    const { words, trust } = CERTIFICATE[cert.code!]!;
+    const names = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? cert.cert?.subjectaltname : undefined;
+    const reason = names ? ` (it names ${names})` : '';
+    return { kind: 'certificate', code: cert.code, message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ''}` };
+  }
+  const proxied = causes.map((c) => PROXY_REFUSED.exec(c.message ?? '')).find(Boolean);
+  if (proxied) {
+    const status = Number(proxied[1]);
+    const proxy = where.proxy?.shown ?? '';
+    const credentials = !!where.proxy?.password;
+    const what =
+      status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): give them in the proxy URL, as user:password@ before its host';
+    return { kind: 'proxy', status, message: `the proxy ${proxy} ${what}` };
+  }
+  const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code!)) ?? coded[coded.length - 1];
+  const code = sys?.code;
+  const p = where.proxy;
+  // a failure to reach the proxy itself names the proxy (its host name, or its address and port)
+  const proxy = p && ((sys?.hostname && sys.hostname === p.hostname) || (sys?.port !== undefined && String(sys.port) === p.port && p.port !== where.port)) ? p : null;
+  const whose = proxy ? `the proxy ${proxy.shown}` : where.origin;
+  if (code === 'ECONNREFUSED') return { kind: 'refused', code, message: `connection refused by ${whose}` };
+  if (code === 'ENOTFOUND') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; check the URL${proxy ? '' : ', or set HTTPS_PROXY if the API is reached through a proxy'})` };
+  if (code === 'EAI_AGAIN') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} for now (EAI_AGAIN)` };
+  const last = causes[causes.length - 1];
+  return { kind: 'network', code, message: `connection failed (${code ?? last?.message ?? 'unknown'})` };
+}

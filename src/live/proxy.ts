@@ -1,0 +1,106 @@
+// Proxies as users set them: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case), read from
+// the environment the client is given, never printed with their user info; the agent that
+// honours them is undici's own.
+
+import { rootCertificates } from 'node:tls';
+import type { Dispatcher } from 'undici';
+import { ConfigError } from './errors.js';
+
+export type Env = Record<string, string | undefined>;
+type Undici = Pick<typeof import('undici'), 'Agent' | 'EnvHttpProxyAgent'>;
+
+export interface Proxy {
+  /** the URL given to the agent (user info included) */
+  uri: string;
+  /** what may be printed: scheme, host and port */
+  shown: string;
+  hostname: string;
+  port: string;
+  password: string;
+}
+
+/** A proxy variable as a URL (`proxy:3128` is taken as http://, as curl does); never echoed with its user info. */
+export function readProxy(name: string, raw: string | undefined): Proxy | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    // everything up to the last @ may be user info: none of it is shown
+    throw new ConfigError(`${name} is not a valid proxy URL: ${withScheme.replace(/\/\/\S*@/, '//...@')} (write http://[user:password@]host:port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name}: unsupported proxy scheme ${url.protocol} (http:// or https://)`);
+  let password: string;
+  try {
+    password = decodeURIComponent(url.password);
+    decodeURIComponent(url.username);
+  } catch {
+    throw new ConfigError(`${name}: the user or password holds a malformed %-escape (write % as %25)`);
+  }
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return { uri: url.href, shown: `${url.protocol}//${url.host}`, hostname: url.hostname, port, password };
+}
+
+const pick = (env: Env, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
+
+/**
+ * NO_PROXY as curl and Go read it: a bare domain covers its subdomains too (undici matches it
+ * exactly, and only `.domain` or `*.domain` by suffix), so each bare name also gets its `.name`.
+ */
+export function noProxyList(raw: string | undefined): string {
+  const entries = (raw ?? '').split(/[,\s]+/).filter(Boolean);
+  const isName = (e: string) => /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?$/i.test(e) && !/^[\d.]+(:\d+)?$/.test(e);
+  return entries.flatMap((e) => (isName(e) ? [e, `.${e}`] : [e])).join(',');
+}
+
+export interface ProxySettings {
+  http: Proxy | null;
+  /** HTTPS_PROXY, else HTTP_PROXY (undici's rule) */
+  https: Proxy | null;
+  /** the proxy for the API's scheme, if one is set (NO_PROXY may still bypass it) */
+  proxy: Proxy | null;
+  noProxy: string;
+  /** the passwords of the proxies set, to be scrubbed from anything printed */
+  passwords: string[];
+}
+
+/** The proxy variables, read from `env` alone (either case); a bad one is a ConfigError. */
+export function proxySettings(env: Env, scheme: string): ProxySettings {
+  const http = readProxy('HTTP_PROXY', pick(env, 'http_proxy'));
+  // undici's rule: https requests use HTTP_PROXY when HTTPS_PROXY is not set
+  const https = readProxy('HTTPS_PROXY', pick(env, 'https_proxy')) ?? http;
+  const passwords = [...new Set([http, https].map((p) => p?.password ?? '').filter(Boolean))];
+  return { http, https, proxy: scheme === 'https:' ? https : http, noProxy: noProxyList(pick(env, 'no_proxy')), passwords };
+}
+
+/** The dispatcher for every request: undici's environment proxy agent, fed from the settings alone. */
+export function dispatcherFor(undici: Undici, { http, https, noProxy }: ProxySettings, ca: string[] | undefined): Dispatcher {
+  const tls = ca ? { ca: [...rootCertificates, ...ca] } : undefined;
+  if (!http && !https) return new undici.Agent(tls ? { connect: tls } : {});
+  // The values are passed explicitly (empty for none) so the agent never reads process.env itself.
+  return quietly(
+    () =>
+      new undici.EnvHttpProxyAgent({
+        httpProxy: http?.uri ?? '',
+        httpsProxy: https?.uri ?? '',
+        noProxy,
+        ...(tls ? { connect: tls, requestTls: tls } : {}),
+      }),
+  );
+}
+
+/** undici 6 marks its environment proxy agent experimental with a process warning; a CLI must not print it. */
+function quietly<T>(make: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string })?.code : rest[1];
+    if (code !== 'UNDICI-EHPA') (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return make();
+  } finally {
+    process.emitWarning = emit;
+  }
+}

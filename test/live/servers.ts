@@ -1,0 +1,111 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { ServerCert } from './certs.js';
+
+// Servers for the network tests: an HTTPS API stand-in and a CONNECT proxy. Each records what
+// reached it, so a test shows where requests went and what they carried.
+
+export interface Running {
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+function track(server: Server): () => Promise<void> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
+}
+
+async function listen(server: Server, scheme: string): Promise<Running> {
+  const close = track(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `${scheme}://127.0.0.1:${port}`, port, close };
+}
+
+export interface Api extends Running {
+  /** `METHOD /path` of every request that reached the API */
+  hits: string[];
+  /** the headers of each request */
+  headers: IncomingMessage['headers'][];
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const listing: Handler = (_q, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"items":[],"count":0}');
+};
+
+/** An HTTPS server with this certificate (and the CA's, when the chain is sent), answering empty listings by default. */
+export async function httpsApi(cert: ServerCert, handler: Handler = listing): Promise<Api> {
+  const hits: string[] = [];
+  const headers: IncomingMessage['headers'][] = [];
+  const server = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    headers.push(req.headers);
+    handler(req, res);
+  });
+  return { ...(await listen(server, 'https')), hits, headers };
+}
+
+/** A plain http server (a gateway's error page, or a port that speaks http). */
+export async function httpApi(handler: Handler = listing): Promise<Api> {
+  const hits: string[] = [];
+  const headers: IncomingMessage['headers'][] = [];
+  const server = createHttpServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    headers.push(req.headers);
+    handler(req, res);
+  });
+  return { ...(await listen(server, 'http')), hits, headers };
+}
+
+export interface Proxy extends Running {
+  /** the target of every CONNECT (`127.0.0.1:4443`) */
+  connects: string[];
+  /** the Proxy-Authorization header of each CONNECT */
+  auth: (string | undefined)[];
+}
+
+/**
+ * A forward proxy for https: tunnels CONNECT to its target, as squid does. It resolves every
+ * host name to 127.0.0.1 (its own view of the network: names only it knows). With
+ * `credentials` (`user:password`) it answers 407 to a CONNECT without them; with `refuse`, that
+ * status to every CONNECT.
+ */
+export async function connectProxy(credentials?: string, refuse?: number): Promise<Proxy> {
+  const connects: string[] = [];
+  const auth: (string | undefined)[] = [];
+  const server = createHttpServer((_q, res) => {
+    res.writeHead(405);
+    res.end('this proxy only tunnels');
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    connects.push(req.url ?? '');
+    auth.push(req.headers['proxy-authorization']);
+    if (credentials && req.headers['proxy-authorization'] !== `Basic ${Buffer.from(credentials).toString('base64')}`) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (refuse) return void client.end(`HTTP/1.1 ${refuse} Refused\r\nContent-Length: 0\r\n\r\n`);
+    const port = Number((req.url ?? '').split(':').pop());
+    const upstream = connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  return { ...(await listen(server, 'http')), connects, auth };
+}
