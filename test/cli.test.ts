@@ -99,6 +99,10 @@ describe('colour follows picocolors, and --color / --no-color', () => {
     [{ FORCE_COLOR: '1', NO_COLOR: '1' }, [], false],
     [{ FORCE_COLOR: '1' }, ['--no-color'], false],
     [{}, ['--color'], true],
+    // FORCE_COLOR=0 means off (seen: it turned colour on); a flag beats the environment (seen: NO_COLOR beat --color)
+    [{ FORCE_COLOR: '0', CI: 'true' }, [], false],
+    [{ FORCE_COLOR: 'false' }, [], false],
+    [{ NO_COLOR: '1' }, ['--color'], true],
   ])('env %j, flags %j: colour %s', async (env, flags, coloured) => {
     const { useColor } = await import('../src/commands/color.js');
     const { bufferedIo } = await import('../src/commands/io.js');
@@ -123,6 +127,13 @@ describe('progress line', () => {
     p.around(() => (out += 'LINE\n'));
     p.end();
     expect(out).toBe('\r\x1b[K[........................] 0/4, 1 running\r\x1b[K[######..................] 1/4\r\x1b[KLINE\n\r\x1b[K[######..................] 1/4\r\x1b[K');
+  });
+
+  it('never shows more running than the concurrency: actions waiting for a listing show as waiting (seen: "5 running" at concurrency 4)', () => {
+    let out = '';
+    const p = progress(8, (s) => (out = s), true, 4);
+    for (let i = 0; i < 5; i++) p.started();
+    expect(out).toBe('\r\x1b[K[........................] 0/8, 4 running, 1 waiting');
   });
 
   it('draws nothing when not a terminal', () => {

@@ -31,7 +31,7 @@ export async function planCommand(paths: string[], opts: PlanOptions, raw: Io): 
   const color = useColor(io, 'stdout', opts.color);
   // rendered once, whether printed, written with --markdown-out, or both
   let md: string | undefined;
-  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { fullPlan: `the saved plan ${opts.out}, or \`cbsync plan\` in the job's log` } : {}) }));
+  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { savedPlan: opts.out } : {}) }));
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
   else if (format === 'markdown') io.stdout(markdown());
   else {

@@ -208,6 +208,40 @@ describe('cbsync apply', () => {
       expect([...emu.store.orgs.values()].map((o) => o.name)).toContain('[TEST] New');
     }));
 
+  it('a saved plan is applied only with its own selection or none (seen: --target ignored, the whole plan applied)', () =>
+    withEmulator({}, async (emu) => {
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n  - name: Other\n');
+      const saved = `${dir}/selected.json`;
+      await planCommand([f], { ...FAST, out: saved, target: ['organisation["New"]'] }, testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN }));
+      const other = await apply(emu.url, undefined, { plan: saved, yes: true, target: ['organisation["Other"]'] });
+      expect(other.code).toBe(1);
+      expect(other.err).toContain(`error: ${saved} was planned for --target organisation["New"]; apply it with that selection or none`);
+      expect(writes(emu)).toBe(0);
+      const same = await apply(emu.url, undefined, { plan: saved, yes: true, target: ['organisation["New"]'] });
+      expect(same.code).toBe(0);
+      expect([...emu.store.orgs.values()].map((o) => o.name)).toContain('[TEST] New');
+      expect([...emu.store.orgs.values()].map((o) => o.name)).not.toContain('[TEST] Other');
+    }));
+
+  it('a flag that cannot apply to a saved plan is an error, nothing sent', () =>
+    withEmulator({}, async (emu) => {
+      const r = await apply(emu.url, undefined, { plan: write('{}'), yes: true, allowReplace: true });
+      expect(r.code).toBe(1);
+      expect(r.err).toBe('error: --allow-replace does not apply to a saved plan: plan again with --allow-replace\n');
+      expect(emu.stats.requests).toBe(0);
+    }));
+
+  it.each([
+    ['xterm', true],
+    ['dumb', false],
+  ])('TERM=%s on a terminal: a progress line %s (seen: TERM=dumb still got \\x1b[K)', (term, drawn) =>
+    withEmulator({}, async (emu) => {
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: New\n');
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN, TERM: term }, true);
+      expect(await applyCommand([f], { ...FAST, yes: true }, io)).toBe(0);
+      expect(io.err().includes('\x1b[K')).toBe(drawn);
+    }));
+
   it('a file that is not a plan is refused', () =>
     withEmulator({}, async (emu) => {
       const r = await apply(emu.url, undefined, { plan: write('{"format_version": 2}'), yes: true });

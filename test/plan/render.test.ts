@@ -47,13 +47,16 @@ describe('markdown under a comment limit (seen: 1,500 creates made 216,064 chara
 
   it('1,500 creates: the summary, as many actions as fit, how many were left out and where the whole plan is', () => {
     expect(many.actions).toHaveLength(1500);
-    const md = renderMarkdown(many, { file: 'accounts/', diff: '+ x\n'.repeat(20_000), fullPlan: 'the plan.json artifact of this run' });
+    const md = renderMarkdown(many, { file: 'accounts/', diff: '+ x\n'.repeat(20_000), savedPlan: 'out/plan_1.json' });
     expect(md.length).toBeLessThan(60_000);
     expect(md).toContain('**Plan: 1500 to create, 0 to rename');
     const rows = md.split('\n').filter((l) => l.startsWith('| `+` |')).length;
     expect(rows).toBeGreaterThan(200);
-    expect(md).toContain(`**${1500 - rows} more actions are not shown here** (a comment holds 60,000 characters): the plan.json artifact of this run.`);
-    expect(md).toContain('The diff (79,999 characters) does not fit: the plan.json artifact of this run.');
+    // our own code spans stay code; only the path is escaped (seen: "run \\`cbsync plan\\`")
+    const where = "the saved plan <code>out/plan\\_1.json</code>, or `cbsync plan` in the job's log";
+    expect(md).toContain(`**${1500 - rows} more actions are not shown here** (a comment holds 60,000 characters): ${where}.`);
+    expect(md).toContain(`The diff (79,999 characters) does not fit: ${where}.`);
+    expect(renderMarkdown(many)).toContain('run `cbsync plan` (or `--json`) for the whole plan.');
   });
 
   it('a small plan is whole, diff included', () => {

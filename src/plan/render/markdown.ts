@@ -30,8 +30,8 @@ export interface MarkdownOptions {
   diff?: string;
   /** the most characters to write (default 60,000) */
   limit?: number;
-  /** where the whole plan is when parts are left out */
-  fullPlan?: string;
+  /** the saved plan's file, named where parts are left out */
+  savedPlan?: string;
 }
 
 /**
@@ -55,7 +55,8 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
     out.push(...lines);
     size += lines.join('\n').length + lines.length;
   };
-  const where = opts.fullPlan ?? 'run `cbsync plan` (or `--json`) for the whole plan';
+  // Markdown already: our own code spans stay code, the path is escaped
+  const where = opts.savedPlan ? `the saved plan <code>${mdText(opts.savedPlan)}</code>, or \`cbsync plan\` in the job's log` : 'run `cbsync plan` (or `--json`) for the whole plan';
   /** room kept for the line that says what was left out */
   const reserve = 200 + where.length;
 
@@ -71,7 +72,7 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
       shown++;
     }
     push(['']);
-    if (shown < plan.actions.length) push([`**${plan.actions.length - shown} more ${plan.actions.length - shown === 1 ? 'action is' : 'actions are'} not shown here** (a comment holds ${limit.toLocaleString('en')} characters): ${mdText(where)}.`, '']);
+    if (shown < plan.actions.length) push([`**${plan.actions.length - shown} more ${plan.actions.length - shown === 1 ? 'action is' : 'actions are'} not shown here** (a comment holds ${limit.toLocaleString('en')} characters): ${where}.`, '']);
   }
   if (plan.unmanaged.length) {
     const lines = [`<details><summary>${plan.unmanaged.length} unmanaged integration(s), read-only</summary>`, '', ...plan.unmanaged.map((u) => `- <code>${mdText(u.address)}</code> (${mdText(u.id)}, ${mdText(u.type)}, ${mdText(u.status)})`), '', '</details>', ''];
@@ -82,7 +83,7 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
     const body = opts.diff.trimEnd();
     const f = fence(body);
     const lines = ['<details><summary>Diff: live → desired</summary>', '', `${f}diff`, body, f, '', '</details>', ''];
-    push(fits(lines) ? lines : [`The diff (${body.length.toLocaleString('en')} characters) does not fit: ${mdText(where)}.`, '']);
+    push(fits(lines) ? lines : [`The diff (${body.length.toLocaleString('en')} characters) does not fit: ${where}.`, '']);
   }
   return out.join('\n');
 }

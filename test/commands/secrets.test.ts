@@ -1,0 +1,62 @@
+import { symlinkSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { planCommand } from '../../src/commands/plan.js';
+import { validateCommand } from '../../src/commands/validate.js';
+import { testIo, tree, withEmulator } from '../helpers.js';
+import { keyPieces } from '../wire/helpers.js';
+
+// Guarantee 5: data is decoded exactly as sent, and the key is removed from everything printed
+// or written, whatever its source (seen: a file holding the key got a message quoting all of
+// it, twice when pasted as a mapping key; a key `K` turned a live "Keep" into "[redacted]eep",
+// and the plan created "Keep" beside the real one and deleted it).
+
+const KEY = 'cbs_live_7Qw2ZpXk9RmT4vLc8HsY1NbE';
+
+describe('the key never leaves through a message about a file', () => {
+  const env = { CHARGEBACKSTOP_API_KEY: KEY, GITHUB_ACTIONS: 'true' };
+  it.each([
+    ['a file that holds only the key', `${KEY}\n`],
+    ['the key pasted as a mapping key', `version: 1\norganisations: []\n${KEY}: x\n`],
+    ['the key as a name with a control character', `version: 1\norganisations:\n  - name: "${KEY}\\t"\n`],
+    ['the key in an unknown key of an organisation', `version: 1\norganisations:\n  - {name: A, ${KEY}: 1}\n`],
+  ])('%s: validate names the problem, never any 8 characters of the key', (_n, text) => {
+    const io = testIo(env);
+    expect(validateCommand([tree({ 'desired.yaml': text }) + '/desired.yaml'], {}, io)).toBe(1);
+    expect(io.err()).toMatch(/desired\.yaml:\d+:\d+: /);
+    expect(keyPieces(KEY, 8, io.out(), io.err())).toEqual([]);
+  });
+
+  it('an env file linked into the directory: the key is not quoted, not even cut short', () => {
+    const root = tree({ 'outside/.env': `CHARGEBACKSTOP_API_KEY=${KEY}\n`, 'accounts/settings.yaml': 'version: 1\norganisations: []\n' });
+    symlinkSync(`${root}/outside/.env`, `${root}/accounts/secrets.yaml`);
+    const io = testIo(env);
+    expect(validateCommand([`${root}/accounts`], {}, io)).toBe(1);
+    expect(io.err()).toContain('secrets.yaml');
+    expect(keyPieces(KEY, 8, io.out(), io.err())).toEqual([]);
+  });
+});
+
+describe('data is decoded exactly as sent', () => {
+  it('a one-character key never changes a live name: "Keep" stays "Keep", and nothing is planned', () =>
+    withEmulator({ seed: { mode: 'TEST', keys: [{ key: 'K', level: 'admin' }], organisations: [{ id: 'org_k', name: '[TEST] Keep' }] } }, async (emu) => {
+      const root = tree({ 'desired.yaml': 'version: 1\norganisations:\n  - name: Keep\n' });
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: 'K' });
+      expect(await planCommand([`${root}/desired.yaml`], { maxRpm: 0, detailedExitcode: true }, io)).toBe(0);
+      expect(io.out()).toContain('No changes.');
+    }));
+
+  it('a live name that holds the key is matched as it is, and printed without the key', () =>
+    withEmulator({ seed: { mode: 'TEST', keys: [{ key: KEY, level: 'admin' }], organisations: [{ id: 'org_x', name: `[TEST] Team ${KEY}` }, { id: 'org_y', name: '[TEST] Other' }] } }, async (emu) => {
+      const root = tree({ 'desired.yaml': 'version: 1\norganisations:\n  - {name: Renamed, id: org_x}\n  - {name: Other}\n' });
+      const io = testIo({ CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: KEY });
+      const out = `${root}/plan.json`;
+      expect(await planCommand([`${root}/desired.yaml`], { maxRpm: 0, out }, io)).toBe(0);
+      // one rename, from the real name: no create, no delete
+      expect(io.out()).toContain('~ rename_organisation  organisation["Renamed"] (org_x)\n        name: "[TEST] Team [redacted]" -> "Renamed"');
+      expect(io.out()).toContain('Plan: 0 to create, 1 to rename');
+      expect(keyPieces(KEY, 8, io.out(), io.err())).toEqual([]);
+      const { readFileSync } = await import('node:fs');
+      expect(keyPieces(KEY, 8, readFileSync(out, 'utf8'))).toEqual([]);
+    }));
+});
+
