@@ -35,34 +35,73 @@ export interface Executed {
   repairs: ActionResult[];
 }
 
-export async function execute(actions: Action[], run: RunContext, opts: ExecuteOptions, redact: (t: string) => string): Promise<Executed> {
-  const limit = pLimit(opts.concurrency);
-  const byAddress = new Map(actions.map((a) => [a.address, a]));
-  const running = new Map<string, Promise<ActionResult>>();
-  const repairs: ActionResult[] = [];
-  let stopped = false;
-  let settled: Promise<void> | undefined;
-
-  const result = (a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Outcome): ActionResult => {
-    const full: ActionResult = { address: a.address, kind: a.kind, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}), ...r };
-    opts.onResult?.(full);
-    return full;
+/** How an error ends an action: a HAS_* refusal of a delete is blocked, anything else failed. */
+function failure(a: Action, e: unknown, redact: (t: string) => string): Outcome {
+  if (e instanceof NotStarted) return { outcome: 'skipped', id: a.id, message: e.message };
+  if (a.kind === 'delete_organisation' && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) {
+    // an expected outcome: the API protects organisations with dependents
+    return { outcome: 'blocked', id: a.id, code: e.code, message: e.message };
+  }
+  const err = e instanceof ApiError ? e : null;
+  return {
+    outcome: 'failed',
+    id: a.id,
+    ...(err?.status && err.kind === 'http' ? { http_status: err.status } : {}),
+    ...(err?.code ? { code: err.code } : {}),
+    message: redact(err ? (err.kind === 'http' ? err.message : err.summary) : String(e instanceof Error ? e.message : e)),
   };
+}
 
-  const ctx: PerformContext = { ...run, slot: (fn) => limit(fn), orgsSettled: () => (settled ??= settleOrganisations()) };
+export function execute(actions: Action[], run: RunContext, opts: ExecuteOptions, redact: (t: string) => string): Promise<Executed> {
+  return new Execution(actions, run, opts, redact).all();
+}
+
+/** One run of a plan: each action started once, when what it depends on has ended. */
+class Execution {
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly byAddress: Map<string, Action>;
+  private readonly running = new Map<string, Promise<ActionResult>>();
+  private readonly repairs: ActionResult[] = [];
+  private readonly ctx: PerformContext;
+  private settled: Promise<void> | undefined;
+  /** --fail-fast: an action failed, so no new one starts */
+  private stopped = false;
+
+  constructor(
+    private readonly actions: Action[],
+    run: RunContext,
+    private readonly opts: ExecuteOptions,
+    private readonly redact: (t: string) => string,
+  ) {
+    this.limit = pLimit(opts.concurrency);
+    this.byAddress = new Map(actions.map((a) => [a.address, a]));
+    this.ctx = { ...run, slot: (fn) => this.limit(fn), orgsSettled: () => (this.settled ??= this.settleOrganisations()) };
+  }
+
+  async all(): Promise<Executed> {
+    const results = await Promise.all(this.actions.map((a) => this.start(a)));
+    if (this.settled) await this.settled;
+    return { results, repairs: this.repairs };
+  }
+
+  private result(a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Outcome): ActionResult {
+    const full: ActionResult = { address: a.address, kind: a.kind, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}), ...r };
+    this.opts.onResult?.(full);
+    return full;
+  }
 
   /** Once every organisation create has finished: one listing, and this run's losing namesakes go. */
-  async function settleOrganisations() {
-    const creates = actions.filter((a) => a.kind === 'create_organisation');
-    await Promise.allSettled(creates.map(start));
-    const listed = await ctx.creates.gate(ORGANISATIONS).current();
+  private async settleOrganisations() {
+    const creates = this.actions.filter((a) => a.kind === 'create_organisation');
+    await Promise.allSettled(creates.map((a) => this.start(a)));
+    const listed = await this.ctx.creates.gate(ORGANISATIONS).current();
     const orgs = listed.filter((o: LiveObject): o is LiveOrganisation => !('organisation_id' in o));
-    for (const l of losers(orgs, orgKey, ctx).filter((x) => x.ours)) {
+    for (const l of losers(orgs, orgKey, this.ctx).filter((x) => x.ours)) {
       // integrations of this run go to the kept one; the loser is still empty
-      for (const a of creates) if (ctx.created.get(a.address) === l.loser.id) ctx.created.set(a.address, l.kept.id);
-      const r = await deleteLoser(ctx, l);
-      opts.onResult?.(r);
-      repairs.push(r);
+      for (const a of creates) if (this.ctx.created.get(a.address) === l.loser.id) this.ctx.created.set(a.address, l.kept.id);
+      const r = await deleteLoser(this.ctx, l);
+      this.opts.onResult?.(r);
+      this.repairs.push(r);
     }
   }
 
@@ -70,65 +109,47 @@ export async function execute(actions: Action[], run: RunContext, opts: ExecuteO
    * The action's requests, inside the limit; the first checks whether it may start at all. A
    * failure stops the run (--fail-fast) before the slot is handed to the next request.
    */
-  const slotFor = (a: Action) => {
+  private slotFor(a: Action) {
     let started = false;
     return <T>(fn: () => Promise<T>) =>
-      limit(async () => {
+      this.limit(async () => {
         if (!started) {
-          if (opts.signal?.aborted) throw new NotStarted('not started: interrupted');
-          if (stopped) throw new NotStarted('not started after a failure (--fail-fast)');
+          if (this.opts.signal?.aborted) throw new NotStarted('not started: interrupted');
+          if (this.stopped) throw new NotStarted('not started after a failure (--fail-fast)');
           started = true;
-          opts.onStart?.(a);
+          this.opts.onStart?.(a);
         }
         try {
           return await fn();
         } catch (e) {
-          if (opts.failFast && !(e instanceof ApiError && e.ambiguous) && failure(a, e).outcome === 'failed') stopped = true;
+          if (this.opts.failFast && !(e instanceof ApiError && e.ambiguous) && failure(a, e, this.redact).outcome === 'failed') this.stopped = true;
           throw e;
         }
       });
-  };
+  }
 
-  /** How an error ends an action: a HAS_* refusal of a delete is blocked, anything else failed. */
-  const failure = (a: Action, e: unknown): Outcome => {
-    if (e instanceof NotStarted) return { outcome: 'skipped', id: a.id, message: e.message };
-    if (a.kind === 'delete_organisation' && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) {
-      // an expected outcome: the API protects organisations with dependents
-      return { outcome: 'blocked', id: a.id, code: e.code, message: e.message };
+  private start(a: Action): Promise<ActionResult> {
+    let p = this.running.get(a.address);
+    if (!p) {
+      p = this.run(a);
+      this.running.set(a.address, p);
     }
-    const err = e instanceof ApiError ? e : null;
-    return {
-      outcome: 'failed',
-      id: a.id,
-      ...(err?.status && err.kind === 'http' ? { http_status: err.status } : {}),
-      ...(err?.code ? { code: err.code } : {}),
-      message: redact(err ? (err.kind === 'http' ? err.message : err.summary) : String(e instanceof Error ? e.message : e)),
-    };
-  };
-
-  const start = (a: Action): Promise<ActionResult> => {
-    let p = running.get(a.address);
-    if (p) return p;
-    p = (async () => {
-      const deps = await Promise.all(a.depends_on.flatMap((d) => byAddress.get(d) ?? []).map(start));
-      if (a.status === 'blocked') return result(a, { outcome: 'blocked', id: a.id, code: a.code, message: a.reason });
-      if (a.status === 'unreconcilable') return result(a, { outcome: 'skipped', id: a.id, message: `unreconcilable: ${a.reason ?? ''}` });
-      const failedDep = deps.find((d) => d.outcome !== 'done');
-      if (failedDep) return result(a, { outcome: 'skipped', id: a.id, message: `${failedDep.address} was ${failedDep.outcome}` });
-      try {
-        const done = await perform(a, { ...ctx, slot: slotFor(a) });
-        return result(a, { outcome: 'done', id: done.id, ...(done.recovered ? { recovered: true } : {}), ...(done.notes?.length ? { notes: done.notes } : {}) });
-      } catch (e) {
-        const r = failure(a, e);
-        if (opts.failFast && r.outcome === 'failed') stopped = true;
-        return result(a, r);
-      }
-    })();
-    running.set(a.address, p);
     return p;
-  };
+  }
 
-  const results = await Promise.all(actions.map(start));
-  if (settled) await settled;
-  return { results, repairs };
+  private async run(a: Action): Promise<ActionResult> {
+    const deps = await Promise.all(a.depends_on.flatMap((d) => this.byAddress.get(d) ?? []).map((d) => this.start(d)));
+    if (a.status === 'blocked') return this.result(a, { outcome: 'blocked', id: a.id, code: a.code, message: a.reason });
+    if (a.status === 'unreconcilable') return this.result(a, { outcome: 'skipped', id: a.id, message: `unreconcilable: ${a.reason ?? ''}` });
+    const failedDep = deps.find((d) => d.outcome !== 'done');
+    if (failedDep) return this.result(a, { outcome: 'skipped', id: a.id, message: `${failedDep.address} was ${failedDep.outcome}` });
+    try {
+      const done = await perform(a, { ...this.ctx, slot: this.slotFor(a) });
+      return this.result(a, { outcome: 'done', id: done.id, ...(done.recovered ? { recovered: true } : {}), ...(done.notes?.length ? { notes: done.notes } : {}) });
+    } catch (e) {
+      const r = failure(a, e, this.redact);
+      if (this.opts.failFast && r.outcome === 'failed') this.stopped = true;
+      return this.result(a, r);
+    }
+  }
 }
