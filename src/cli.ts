@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 import type { Io } from './commands/io.js';
-import { RATE_HEADER_STYLES } from './emulator/server.js';
 import { FAILED_READ_ANSWERS, SLOW_COMMIT_ANSWERS } from './emulator/faults.js';
-import { ERROR_SHAPE_CHOICES, LIST_SHAPES } from './emulator/shapes.js';
+import { ERROR_SHAPE_CHOICES, LIST_SHAPES, RATE_HEADER_STYLES } from './emulator/shapes.js';
 
 // commander wiring only: flags -> a command function -> exit code. A command's module is
 // imported when it runs (start-up is paid by every CI step and every scheduled job).
@@ -30,6 +28,7 @@ const io: Io = {
   env: process.env,
   tty: { stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY, stdin: !!process.stdin.isTTY },
   prompt: async (q) => {
+    const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return await rl.question(q);
@@ -40,6 +39,13 @@ const io: Io = {
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+// `cbsync --version` alone is answered before the command line parser is even loaded
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
+const { Command, InvalidArgumentError, Option } = await import('commander');
 
 export function intArg(min: number, max: number) {
   return (v: string) => {
@@ -71,7 +77,7 @@ Environment:
   NO_COLOR, FORCE_COLOR    colour off / on (also --no-color, --color); TERM=dumb turns it off`;
 
 /** A command with the conventions every one follows: a one-line usage error, and help that says its environment, exit codes and an example. */
-function command(name: string, description: string, help: string): Command {
+function command(name: string, description: string, help: string): CommandType {
   return program
     .command(name)
     .description(description)
@@ -82,7 +88,7 @@ function command(name: string, description: string, help: string): Command {
 }
 
 /** Flags shared by every command that talks to the API. */
-function withApiFlags(cmd: Command): Command {
+function withApiFlags(cmd: CommandType): CommandType {
   return cmd
     .option('--api-url <url>', 'API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)')
     .option('--max-rpm <n|auto>', 'requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off', rpmArg, 'auto')
@@ -186,7 +192,7 @@ Example:
   .option('--json', 'print the result as JSON (schema/validate.schema.json)')
   .action(async (paths: string[], o) => {
     const { validateCommand } = await import('./commands/validate.js');
-    process.exitCode = validateCommand(paths, o, io);
+    process.exitCode = await validateCommand(paths, o, io);
   });
 
 withApiFlags(

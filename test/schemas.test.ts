@@ -17,10 +17,10 @@ describe('the shipped schemas', () => {
     expect(() => schemaValidator(name)).not.toThrow();
   });
 
-  it('validate --json output, valid and not', () => {
+  it('validate --json output, valid and not', async () => {
     for (const files of [['examples/desired.yaml'], [write('version: 1\norganisations:\n  - name: ""\n')]]) {
       const io = testIo();
-      validateCommand(files, { json: true }, io);
+      await validateCommand(files, { json: true }, io);
       valid('validate', JSON.parse(io.out()));
     }
   });
@@ -41,10 +41,16 @@ describe('the shipped schemas', () => {
       expect(v({ version: 1, organisations: [{ name: 'A', [key]: 'x' }] }), key).toBe(false);
       // the same keys validate itself names as credentials
       const io = testIo();
-      expect(validateCommand([write(`version: 1\norganisations: []\n${key}: x\n`)], {}, io)).toBe(1);
+      expect(await validateCommand([write(`version: 1\norganisations: []\n${key}: x\n`)], {}, io)).toBe(1);
       expect(io.err()).toContain('looks like a credential');
     }
     const schema = JSON.parse(readFileSync('schema/desired-state.schema.json', 'utf8'));
     expect(schema.$defs.integration.properties.merchant_ids.uniqueItems).toBe(true);
+  });
+
+  it('the validators cbsync runs are the schemas as shipped, compiled ahead of time (npm run schemas after a change)', async () => {
+    const generator = '../scripts/validators.mjs';
+    const { generate, TARGET } = await import(generator);
+    expect(readFileSync(TARGET, 'utf8') === generate(), 'src/desired/validators.generated.ts is stale: run npm run schemas').toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import { formatDiagnostic } from '../desired/positioned.js';
-import { DesiredStateError, SafetyError } from '../engine/index.js';
+import { formatDiagnostic } from '../desired/findings.js';
+import { DesiredStateError, SafetyError } from '../engine/errors.js';
 import { ApiError } from '../live/errors.js';
 import type { Diagnostic } from '../model.js';
 import { printable } from '../text.js';

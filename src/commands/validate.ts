@@ -1,4 +1,6 @@
-import { describePaths, loadDesiredPaths, type LoadResult } from '../desired/load.js';
+import type { LoadResult } from '../desired/compose.js';
+import { describePaths } from '../desired/findings.js';
+import { loadDesiredPathsLazily } from '../desired/load-lazy.js';
 import { plural } from '../text.js';
 import { reportDiagnostics } from './errors.js';
 import { guarded, line, type Io } from './io.js';
@@ -11,9 +13,9 @@ export interface ValidateOptions {
 
 const errors = (r: LoadResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
 
-export function validateCommand(paths: string[], opts: ValidateOptions, raw: Io, readStdin?: () => Buffer): number {
+export async function validateCommand(paths: string[], opts: ValidateOptions, raw: Io, readStdin?: () => Buffer): Promise<number> {
   const io = guarded(raw);
-  const r = loadDesiredPaths(paths, readStdin);
+  const r = await loadDesiredPathsLazily(paths, readStdin);
   const organisations = r.state?.organisations.length ?? 0;
   const integrations = r.state?.organisations.reduce((n, o) => n + o.integrations.length, 0) ?? 0;
   if (opts.json) {

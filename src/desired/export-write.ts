@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { exportedState } from './export.js';
-import { formatDiagnostic } from './positioned.js';
+import { formatDiagnostic } from './findings.js';
 import { findYamlFiles } from './sources.js';
 
 // GUARANTEE G7 is enforced here, and only here: an export is all or nothing, and never mixes

@@ -1,5 +1,4 @@
 import type { Diagnostic, Severity } from '../model.js';
-import { yamlPath } from './locator.js';
 
 // A problem found in desired state, without positions: positions are looked up only for the
 // problems there are (reading a file with positions costs far more than without).
@@ -32,3 +31,20 @@ export function toDiagnostic(f: Finding, locate: Locate): Diagnostic {
   }
   return { file: f.file, line: at.line, col: at.col, path: yamlPath(f.segments), message, severity: f.severity };
 }
+
+/** ['organisations', 2, 'name'] -> organisations[2].name */
+export function yamlPath(segments: (string | number)[]): string {
+  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+}
+
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.path ? `${d.path}: ` : ''}${d.message}`;
+}
+
+/** What the paths name, for one-line messages: the path itself, or the count of paths. */
+export const describePaths = (paths: string[]) => (paths.length === 1 ? paths[0]! : `${paths.length} paths`);

@@ -8,11 +8,6 @@ export interface Locator {
   keyNode(segments: (string | number)[], key: string): Node | undefined;
 }
 
-/** ['organisations', 2, 'name'] -> organisations[2].name */
-export function yamlPath(segments: (string | number)[]): string {
-  return segments.reduce<string>((acc, s) => (typeof s === 'number' ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
-}
-
 export function makeLocator(doc: Document, file: string, pos: (offset: number) => { line: number; col: number }): Locator {
   return {
     file,

@@ -2,8 +2,8 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, 
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model.js';
 import { plural } from '../text.js';
-import { toDiagnostic, type Place } from './findings.js';
-import { makeLocator, yamlPath, type Locator } from './locator.js';
+import { sortDiagnostics, toDiagnostic, yamlPath, type Place } from './findings.js';
+import { makeLocator, type Locator } from './locator.js';
 import { schemaValidator } from './schema.js';
 import { semanticChecks } from './semantic.js';
 import type { Source } from './sources.js';
@@ -198,9 +198,6 @@ function yamlErrorMessage(code: string, message: string, text: string, offset: n
   }
 }
 
-export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  return ds.sort((a, b) => a.line - b.line || a.col - b.col);
-}
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
@@ -212,7 +209,3 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.path ? `${d.path}: ` : ''}${d.message}`;
-}

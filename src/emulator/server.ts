@@ -10,8 +10,9 @@ import { checkSeed, loadSeedFile, type Seed } from './seed.js';
 import type { ErrorShape, ListShape } from './shapes.js';
 import { Store } from './store.js';
 
-export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
-export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
+import type { RateHeaderStyle } from './shapes.js';
+
+export { RATE_HEADER_STYLES, type RateHeaderStyle } from './shapes.js';
 
 export interface EmulatorOptions extends FaultOptions {
   port?: number;

@@ -3,6 +3,10 @@ import { STATUS_CODES } from 'node:http';
 // Body shapes the emulator can answer with, so clients are tried against every envelope
 // a client must read.
 
+/** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none */
+export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
+export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
+
 export const LIST_SHAPES = ['items', 'results', 'data', 'array'] as const;
 export type ListShape = (typeof LIST_SHAPES)[number];
 

@@ -1,13 +1,16 @@
 import type { ApiClient } from '../live/client.js';
 import { ApiError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
-import type { Action, ActionResult, ApplyReport, Plan, Verification } from '../model.js';
+import type { Action, ActionResult, ApplyReport, Verification } from '../model.js';
 import { Creates, SETTLE_MS } from './creates.js';
 import { execute, type ExecuteOptions } from './executor.js';
 import type { Planned } from './planned.js';
 import { summariseResults } from './report.js';
 import { verifyApply } from './verify.js';
 import { writeCreatedIds } from './write-ids.js';
+import { SafetyError } from './errors.js';
+
+export { SafetyError };
 
 // apply(planned) -> the report. Guarantee 7 is enforced here: once the first write may have
 // gone out, the report is made whatever fails after it (an action, the closing check, an
@@ -27,14 +30,6 @@ export interface ApplyOptions extends Omit<ExecuteOptions, 'concurrency'> {
   settleMs?: number;
   /** when the run began (the report's wall time counts from it; default: now) */
   startedAt?: number;
-}
-
-/** A plan past its safety thresholds, refused before any write. */
-export class SafetyError extends Error {
-  readonly code = 'SAFETY';
-  constructor(readonly violations: Plan['safety']['violations']) {
-    super(`apply refused: ${violations.map((v) => v.message).join('; ')} (nothing was changed; pass force to apply anyway)`);
-  }
 }
 
 const skipped = (reason: string): Verification => ({ status: 'skipped', reason, converged: false, requests: 0, remaining: [] });

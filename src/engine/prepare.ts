@@ -6,34 +6,17 @@ import { ConfigError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
 import { fetchLiveState } from '../live/state.js';
 import type { DesiredState, Diagnostic, Plan } from '../model.js';
-import { plural } from '../text.js';
 import type { BudgetInputs } from '../plan/budget.js';
 import { PlanError } from '../plan/match.js';
 import { planState } from '../plan/planner.js';
 import { parseTarget, type Target } from '../plan/select.js';
 import type { Planned, PlannedFromFiles } from './planned.js';
+import { DesiredStateError, StalePlanError } from './errors.js';
+
+export { DesiredStateError, StalePlanError };
 
 // Below the CLI: the desired state loaded, live state read, the plan made (or a saved plan
 // checked against live state). Commands, the Action and the library all start here.
-
-/** Problems in the files, or in matching them to live state: nothing was changed. */
-export class DesiredStateError extends Error {
-  readonly code = 'DESIRED_STATE';
-  constructor(
-    readonly diagnostics: Diagnostic[],
-    /** load: found in the files before any request; plan: found matching them to live state */
-    readonly stage: 'load' | 'plan',
-    readonly label: string,
-  ) {
-    const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    super(stage === 'load' ? `${label}: ${plural(errors, 'problem')}; nothing was sent to the API` : `${label}: cannot plan (${plural(errors, 'problem')}); nothing was changed`);
-  }
-}
-
-/** A saved plan whose live state has moved on: applying it could undo what others did. */
-export class StalePlanError extends Error {
-  readonly code = 'STALE_PLAN';
-}
 
 export interface Loaded {
   state: DesiredState;

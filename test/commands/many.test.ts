@@ -81,7 +81,7 @@ describe('export --out-dir', () => {
       expect(readFileSync(`${out}/alpha.yaml`, 'utf8')).toContain('organisations:\n  - name: Alpha\n    id: org_a\n');
       expect(io.err()).toContain(`wrote 7 files into ${out} (6 organisations, 2 integrations); plan them with: cbsync plan ${out}`);
       const v = testIo();
-      expect(validateCommand([out], {}, v)).toBe(0);
+      expect(await validateCommand([out], {}, v)).toBe(0);
       const p = testIo(env(emu.url));
       expect(await planCommand([out], { ...FAST, detailedExitcode: true }, p)).toBe(0);
       expect(p.out()).toContain('No changes.');

@@ -19,18 +19,18 @@ describe('the key never leaves through a message about a file', () => {
     ['the key pasted as a mapping key', `version: 1\norganisations: []\n${KEY}: x\n`],
     ['the key as a name with a control character', `version: 1\norganisations:\n  - name: "${KEY}\\t"\n`],
     ['the key in an unknown key of an organisation', `version: 1\norganisations:\n  - {name: A, ${KEY}: 1}\n`],
-  ])('%s: validate names the problem, never any 8 characters of the key', (_n, text) => {
+  ])('%s: validate names the problem, never any 8 characters of the key', async (_n, text) => {
     const io = testIo(env);
-    expect(validateCommand([tree({ 'desired.yaml': text }) + '/desired.yaml'], {}, io)).toBe(1);
+    expect(await validateCommand([tree({ 'desired.yaml': text }) + '/desired.yaml'], {}, io)).toBe(1);
     expect(io.err()).toMatch(/desired\.yaml:\d+:\d+: /);
     expect(keyPieces(KEY, 8, io.out(), io.err())).toEqual([]);
   });
 
-  it('an env file linked into the directory: the key is not quoted, not even cut short', () => {
+  it('an env file linked into the directory: the key is not quoted, not even cut short', async () => {
     const root = tree({ 'outside/.env': `CHARGEBACKSTOP_API_KEY=${KEY}\n`, 'accounts/settings.yaml': 'version: 1\norganisations: []\n' });
     symlinkSync(`${root}/outside/.env`, `${root}/accounts/secrets.yaml`);
     const io = testIo(env);
-    expect(validateCommand([`${root}/accounts`], {}, io)).toBe(1);
+    expect(await validateCommand([`${root}/accounts`], {}, io)).toBe(1);
     expect(io.err()).toContain('secrets.yaml');
     expect(keyPieces(KEY, 8, io.out(), io.err())).toEqual([]);
   });

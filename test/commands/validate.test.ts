@@ -9,21 +9,21 @@ const bad = `${dir}/bad.yaml`;
 writeFileSync(bad, 'version: 1\norganisations:\n  - name: ""\n');
 
 describe('cbsync validate', () => {
-  it('exit 0 and a summary for a valid file', () => {
+  it('exit 0 and a summary for a valid file', async () => {
     const io = testIo();
-    expect(validateCommand(['examples/desired.yaml'], {}, io)).toBe(0);
+    expect(await validateCommand(['examples/desired.yaml'], {}, io)).toBe(0);
     expect(io.out()).toBe('examples/desired.yaml: valid (4 organisations, 4 integrations)\n');
   });
 
-  it('exit 1 with FILE:LINE:COL lines when a file is bad', () => {
+  it('exit 1 with FILE:LINE:COL lines when a file is bad', async () => {
     const io = testIo();
-    expect(validateCommand([bad], {}, io)).toBe(1);
+    expect(await validateCommand([bad], {}, io)).toBe(1);
     expect(io.err()).toBe(`${bad}:3:11: organisations[0].name: must not be empty\n${bad}: 1 problem\n`);
   });
 
-  it('--json', () => {
+  it('--json', async () => {
     const io = testIo();
-    expect(validateCommand([bad], { json: true }, io)).toBe(1);
+    expect(await validateCommand([bad], { json: true }, io)).toBe(1);
     expect(JSON.parse(io.out())).toEqual({
       format_version: 1,
       valid: false,
@@ -34,9 +34,9 @@ describe('cbsync validate', () => {
     });
   });
 
-  it('GitHub Actions annotations when GITHUB_ACTIONS=true, on stderr (stdout may be saved)', () => {
+  it('GitHub Actions annotations when GITHUB_ACTIONS=true, on stderr (stdout may be saved)', async () => {
     const io = testIo({ GITHUB_ACTIONS: 'true' });
-    validateCommand([bad], {}, io);
+    await validateCommand([bad], {}, io);
     expect(io.out()).toBe('');
     expect(io.err()).toContain(`::error file=${bad},line=3,col=11,title=cbsync::organisations[0].name: must not be empty\n`);
   });
@@ -47,19 +47,19 @@ describe('cbsync validate', () => {
     );
   });
 
-  it('makes no network request (no key, no URL needed)', () => {
+  it('makes no network request (no key, no URL needed)', async () => {
     const io = testIo({ CHARGEBACKSTOP_API_URL: 'http://127.0.0.1:1' });
-    expect(validateCommand(['examples/desired.yaml'], {}, io)).toBe(0);
+    expect(await validateCommand(['examples/desired.yaml'], {}, io)).toBe(0);
   });
 
-  it('a directory: its files compose one state', () => {
+  it('a directory: its files compose one state', async () => {
     const d = `${dir}/state`;
     mkdirSync(`${d}/teams`, { recursive: true });
     writeFileSync(`${d}/settings.yaml`, 'version: 1\nmode: TEST\n');
     writeFileSync(`${d}/teams/a.yaml`, 'organisations:\n  - name: A\n');
     writeFileSync(`${d}/teams/b.yml`, 'organisations:\n  - name: B\n    integrations: [{name: S, merchant_ids: [m]}]\n');
     const io = testIo();
-    expect(validateCommand([d], {}, io)).toBe(0);
+    expect(await validateCommand([d], {}, io)).toBe(0);
     expect(io.out()).toBe(`${d}: valid (3 files, 2 organisations, 1 integration)\n`);
   });
 });

@@ -59,11 +59,11 @@ describe('no forged workflow command or terminal sequence in any output', () => 
     }
   });
 
-  it('validate: names from the file in diagnostics, with GitHub annotations on', () => {
+  it('validate: names from the file in diagnostics, with GitHub annotations on', async () => {
     const f = `${dir}/dup.yaml`;
     writeFileSync(f, `version: 1\norganisations:\n  - name: ${JSON.stringify(FORGE)}\n  - name: ${JSON.stringify(FORGE)}\n`);
     const io = bufferedIo({ GITHUB_ACTIONS: 'true' });
-    expect(validateCommand([f], {}, io)).toBe(1);
+    expect(await validateCommand([f], {}, io)).toBe(1);
     const all = `${io.out()}${io.err()}`;
     // our own annotations are the only command lines, one per problem, each a single line
     const commands = all.split('\n').filter((l) => /^\s*::/.test(l));
