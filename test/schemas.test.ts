@@ -48,6 +48,18 @@ describe('the shipped schemas', () => {
     expect(schema.$defs.integration.properties.merchant_ids.uniqueItems).toBe(true);
   });
 
+  it('a saved plan holds one shape per action kind: a create without its body, or a delete without its id, is not a plan', async () => {
+    const { isPlan } = await import('../src/desired/schema.js');
+    const action = { address: 'organisation["A"]', changes: {}, depends_on: [], status: 'pending' };
+    const plan = (a: object) => ({ format_version: 1, summary: { create: 0, rename: 0, disable: 0, replace: 0, delete: 0, blocked: 0, unreconcilable: 0 }, actions: [{ ...action, ...a }], warnings: [], live_fingerprint: `sha256:${'0'.repeat(64)}`, budget: { requests: 0, by_endpoint: {}, rate_per_minute: 100, min_seconds: 0 } });
+    expect(isPlan(plan({ kind: 'create_organisation', id: null, body: { name: 'A' } }))).toBe(true);
+    expect(isPlan(plan({ kind: 'create_organisation', id: null }))).toBe(false);
+    expect(isPlan(plan({ kind: 'delete_organisation', id: null }))).toBe(false);
+    expect(isPlan(plan({ kind: 'update_integration', id: 'i1', organisation: 'organisation["A"]', organisation_id: 'o1', body: {} }))).toBe(false);
+    expect(isPlan(plan({ kind: 'create_integration', id: null, organisation: 'organisation["A"]', organisation_id: null, body: { name: 'S', type: 'CUSTOM_ORDERS', status: 'ENABLED', merchant_ids: ['m'] } }))).toBe(true);
+    expect(isPlan(plan({ kind: 'create_integration', id: null, body: { name: 'S', type: 'CUSTOM_ORDERS', status: 'ENABLED', merchant_ids: ['m'] } }))).toBe(false);
+  });
+
   it('the validators cbsync runs are the schemas as shipped, compiled ahead of time (npm run schemas after a change)', async () => {
     const generator = '../scripts/validators.mjs';
     const { generate, TARGET } = await import(generator);

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import type { Plan } from '../model.js';
 import { applyReport, desiredState, plan, validate } from './validators.generated.js';
 
 // The shipped JSON Schemas (schema/*.json, which editors read through the yaml-language-server
@@ -17,3 +18,6 @@ export interface Validator {
 const VALIDATORS: Record<'desired-state' | 'plan' | 'validate' | 'apply-report', Validator> = { 'desired-state': desiredState, plan, validate, 'apply-report': applyReport };
 
 export const schemaValidator = (name: keyof typeof VALIDATORS): Validator => VALIDATORS[name];
+
+/** A saved plan as cbsync writes it: the schema holds one shape per action kind, so this guard is exact. */
+export const isPlan = (data: unknown): data is Plan => plan(data);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describePaths, loadDesiredPaths, type LoadResult } from '../desired/load.js';
-import { schemaValidator } from '../desired/schema.js';
+import { isPlan, schemaValidator } from '../desired/schema.js';
 import type { ApiClient } from '../live/client.js';
 import { ConfigError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
 import { fetchLiveState } from '../live/state.js';
-import type { DesiredState, Diagnostic, Plan } from '../model.js';
+import type { DesiredState, Diagnostic } from '../model.js';
 import type { BudgetInputs } from '../plan/budget.js';
 import { PlanError } from '../plan/match.js';
 import { planState } from '../plan/planner.js';
@@ -93,10 +93,11 @@ export async function loadSaved(file: string, client: ApiClient, opts: SavedOpti
   } catch (e) {
     throw new ConfigError(`cannot read saved plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const validate = schemaValidator('plan');
-  if (!validate(data)) throw new ConfigError(`${file} is not a cbsync plan: ${validate.errors?.[0]?.instancePath || '/'} ${validate.errors?.[0]?.message ?? ''}`);
-  // checked against the shipped schema above: one action shape per kind
-  const plan = data as Plan;
+  if (!isPlan(data)) {
+    const first = schemaValidator('plan').errors?.[0];
+    throw new ConfigError(`${file} is not a cbsync plan: ${first?.instancePath || '/'} ${first?.message ?? ''}`);
+  }
+  const plan = data;
   const saved = plan.selection ?? [];
   const given = (opts.targets ?? []).map((t) => t.text);
   if (given.length && (given.length !== saved.length || given.some((t, i) => t !== saved[i]))) {
