@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command as CommandType } from 'commander';
 import type { Io } from './commands/io.js';
-import { FAILED_READ_ANSWERS, SLOW_COMMIT_ANSWERS } from './emulator/faults.js';
-import { ERROR_SHAPE_CHOICES, LIST_SHAPES, RATE_HEADER_STYLES } from './emulator/shapes.js';
+import { ERROR_SHAPE_CHOICES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, SLOW_COMMIT_ANSWERS } from './emulator/choices.js';
 
 // commander wiring only: flags -> a command function -> exit code. A command's module is
 // imported when it runs (start-up is paid by every CI step and every scheduled job).

@@ -6,10 +6,9 @@ import type { Store } from './store.js';
 // The fault knobs: what goes wrong, and when. Every decision is a seeded fate of the request's
 // identity and occurrence, so a run is reproducible even when requests arrive in varying order.
 
-export const SLOW_COMMIT_ANSWERS = ['504', 'drop'] as const;
-export type SlowCommitAnswer = (typeof SLOW_COMMIT_ANSWERS)[number];
-export const FAILED_READ_ANSWERS = ['503', '502'] as const;
-export type FailedReadAnswer = (typeof FAILED_READ_ANSWERS)[number];
+import type { FailedReadAnswer, SlowCommitAnswer } from './shapes.js';
+
+export { FAILED_READ_ANSWERS, SLOW_COMMIT_ANSWERS, type FailedReadAnswer, type SlowCommitAnswer } from './shapes.js';
 
 export interface FaultOptions {
   /** probability of a 503 before doing anything */

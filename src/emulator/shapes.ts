@@ -1,20 +1,15 @@
 import { STATUS_CODES } from 'node:http';
+import type { ErrorShape, ListShape } from './choices.js';
+
+export { ERROR_SHAPE_CHOICES, ERROR_SHAPES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, SLOW_COMMIT_ANSWERS } from './choices.js';
+export type { ErrorShape, FailedReadAnswer, ListShape, RateHeaderStyle, SlowCommitAnswer } from './choices.js';
 
 // Body shapes the emulator can answer with, so clients are tried against every envelope
 // a client must read.
 
-/** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none */
-export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
-export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
 
-export const LIST_SHAPES = ['items', 'results', 'data', 'array'] as const;
-export type ListShape = (typeof LIST_SHAPES)[number];
 
-/** The shapes an API server writes its own errors in (each keeps the message). */
-export const ERROR_SHAPES = ['code', 'detail', 'detail-object', 'detail-list', 'error', 'errors', 'text'] as const;
-/** ...and `html`: a gateway in front of it answers every error with its own page (status only). */
-export const ERROR_SHAPE_CHOICES = [...ERROR_SHAPES, 'html'] as const;
-export type ErrorShape = (typeof ERROR_SHAPE_CHOICES)[number];
+
 
 export interface Page {
   items: unknown[];

@@ -7,6 +7,8 @@ import { benchApply, benchListingAfterPause } from './apply.js';
 import { benchListing } from './listing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
+import { benchSlowCommits } from './endings.js';
+import { benchStartup } from './startup.js';
 import { LATENCY, pct, seconds } from './util.js';
 
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -96,6 +98,33 @@ async function main() {
     say('|---|---|---|---|---|---|');
     say(`| fault-free | ${clean.requests} | ${clean.failed} | ${clean.duplicates} | ${clean.recovered} | ${clean.verifyRequests} requests, ${seconds(clean.verifyMs)} |`);
     say(`| 15% ambiguous | ${faulty.requests} (${ratio.toFixed(2)}x; target <= 1.3x: ${met(ratio <= 1.3)}) | ${faulty.failed} | ${faulty.duplicates} | ${faulty.recovered} | ${faulty.verifyRequests} requests, ${seconds(faulty.verifyMs)} |`);
+    say();
+  }
+
+  if (want('endings')) {
+    const clean = await benchSlowCommits(0);
+    const slow = await benchSlowCommits(0.15);
+    say('## 200 integration creates behind a gateway: 15% of writes answered 504 while they land 2 s later (concurrency 8, 40 ms latency)');
+    say('| | wall time | requests | done | failed | duplicates | found after a 504 | closing check |');
+    say('|---|---|---|---|---|---|---|---|');
+    for (const [name, r] of [['no fault', clean], [`${slow.slow} slow commits`, slow]] as const) {
+      say(`| ${name} | ${seconds(r.ms)} | ${r.requests} | ${r.done} | ${r.failed} | ${r.duplicates} | ${r.recovered} | ${r.verified} |`);
+    }
+    say(`The waiting costs ${seconds(slow.ms - clean.ms)} (${(slow.ms / clean.ms).toFixed(1)}x). Targets: 0 duplicates (${met(slow.duplicates === 0)}), 0 false failures (${met(slow.failed === 0 && slow.done === 200)}).`);
+    say();
+  }
+
+  if (want('startup')) {
+    const runs = benchStartup();
+    const node = runs[0]!;
+    say('## Start-up, in a clean environment (env -i PATH=...; fastest and median of 25 runs each, interleaved)');
+    say('| command | fastest | median | fastest, against node -e 0 | target |');
+    say('|---|---|---|---|---|');
+    for (const r of runs) {
+      const ratio = r.minMs / node.minMs;
+      const target = r.name === 'node -e 0' ? '' : r.name.includes('validate') ? `<= 4x: ${met(ratio <= 4)}` : `<= 2x: ${met(ratio <= 2)}`;
+      say(`| ${r.name} | ${r.minMs.toFixed(0)} ms | ${r.medianMs.toFixed(0)} ms | ${ratio.toFixed(2)}x | ${target} |`);
+    }
     say();
   }
 }
