@@ -131,3 +131,19 @@ export function tree(files: Record<string, string>): string {
   }
   return root;
 }
+
+/** `cbsync emulator` as users start it (the built CLI, its own process): its URL once it listens, and the child. */
+export async function emulatorProcess(args: string[]): Promise<{ url: string; child: import('node:child_process').ChildProcess }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', () => reject(new Error('emulator exited')));
+  });
+  return { url, child };
+}

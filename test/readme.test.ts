@@ -1,6 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { emulatorProcess } from './helpers.js';
 
 // The README is part of the product: its quick start, its format table and its curl
 // examples are checked here against the code.
@@ -42,17 +43,8 @@ describe('README', () => {
   });
 
   it('the curl examples work against `cbsync emulator`', async () => {
-    const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { url, child } = await emulatorProcess([]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d) => {
-          out += d;
-          const m = /listening on (\S+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error('emulator exited')));
-      });
       const curls = codeBlocks(section('Try it against the emulator'))
         .flatMap((b) => b.split('\n'))
         .filter((l) => l.startsWith('curl '));

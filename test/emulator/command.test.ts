@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../src/commands/emulator.js';
 import { checkApiUrl } from '../../src/live/client.js';
-import { testIo } from '../helpers.js';
+import { emulatorProcess, testIo } from '../helpers.js';
 import { api, expectGatewayPage } from './wire.js';
 
 // `cbsync emulator`: what it prints is a URL cbsync accepts, and the new knobs' flags reach
@@ -33,17 +32,8 @@ describe('the new flags, through the built CLI', () => {
   it('--slow-commit-rate, --commit-delay, --slow-commit-answer, --idempotency, --fail-reads-after-writes, --failed-read-answer, --error-shape html', async () => {
     const flags = ['--slow-commit-rate', '1', '--commit-delay', '1000', '--slow-commit-answer', '504', '--idempotency', 'on'];
     flags.push('--fail-reads-after-writes', '1', '--failed-read-answer', '502', '--error-shape', 'html', '--host', '0.0.0.0');
-    const child = spawn(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { url, child } = await emulatorProcess(flags);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d) => {
-          out += d;
-          const m = /listening on (\S+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error('emulator exited')));
-      });
       const call = api(url, 'cbs_test_admin_key');
       const count = async () => (await call('GET', '/v1/organisations')).body.count as number;
       const before = await count();
