@@ -76,7 +76,7 @@ export interface Verdict<T> {
 
 const fmt = (n: number) => n.toLocaleString('en');
 export const objects = (n: number) => `${fmt(n)} object${n === 1 ? '' : 's'}`;
-const mib = (n: number) => `${+(n / 1024 / 1024).toFixed(2)} MiB`;
+const mib = (n: number) => (n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`);
 
 export async function listAll<T extends Identified>(client: ApiClient, path: string, decode: Decoder<T>, opts: ListOptions = {}): Promise<T[]> {
   const attempts = Math.max(1, opts.attempts ?? 2);

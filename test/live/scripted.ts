@@ -47,7 +47,7 @@ export interface Scripted extends Hostile {
   /** every object held at any time, and those held all along */
   ever: Map<string, Obj>;
   stable: () => Set<string>;
-  /** list requests answered */
+  /** list requests answered for the scripted collection */
   lists: () => number;
   /** what is served now, lies applied (positions as pages see them) */
   served: () => Obj[];
@@ -76,6 +76,8 @@ export async function scripted(script: Script, path = '/v1/organisations'): Prom
   };
 
   const server = await hostile((req, res, url) => {
+    // the other collection is empty, so that commands reading both can run against the script
+    if (req.method === 'GET' && url.pathname !== path && /^\/v1\/(organisations|integrations)$/.test(url.pathname)) return json(res, 200, { items: [], count: 0 });
     if (req.method !== 'GET' || url.pathname !== path) return json(res, 404, { code: 'NOT_FOUND', message: 'no such endpoint' });
     const n = lists++;
     while (writes.length && writes[0]!.before <= n) {
