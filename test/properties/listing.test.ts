@@ -5,7 +5,8 @@ import { ApiError } from '../../src/live/errors.js';
 import { listAll, newListingStats, type ListOptions } from '../../src/live/paginate.js';
 import { testClient } from '../live/helpers.js';
 import { scripted, SHAPES, type Obj, type Script, type Scripted } from '../live/scripted.js';
-import { listingArbitraries, PROPERTY_BOUNDS } from './listing-arbitraries.js';
+import { listingArbitraries, PROPERTY_BOUNDS, type Case } from './listing-arbitraries.js';
+import { reported } from './listing-report.js';
 
 // G4 and G5 at the listing level, over real HTTP against a scripted server: for every server
 // behaviour generated, the listing returns exactly the objects the server holds, each decoded
@@ -77,58 +78,65 @@ function hiddenPrefixes(s: Script, served: Obj[], count: number, pageSize: numbe
 
 const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-describe('a listing adds up or stops (G4, G5), over real HTTP', () => {
-  it('a server that stays still: exactly what it serves, or an ApiError naming the endpoint', async () => {
-    await fc.assert(
-      fc.asyncProperty(listingArbitraries.still, async ({ script, key, opts }) => {
-        const server = await scripted(script);
-        try {
-          const served = server.served();
-          const count = server.reportedCount();
-          const out = await read(server, key, opts);
-          bounded(server, out);
-          const sent = new Map(served.map((o) => [o.id, o]));
-          if (truthful(script, served, count)) expect(out.error).toBeNull();
-          if (out.items) {
-            // exactly what is held; or what is served, when the server is consistent about it
-            // (no reader can tell); or a smaller world every answer agreed on
-            const got = ids(out.items);
-            expect(got.length).toBe(out.items.length);
-            const acceptable = [ids(script.objects), ...(selfConsistent(script, served, count) ? [ids(served)] : [])];
-            for (const j of hiddenPrefixes(script, served, count, opts.pageSize!)) if (new Set(served.slice(0, j).map((o) => o.id)).size === j) acceptable.push(ids(served.slice(0, j)));
-            expect(acceptable.some((a) => same(a, got))).toBe(true);
-            exact(out, sent);
-          }
-          if (counted(script) && count > PROPERTY_BOUNDS.maxObjects) expect(server.lists()).toBeLessThanOrEqual(2); // an absurd count stops at its first page
-        } finally {
-          await server.close();
-        }
-      }),
-      { seed: SEED ?? 1717, numRuns: RUNS ?? 120 },
-    );
-  });
+/** A still server, lying or not: what it holds, or what it consistently serves, or an ApiError. */
+async function still({ script, key, opts }: Case) {
+  const server = await scripted(script);
+  try {
+    const served = server.served();
+    const count = server.reportedCount();
+    const out = await read(server, key, opts);
+    bounded(server, out);
+    if (truthful(script, served, count)) expect(out.error).toBeNull();
+    if (out.items) {
+      // exactly what is held; or what is served, when the server is consistent about it (no
+      // reader can tell); or a smaller world every answer agreed on
+      const got = ids(out.items);
+      expect(got.length).toBe(out.items.length);
+      const acceptable = [ids(script.objects), ...(selfConsistent(script, served, count) ? [ids(served)] : [])];
+      for (const j of hiddenPrefixes(script, served, count, opts.pageSize!)) if (new Set(served.slice(0, j).map((o) => o.id)).size === j) acceptable.push(ids(served.slice(0, j)));
+      expect(acceptable.some((a) => same(a, got))).toBe(true);
+      exact(out, new Map(served.map((o) => [o.id, o])));
+    }
+    if (counted(script) && count > PROPERTY_BOUNDS.maxObjects) expect(server.lists()).toBeLessThanOrEqual(2); // an absurd count stops at its first page
+  } finally {
+    await server.close();
+  }
+}
 
-  it('while another writer creates and deletes: every object held all along is read, nothing never held, or an ApiError', async () => {
-    await fc.assert(
-      fc.asyncProperty(listingArbitraries.moving, async ({ script, key, opts }) => {
-        const server = await scripted(script);
-        try {
-          const out = await read(server, key, opts);
-          bounded(server, out);
-          if (out.items) {
-            const got = new Set(out.items.map((o) => o.id));
-            expect([...server.stable()].filter((id) => !got.has(id))).toEqual([]);
-            expect([...got].filter((id) => !server.ever.has(id))).toEqual([]);
-            expect(got.size).toBe(out.items.length);
-            exact(out, server.ever);
-          }
-        } finally {
-          await server.close();
-        }
+/** An honest server while another writer works: every object held all along, nothing never held. */
+async function moving({ script, key, opts }: Case) {
+  const server = await scripted(script);
+  try {
+    const out = await read(server, key, opts);
+    bounded(server, out);
+    if (out.items) {
+      const got = new Set(out.items.map((o) => o.id));
+      expect([...server.stable()].filter((id) => !got.has(id))).toEqual([]);
+      expect([...got].filter((id) => !server.ever.has(id))).toEqual([]);
+      expect(got.size).toBe(out.items.length);
+      exact(out, server.ever);
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+const check = (name: string, arb: fc.Arbitrary<Case>, body: (c: Case) => Promise<void>, seed: number, runs: number) =>
+  reported(name, (tried) =>
+    fc.assert(
+      fc.asyncProperty(arb, async (c) => {
+        tried();
+        await body(c);
       }),
-      { seed: SEED ?? 2929, numRuns: RUNS ?? 80 },
-    );
-  });
+      { seed: SEED ?? seed, numRuns: RUNS ?? runs },
+    ),
+  );
+
+describe('a listing adds up or stops (G4, G5), over real HTTP', () => {
+  it('a server that stays still: exactly what it serves, or an ApiError naming the endpoint', () => check('a still server, lying or not', listingArbitraries.still, still, 1717, 120));
+
+  it('while another writer creates and deletes: every object held all along is read, nothing never held, or an ApiError', () =>
+    check('an honest server while another writer creates and deletes', listingArbitraries.moving, moving, 2929, 80));
 
   it('the generators reach every envelope, lie and writer (the properties are not vacuous)', () => {
     const samples = fc.sample(listingArbitraries.still, { seed: 1717, numRuns: 300 });
@@ -136,5 +144,7 @@ describe('a listing adds up or stops (G4, G5), over real HTTP', () => {
     expect(samples.some((s) => s.script.count && 'fixed' in s.script.count && s.script.count.fixed > PROPERTY_BOUNDS.maxObjects)).toBe(true);
     for (const lie of ['repeats', 'missing', 'moreAtEnd', 'endAt'] as const) expect(samples.some((s) => s.script[lie] !== undefined)).toBe(true);
     expect(samples.some((s) => s.script.objects.some((o) => o.name.includes(s.key)))).toBe(true);
+    const writers = fc.sample(listingArbitraries.moving, { seed: 2929, numRuns: 100 });
+    expect(writers.filter((c) => c.script.writes!.some((w) => w.before <= 3)).length).toBeGreaterThan(50);
   });
 });
