@@ -75,6 +75,22 @@ describe('listings that cannot be right are refused', () => {
   });
 });
 
+describe('a server that tells the same inconsistent story twice is refused', () => {
+  it('a second page shifted as if an object had been created before it, and the last one deleted, on both readings', async () => {
+    // a writer could explain one reading (count unchanged, one object seen to move); not two alike
+    const all = orgs(4);
+    const h = await hostile((_q, res, url) => {
+      if (url.pathname === '/v1/integrations') return json(res, 200, { items: [], count: 0 });
+      json(res, 200, { items: url.searchParams.get('offset') === '0' ? all.slice(0, 3) : all.slice(1, 3), count: 4 });
+    });
+    try {
+      await planRefused(h.url, /^error: GET \/v1\/organisations: 3 distinct objects read but the server counted 4 \(2 pages; objects seen to move by 1 place\) \(the same when read again\); nothing was planned from it$/m);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('an absurd count stops at its first page, in bounded memory', () => {
   // an OpenAPI mock generating values: 3 new objects on every page, whatever was asked
   const mock = () => {

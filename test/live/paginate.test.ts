@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import { LIST_SHAPES } from '../../src/emulator/shapes.js';
-import { listAll } from '../../src/live/paginate.js';
+import { listAll, newListingStats } from '../../src/live/paginate.js';
 import { decodeOrganisation } from '../../src/live/decode.js';
 import { listObjects } from '../../src/live/state.js';
 import { ADMIN, manyOrgs, testSeed, withEmulator } from '../helpers.js';
@@ -99,6 +99,27 @@ describe('listAll', () => {
       const listed = new Set(orgs.map((o) => o.id));
       expect(stable.filter((id) => !listed.has(id))).toEqual([]);
     }));
+
+  it('a busy account (--churn 1000, a delete and a create on every page read) lists: the second reading, inside what was seen to move, is taken', () =>
+    withEmulator({ seed, maxPageSize: 50, churn: 1000, randomSeed: 4 }, async (emu) => {
+      const before = new Set(emu.store.orgs.keys());
+      const stats = newListingStats();
+      const orgs = await listObjects(testClient(emu.url, ADMIN), '/v1/organisations', { stats });
+      expect(stats.readings).toBe(2);
+      const listed = new Set(orgs.map((o) => o.id));
+      const stable = [...emu.store.orgs.keys()].filter((id) => before.has(id));
+      expect(stable.filter((id) => !listed.has(id))).toEqual([]);
+      expect(orgs.length).toBeGreaterThan(237); // objects deleted after they were read are there too
+    }));
+
+  it('a count given as a string is refused, never taken as "no count"', async () => {
+    const h = await hostile((_q, res) => json(res, 200, { items: [{ id: 'o1', name: 'n' }], count: '5' }));
+    try {
+      await expect(listObjects(testClient(h.url, ADMIN), '/v1/organisations')).rejects.toThrow(/^the list body's "count" is "5", not a count$/);
+    } finally {
+      await h.close();
+    }
+  });
 
   it('a listing whose objects keep moving by more than half a page stops the run with a clear error', async () => {
     const emu = await startEmulator({
