@@ -1,9 +1,10 @@
-import type { LiveIntegration, LiveOrganisation } from '../model.js';
+import { CUSTOM_ORDERS, type LiveIntegration, type LiveOrganisation } from '../model.js';
 import { ApiError, ConfigError } from './errors.js';
 
 // What comes over the wire is checked once, where it enters: an object without the fields
 // the API promises stops the run (a missing name must never read as "no such organisation",
-// a missing status never as "disabled"). Unknown fields are ignored.
+// a missing status never as "disabled"). Unknown fields are ignored; integrations cbsync does
+// not manage are read with only the fields it needs of them.
 
 export type Collection = '/v1/organisations' | '/v1/integrations';
 
@@ -55,17 +56,32 @@ export function decodeOrganisation(raw: unknown, where: string): LiveOrganisatio
   return { id: o.id as string, name, ...(typeof o.mode === 'string' ? { mode: o.mode } : {}), ...created(o) };
 }
 
+/** What an unmanaged integration shows in place of a name or status it does not have. */
+export const NO_NAME = '(no name)';
+export const NO_STATUS = '(no status)';
+
+/**
+ * CUSTOM_ORDERS integrations, which cbsync manages, are read strictly. Others (G6) are read
+ * with only what cbsync needs of them: id, organisation and type (an organisation with any
+ * integration cannot be deleted), name and status to show them, with a placeholder when
+ * absent. Their other fields may be anything; their merchant ids are not read.
+ */
 export function decodeIntegration(raw: unknown, where: string): LiveIntegration {
   const o = requireObject(raw, where, 'integration');
   const organisation_id = str(o, 'organisation_id', where, 'integration');
   if (!isValidId(organisation_id)) fail(where, 'integration', o, `has an organisation_id that cannot be used (${JSON.stringify(organisation_id)})`);
+  const type = str(o, 'type', where, 'integration');
+  if (type !== CUSTOM_ORDERS) {
+    const text = (v: unknown, none: string) => (typeof v === 'string' ? v : none);
+    return { id: o.id as string, organisation_id, name: text(o.name, NO_NAME), type, status: text(o.status, NO_STATUS), merchant_ids: [], ...created(o) };
+  }
   const m = o.merchant_ids;
   if (!Array.isArray(m) || m.some((x) => typeof x !== 'string')) fail(where, 'integration', o, fieldProblem(o, 'merchant_ids', 'a list of strings'));
   return {
     id: o.id as string,
     organisation_id,
     name: str(o, 'name', where, 'integration'),
-    type: str(o, 'type', where, 'integration'),
+    type,
     status: str(o, 'status', where, 'integration'),
     merchant_ids: [...(m as string[])],
     ...created(o),

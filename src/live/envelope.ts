@@ -1,4 +1,7 @@
-// Every list envelope a server may send, so that a change of envelope never reads as "no objects".
+// Every list envelope a server may send, so that a change of envelope never reads as "no objects":
+// {items, count}, {results, count, next, previous}, {data, total?, has_more?} and a bare array.
+// What the envelope says about the listing's size is read exactly: a `count` that is there but
+// is no count (a string, a fraction, a negative number) is refused, never taken as "no count".
 
 export interface Envelope {
   items: unknown[];
@@ -9,17 +12,34 @@ export interface Envelope {
   hasMore: boolean | null;
 }
 
-const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+export type EnvelopeReading = { ok: true; envelope: Envelope } | { ok: false; problem: string };
 
-/** Returns null for a body that is no known list envelope. */
-export function readEnvelope(data: unknown): Envelope | null {
-  if (Array.isArray(data)) return { items: data, count: null, next: undefined, hasMore: null };
+const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v));
+
+/** `count`/`total`: absent or null means "not said"; otherwise a whole number from 0 to 2^53 - 1. */
+function countOf(o: Record<string, unknown>, field: string): number | null | string {
+  const v = o[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  return `the list body's "${field}" is ${shown(v)}, not a count`;
+}
+
+/** Reads a list body; `null` for a body that is no known list envelope. */
+export function readEnvelope(data: unknown): EnvelopeReading | null {
+  if (Array.isArray(data)) return { ok: true, envelope: { items: data, count: null, next: undefined, hasMore: null } };
   if (typeof data !== 'object' || data === null) return null;
   const o = data as Record<string, unknown>;
-  const hasMore = typeof o.has_more === 'boolean' ? o.has_more : null;
-  const next = typeof o.next === 'string' ? o.next : o.next === null ? null : undefined;
-  if (Array.isArray(o.items)) return { items: o.items, count: num(o.count) ?? num(o.total), next, hasMore };
-  if (Array.isArray(o.results)) return { items: o.results, count: num(o.count) ?? num(o.total), next, hasMore };
-  if (Array.isArray(o.data)) return { items: o.data, count: num(o.total) ?? num(o.count), next, hasMore };
-  return null;
+  const items = Array.isArray(o.items) ? o.items : Array.isArray(o.results) ? o.results : Array.isArray(o.data) ? o.data : null;
+  if (!items) return null;
+  // {data} names its total `total`; the others `count` (either is read when the other is absent)
+  const [a, b] = items === o.data && items !== o.items && items !== o.results ? ['total', 'count'] : ['count', 'total'];
+  const first = countOf(o, a);
+  const count = first === null ? countOf(o, b) : first;
+  if (typeof count === 'string') return { ok: false, problem: count };
+  if (o.has_more !== undefined && o.has_more !== null && typeof o.has_more !== 'boolean') return { ok: false, problem: `the list body's "has_more" is ${shown(o.has_more)}, not true or false` };
+  if (o.next !== undefined && o.next !== null && typeof o.next !== 'string') return { ok: false, problem: `the list body's "next" is ${shown(o.next)}, not a URL` };
+  return {
+    ok: true,
+    envelope: { items, count, next: typeof o.next === 'string' && o.next !== '' ? o.next : o.next === null || o.next === '' ? null : undefined, hasMore: typeof o.has_more === 'boolean' ? o.has_more : null },
+  };
 }

@@ -1,31 +1,60 @@
-import pLimit from 'p-limit';
 import type { ApiClient } from './client.js';
-import { readEnvelope } from './envelope.js';
 import { ApiError } from './errors.js';
+import { Disagreement, Reading, weigh, type Page } from './pages.js';
 
-// Listings that cannot miss an object. Pages are read with an overlap of one item: each page
-// must share an object with the one before it. In a fixed order, two pages that share an
-// object cover everything between them, so every object that existed for the whole listing
-// is seen even while others create and delete (a create balanced by a delete keeps `count`
-// the same, and counting could not see it). Pages that do not link get a bridge page read
-// between them; if that fails the listing is read again once, then the run stops: nothing is
-// planned from a partial listing. After the first page tells the total and the server's real
-// page size (it may cap `limit` silently), the other pages are fetched concurrently.
+// Listings planned from only when they add up (guarantee G4). This file is the one place where
+// a listing is judged: `Ledger` checks every page and the whole, `listAll` decides whether to
+// read again or stop. How pages are requested (overlapping pages, waves, bridges) is pages.ts.
+//
+// Adding up means:
+// (1) Every page is a possible snapshot: no id twice; with a count, exactly
+//     min(page size, count - offset) objects; `has_more` and `next` say "more" exactly when
+//     offset + objects < count; without a count, "more" is never followed by nothing new.
+// (2) Two linked pages keep the order of the objects they share, and an object read on an
+//     earlier page never comes back beyond the link (in a fixed order it cannot).
+// (3) The distinct objects number between the least and the largest count the pages gave.
+//     Another writer can push that out by one for each place it moves objects by while pages
+//     are read (an object deleted after it was read and one created before the end was: the
+//     count stays, one more object is read); objects met at two positions show those moves. A
+//     reading only inside that slack is taken when it is read again and the account is seen
+//     to have changed: a server telling the same inconsistent story twice is wrong, not busy.
+// (4) Pages of one object cannot overlap (nothing shows a move): such a reading is taken
+//     only when a second reading finds the same.
+// (5) Bounded: a reading holds at most maxObjects objects and maxBytes, and reads at most
+//     maxPages pages; a count beyond them stops at the first page.
+// A reading that does not add up is read again once; then the run stops with one line naming
+// the endpoint and the figures. A server that answers wrongly beyond doubt (it ignores
+// offset, its next link loops) stops the run at once.
 
-/** Pages in flight per listing once the total is known (organisations and integrations each). */
-export const DEFAULT_LIST_CONCURRENCY = 64;
-export const DEFAULT_PAGE_SIZE = 500;
-/** bridge pages tried between two pages that do not link, before reading everything again */
-const MAX_BRIDGE_PAGES = 4;
-/** sequential pages at most, as a guard against a server that never ends a listing */
-const MAX_SEQUENTIAL_PAGES = 200_000;
+export { DEFAULT_LIST_CONCURRENCY, DEFAULT_PAGE_SIZE } from './pages.js';
+/** One reading's bounds: twice the largest account cbsync is built for (500,000 integrations). */
+export const LISTING_BOUNDS = { maxObjects: 1_000_000, maxPages: 20_000, maxBytes: 256 * 1024 * 1024 } as const;
 
 export interface ListOptions {
   pageSize?: number;
   concurrency?: number;
-  /** whole-listing attempts when pages cannot be linked */
+  /** readings of a listing that does not add up before the run stops (default 2) */
   attempts?: number;
+  maxObjects?: number;
+  maxPages?: number;
+  /** estimated bytes of the decoded objects held (one byte a character) */
+  maxBytes?: number;
+  /** added to as listings go (shared by the listings given the same object) */
+  stats?: ListingStats;
 }
+
+export interface ListingStats {
+  readings: number;
+  /** list requests sent (a page retried by the client counts once) */
+  pages: number;
+  /** objects received, repeats included */
+  objectsRead: number;
+  /** the most objects, and estimated bytes, one reading held at once */
+  maxHeld: number;
+  maxBytesHeld: number;
+}
+
+export const newListingStats = (): ListingStats => ({ readings: 0, pages: 0, objectsRead: 0, maxHeld: 0, maxBytesHeld: 0 });
 
 export interface Identified {
   id: string;
@@ -34,205 +63,194 @@ export interface Identified {
 /** Checks one raw item; `where` names the request (`GET /v1/organisations`). */
 export type Decoder<T> = (raw: unknown, where: string) => T;
 
-interface Page<T> {
-  offset: number;
+export interface Verdict<T> {
   items: T[];
-  ids: Set<string>;
-  count: number | null;
-  next: string | null | undefined;
-  hasMore: boolean | null;
-  /** arrival order: a later read of an object wins */
-  seq: number;
+  problem: string | null;
+  /** the only problem is a distinct count inside the slack of what was seen to move */
+  withinMotion: boolean;
+  /** pages that could not overlap: taken only when read twice alike */
+  unconfirmed: boolean;
+  /** what was read, to tell one reading from another */
+  fingerprint: string;
 }
 
-/** The world moved too much between pages: the listing is read again. */
-class Inconsistent extends Error {}
+const fmt = (n: number) => n.toLocaleString('en');
+export const objects = (n: number) => `${fmt(n)} object${n === 1 ? '' : 's'}`;
+const mib = (n: number) => (n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`);
 
 export async function listAll<T extends Identified>(client: ApiClient, path: string, decode: Decoder<T>, opts: ListOptions = {}): Promise<T[]> {
-  const attempts = opts.attempts ?? 2;
-  let last = '';
+  const attempts = Math.max(1, opts.attempts ?? 2);
+  const stats = opts.stats ?? newListingStats();
+  const seen: Verdict<T>[] = [];
   for (let i = 1; i <= attempts; i++) {
-    try {
-      return await new Listing(client, path, decode, opts).read();
-    } catch (e) {
-      if (!(e instanceof Inconsistent)) throw e;
-      last = e.message;
-    }
+    const ledger = new Ledger<T>(opts, stats);
+    const v = await new Reading(client, path, decode, ledger, opts).verdict();
+    const prev = seen.at(-1);
+    if (!v.problem && (!v.unconfirmed || (prev && !prev.problem && prev.fingerprint === v.fingerprint))) return v.items;
+    // inside the slack of what moved, and the account changed since the last reading: busy, not wrong
+    if (v.withinMotion && prev && prev.fingerprint !== v.fingerprint) return v.items;
+    seen.push(v);
   }
-  throw new ApiError(`the listing could not be shown complete after ${attempts} attempts (${last}); nothing was planned from it`, { method: 'GET', path, kind: 'incomplete_listing' });
+  const told = (v: Verdict<T>) => v.problem ?? `pages of one object cannot overlap, and ${attempts === 1 ? 'the listing was read once' : 'two readings differ'} (${objects(v.items.length)} read)`;
+  const [first, last] = [told(seen[0]!), told(seen.at(-1)!)];
+  const again = attempts === 1 || seen.at(-1)!.unconfirmed ? '' : first === last ? ' (the same when read again)' : ` (when first read: ${first})`;
+  throw new ApiError(`${last}${again}; nothing was planned from it`, { method: 'GET', path, kind: 'incomplete_listing' });
 }
 
-const shares = <T>(a: Page<T>, b: Page<T>) => {
-  for (const id of b.ids) if (a.ids.has(id)) return true;
-  return false;
-};
-
-class Listing<T extends Identified> {
-  private seq = 0;
-  /** the server's real page size, from the first page */
-  private step = 0;
+/** What one reading has read, and whether it adds up. */
+export class Ledger<T extends Identified> {
+  /** the server's real page size, from the first page (0 until then) */
+  step = 0;
+  /** pages are judged against a count */
+  byCount = false;
+  /** pages were read that could not overlap */
+  unlinked = false;
+  requests = 0;
+  /** the count of the page that arrived last */
+  latest = 0;
+  private readonly tally = new Map<string, T>();
+  private tallyBytes = 0;
+  /** objects and bytes in pages received but not yet joined or dropped */
+  private loose = 0;
+  private looseBytes = 0;
+  private minCount = Infinity;
+  private maxCount = -Infinity;
+  /** places objects were seen to move between linked pages */
+  private moved = 0;
+  private readonly notes: string[] = [];
+  readonly bounds: { maxObjects: number; maxPages: number; maxBytes: number };
 
   constructor(
-    private readonly client: ApiClient,
-    private readonly path: string,
-    private readonly decode: Decoder<T>,
-    private readonly opts: ListOptions,
-  ) {}
-
-  /** A listing the server answers wrongly stops at once, without reading it again. */
-  private broken(message: string): ApiError {
-    return new ApiError(message, { method: 'GET', path: this.path, kind: 'incomplete_listing' });
+    opts: ListOptions,
+    private readonly stats: ListingStats,
+  ) {
+    const given = Object.entries({ maxObjects: opts.maxObjects, maxPages: opts.maxPages, maxBytes: opts.maxBytes }).filter(([, v]) => v !== undefined);
+    this.bounds = { ...LISTING_BOUNDS, ...Object.fromEntries(given) };
+    stats.readings++;
   }
 
-  private async page(offset: number, limit: number, url?: string): Promise<Page<T>> {
-    const res = url ? await this.client.request('GET', url) : await this.client.request('GET', this.path, { query: { limit, offset } });
-    const env = readEnvelope(res.data);
-    if (!env) {
-      const keys = res.data && typeof res.data === 'object' ? Object.keys(res.data).join(', ') : typeof res.data;
-      throw new ApiError(`unrecognised list body (${keys || 'empty'})`, { status: 200, method: 'GET', path: this.path, kind: 'non_json' });
-    }
-    const where = `GET ${this.path}`;
-    const items = env.items.map((raw) => this.decode(raw, where));
-    return { offset, items, ids: new Set(items.map((i) => i.id)), count: env.count, next: env.next, hasMore: env.hasMore, seq: this.seq++ };
+  get size(): number {
+    return this.tally.size;
   }
 
-  async read(): Promise<T[]> {
-    const first = await this.page(0, this.opts.pageSize ?? DEFAULT_PAGE_SIZE);
-    this.step = first.items.length;
-    const pages = first.count !== null ? await this.byCount(first) : await this.sequential(first);
-    const byId = new Map<string, T>();
-    for (const p of pages.sort((a, b) => a.seq - b.seq)) for (const it of p.items) byId.set(it.id, it);
-    return [...byId.values()];
+  has(id: string): boolean {
+    return this.tally.has(id);
   }
 
-  /** A page at a later offset that repeats the first page: the server ignores `offset`. */
-  private checkAdvances(p: Page<T>, first: Page<T>) {
-    if (p.offset > 0 && p.items.length > 0 && p.items[0]!.id === first.items[0]?.id && p.items.length === first.items.length && [...p.ids].every((id) => first.ids.has(id))) {
-      throw this.broken(`the server ignores offset: the page at offset ${p.offset} repeats the first page`);
-    }
+  note(problem: string) {
+    this.notes.push(problem);
   }
 
-  /** The total is known: plan every page, fetch them concurrently, link them. */
-  private async byCount(first: Page<T>): Promise<Page<T>[]> {
-    const total = first.count!;
-    const step = this.step;
-    if (step === 0) {
-      if (total > 0) throw new Inconsistent(`empty first page but count ${total}`);
-      return [first];
+  /** Before a request: (5) the pages bound. */
+  request() {
+    if (this.requests >= this.bounds.maxPages) throw new Disagreement(`the listing needed more than ${fmt(this.bounds.maxPages)} pages (${objects(this.tally.size)} read)`);
+    this.requests++;
+    this.stats.pages++;
+  }
+
+  /** A page as it arrives: (5) the bounds on what is held, then (1) the page as a snapshot. */
+  received(p: Page<T>) {
+    const n = p.items.length;
+    this.stats.objectsRead += n;
+    // a page that would take the reading past its bounds is dropped, never held
+    const held = this.tally.size + this.loose + n;
+    const heldBytes = this.tallyBytes + this.looseBytes + p.bytes;
+    if (held > this.bounds.maxObjects) throw new Disagreement(`the listing would hold more than ${objects(this.bounds.maxObjects)} (${fmt(this.requests)} pages read)`);
+    if (heldBytes > this.bounds.maxBytes) throw new Disagreement(`the listing would hold more than ${mib(this.bounds.maxBytes)} of objects (${objects(held)}, ${fmt(this.requests)} pages read)`);
+    this.loose += n;
+    this.looseBytes += p.bytes;
+    this.stats.maxHeld = Math.max(this.stats.maxHeld, held);
+    this.stats.maxBytesHeld = Math.max(this.stats.maxBytesHeld, heldBytes);
+    if (p.repeated) this.note(`the page at offset ${fmt(p.offset)} holds ${JSON.stringify(p.repeated.slice(0, 60))} twice`);
+    if (p.count !== null) this.snapshot(p, p.count);
+  }
+
+  private snapshot(p: Page<T>, c: number) {
+    const { offset: o } = p;
+    const n = p.items.length;
+    this.minCount = Math.min(this.minCount, c);
+    this.maxCount = Math.max(this.maxCount, c);
+    this.latest = c;
+    if (p.seq === 0) {
+      if (n > c) this.note(`the first page holds ${objects(n)} but the server counted ${fmt(c)}`);
+      else if (n === 0 && c > 0) this.note(`the first page is empty but the server counted ${fmt(c)}`);
+    } else if (this.byCount) {
+      const due = Math.min(this.step, Math.max(0, c - o));
+      if (n > due) this.note(o + n > c ? `the page at offset ${fmt(o)} holds ${objects(n)} but the server counted ${fmt(c)}` : `the page at offset ${fmt(o)} holds ${objects(n)}, more than the ${fmt(this.step)} of a page`);
+      else if (n < due) this.note(`the page at offset ${fmt(o)} holds ${objects(n)} where the server's count of ${fmt(c)} means ${fmt(due)}`);
     }
-    if (step >= total && first.hasMore !== true) return [first];
-    if (step < 2) return this.singles(first, total);
-    const stride = step - 1;
-    const offsets: number[] = [];
-    for (let o = 0; o + step < total; ) offsets.push((o += stride));
-    const limit = pLimit(this.opts.concurrency ?? DEFAULT_LIST_CONCURRENCY);
-    let stop = false;
-    const fetched = await Promise.all(
-      offsets.map((o) =>
-        limit(async () => {
-          if (stop) return null;
-          const p = await this.page(o, step);
-          try {
-            this.checkAdvances(p, first);
-          } catch (e) {
-            stop = true; // start no further page of a listing that cannot succeed
-            throw e;
-          }
-          return p;
-        }),
-      ),
-    );
-    const chain = [first];
-    for (const p of fetched) {
-      if (!p || p.items.length === 0) continue;
-      const prev = chain.at(-1)!;
-      if (!shares(prev, p)) chain.push(...(await this.bridge(prev, p)));
-      chain.push(p);
-    }
-    // a full last page while the server counts more: objects were created meanwhile
-    let last = chain.at(-1)!;
-    while (last.items.length >= step && (last.count ?? 0) > last.offset + last.items.length) {
-      const p = await this.page(last.offset + last.items.length - 1, step);
-      if (p.items.length === 0) break;
-      if (!shares(last, p)) chain.push(...(await this.bridge(last, p)));
-      chain.push(p);
-      last = p;
-    }
-    return chain;
+    const more = o + n < c;
+    if (p.hasMore !== null && p.hasMore !== more) this.note(`the page at offset ${fmt(o)} says has_more ${p.hasMore} but ends ${more ? 'before' : 'at'} the count of ${fmt(c)}`);
+    if (p.next !== undefined && (p.next !== null) !== more) this.note(`the page at offset ${fmt(o)} ${more ? 'has no' : 'has a'} next link but ends ${more ? 'before' : 'at'} the count of ${fmt(c)}`);
   }
 
   /**
-   * Pages between `a` and `b` that link them: the first centred on a's last item (objects may
-   * have moved either way), then onwards with an overlap of one.
+   * (2) Links `p` to `prev` when they share an object, and takes its objects: shared ones by
+   * the later read, others only when new. The places shared objects moved by add to `moved`.
+   * False (nothing taken) when they share nothing. Without `prev` the page is taken as it is.
    */
-  private async bridge(a: Page<T>, b: Page<T>): Promise<Page<T>[]> {
-    const out: Page<T>[] = [];
-    let cur = a;
-    for (let i = 0; i < MAX_BRIDGE_PAGES; i++) {
-      const lastPos = cur.offset + cur.items.length - 1;
-      const p = await this.page(i === 0 ? Math.max(0, lastPos - Math.floor(this.step / 2)) : lastPos, this.step);
-      if (!shares(cur, p)) break;
-      out.push(p);
-      if (shares(p, b) || p.items.length < this.step) return out;
-      cur = p;
-    }
-    throw new Inconsistent(`objects moved between the pages at offsets ${a.offset} and ${b.offset}`);
-  }
-
-  /** A server that serves one item a page cannot overlap pages: every page, then the count. */
-  private async singles(first: Page<T>, total: number): Promise<Page<T>[]> {
-    const limit = pLimit(this.opts.concurrency ?? DEFAULT_LIST_CONCURRENCY);
-    const rest = await Promise.all(Array.from({ length: total - 1 }, (_, i) => limit(() => this.page(i + 1, 1))));
-    const ids = new Set([...first.ids, ...rest.flatMap((p) => [...p.ids])]);
-    if (ids.size !== total) throw new Inconsistent(`${ids.size} distinct objects read but count is ${total}`);
-    return [first, ...rest];
-  }
-
-  /**
-   * No total: one page after the other until the server says the end (has_more false, next
-   * null, or an empty page; a short page alone is not the end). A same-origin `next` is
-   * followed (a cursor); otherwise offsets with an overlap of one, each page linked to the last.
-   */
-  private async sequential(first: Page<T>): Promise<Page<T>[]> {
-    const chain = [first];
-    const seen = new Set(first.ids);
-    const visited = new Set<string>();
-    let cur = first;
-    for (let n = 0; n < MAX_SEQUENTIAL_PAGES; n++) {
-      if (cur.items.length === 0 || cur.hasMore === false || cur.next === null) return chain;
-      const nextUrl = typeof cur.next === 'string' ? this.sameOrigin(cur.next) : null;
-      let p: Page<T>;
-      if (nextUrl) {
-        if (visited.has(nextUrl)) throw this.broken(`the server's next link repeats (${nextUrl})`);
-        visited.add(nextUrl);
-        p = await this.page(cur.offset + cur.items.length, 0, nextUrl);
-      } else {
-        const overlap = cur.items.length >= 2 ? 1 : 0;
-        p = await this.page(cur.offset + cur.items.length - overlap, this.opts.pageSize ?? DEFAULT_PAGE_SIZE);
-        this.checkAdvances(p, first);
-        if (p.items.length <= overlap && [...p.ids].every((id) => seen.has(id))) return chain; // only the overlap: the end
-        if (overlap && !shares(cur, p)) {
-          this.step = Math.max(2, cur.items.length);
-          for (const b of await this.bridge(cur, p)) chain.push(b), b.ids.forEach((id) => seen.add(id));
-        }
+  join(prev: Page<T> | null, p: Page<T>): boolean {
+    let first = -1;
+    if (prev) {
+      let last = -1;
+      let shift = -1;
+      for (const [id, j] of p.at) {
+        const i = prev.at.get(id);
+        if (i === undefined) continue;
+        if (i < last) this.note(`objects changed order between the pages at offsets ${fmt(prev.offset)} and ${fmt(p.offset)}`);
+        if (first < 0) first = j;
+        last = i;
+        shift = Math.max(shift, Math.abs(p.offset + j - (prev.offset + i)));
       }
-      if (p.items.length > 0 && [...p.ids].every((id) => seen.has(id))) {
-        throw this.broken(`the page at offset ${p.offset} brought no new object: the server does not page as asked`);
-      }
-      p.ids.forEach((id) => seen.add(id));
-      chain.push(p);
-      cur = p;
+      if (shift < 0) return false;
+      this.moved += shift;
     }
-    throw this.broken(`the listing did not end after ${MAX_SEQUENTIAL_PAGES} pages`);
+    p.items.forEach((it, j) => {
+      const old = this.tally.get(it.id);
+      if (old && prev?.at.has(it.id) && prev.seq > p.seq) return; // the earlier read of the two
+      if (old && prev && !prev.at.has(it.id) && j > first) {
+        return this.note(`${JSON.stringify(it.id.slice(0, 60))} came back at offset ${fmt(p.offset + j)}, after the pages linked`);
+      }
+      if (old) this.tallyBytes -= weigh(old);
+      this.tally.set(it.id, it);
+      this.tallyBytes += weigh(it);
+    });
+    return true;
   }
 
-  /** A `next` link is followed only on the API's own origin: the bearer key never goes elsewhere. */
-  private sameOrigin(next: string): string | null {
-    try {
-      const url = new URL(next, this.client.origin);
-      return url.origin === this.client.origin ? url.href : null;
-    } catch {
-      return null;
+  /** Pages received so far are joined or dropped. */
+  settle() {
+    this.loose = 0;
+    this.looseBytes = 0;
+  }
+
+  /** (3), (4): the distinct objects against the counts; the first problem met, with the figures. */
+  judge(): Verdict<T> {
+    const d = this.tally.size;
+    const items = [...this.tally.values()];
+    let problem = this.notes[0] ?? null;
+    let withinMotion = false;
+    if (this.maxCount >= 0 && (d < this.minCount || d > this.maxCount)) {
+      const said = this.minCount === this.maxCount ? fmt(this.minCount) : `between ${fmt(this.minCount)} and ${fmt(this.maxCount)}`;
+      const moved = this.moved ? `; objects seen to move by ${fmt(this.moved)} place${this.moved === 1 ? '' : 's'}` : '';
+      const head = `${fmt(d)} distinct object${d === 1 ? '' : 's'} read but the server counted ${said} (${fmt(this.requests)} page${this.requests === 1 ? '' : 's'}${moved})`;
+      withinMotion = !problem && d >= this.minCount - this.moved && d <= this.maxCount + this.moved;
+      problem = problem ? `${head}: ${problem}` : head;
     }
+    const unconfirmed = !problem && this.unlinked;
+    return { items, problem, withinMotion, unconfirmed, fingerprint: problem || unconfirmed ? this.fingerprint() : '' };
+  }
+
+  /** What was read, independent of order: the ids (hashed) and the counts. */
+  private fingerprint(): string {
+    let sum = 0;
+    let xor = 0;
+    for (const id of this.tally.keys()) {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+      sum = (sum + h) | 0;
+      xor ^= h;
+    }
+    return `${this.tally.size}:${sum}:${xor}:${this.minCount}:${this.maxCount}`;
   }
 }

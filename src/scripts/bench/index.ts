@@ -2,9 +2,8 @@
 // a set latency (and, in some cases, a rate limit or injected faults) and measures listing,
 // planning and applying. Not a test: timings on shared machines are noisy, so nothing here
 // asserts; each figure is printed beside its target.
-import { DEFAULT_LIST_CONCURRENCY } from '../../live/paginate.js';
 import { benchApply, benchListingAfterPause } from './apply.js';
-import { benchListing } from './listing.js';
+import { reportListing } from './listing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { benchSlowCommits } from './endings.js';
@@ -23,17 +22,7 @@ async function main() {
   say(`cbsync bench (Node ${process.version}, ${new Date().toISOString().slice(0, 10)}); emulator at ${LATENCY} ms latency`);
   say();
 
-  if (want('listing')) {
-    const l = await benchListing();
-    say('## Listing 3,000 organisations and 6,000 integrations (page cap 100; medians of 3 runs after a warm-up)');
-    say(`| | requests | wall time |`);
-    say(`|---|---|---|`);
-    say(`| default: ${DEFAULT_LIST_CONCURRENCY} pages in flight per listing, both listings at once | ${l.fast.requests} (least possible with overlapping pages: ${l.minimum}) | ${seconds(l.fast.ms)} (${(l.slow.ms / l.fast.ms).toFixed(1)}x faster) |`);
-    say(`| --list-concurrency 32 | ${l.narrow.requests} | ${seconds(l.narrow.ms)} (${(l.slow.ms / l.narrow.ms).toFixed(1)}x faster) |`);
-    say(`| sequential: one page at a time, one listing after the other | ${l.slow.requests} | ${seconds(l.slow.ms)} |`);
-    say(`Objects read: ${l.itemsRead} for ${l.objects} objects (${pct(l.itemsRead / l.objects - 1)} more; target at most 2%). Target: the least requests, and at least 20x faster than sequential.`);
-    say();
-  }
+  if (want('listing')) await reportListing(say);
 
   if (want('plan')) {
     const p = benchPlan();
