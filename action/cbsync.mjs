@@ -28456,241 +28456,140 @@ function decodeIntegration(raw, where) {
 	const o = requireObject(raw, where, "integration");
 	const organisation_id = str(o, "organisation_id", where, "integration");
 	if (!isValidId(organisation_id)) fail(where, "integration", o, `has an organisation_id that cannot be used (${JSON.stringify(organisation_id)})`);
+	const type = str(o, "type", where, "integration");
+	if (type !== "CUSTOM_ORDERS") {
+		const text = (v, none) => typeof v === "string" ? v : none;
+		return {
+			id: o.id,
+			organisation_id,
+			name: text(o.name, NO_NAME),
+			type,
+			status: text(o.status, NO_STATUS),
+			merchant_ids: [],
+			...created(o)
+		};
+	}
 	const m = o.merchant_ids;
 	if (!Array.isArray(m) || m.some((x) => typeof x !== "string")) fail(where, "integration", o, fieldProblem(o, "merchant_ids", "a list of strings"));
 	return {
 		id: o.id,
 		organisation_id,
 		name: str(o, "name", where, "integration"),
-		type: str(o, "type", where, "integration"),
+		type,
 		status: str(o, "status", where, "integration"),
 		merchant_ids: [...m],
 		...created(o)
 	};
 }
-var created, decoderFor;
+var created, NO_NAME, NO_STATUS, decoderFor;
 var init_decode = __esmMin((() => {
+	init_model();
+	init_api$1();
 	init_errors$1();
 	created = (o) => typeof o.created_at === "string" ? { created_at: o.created_at } : {};
+	NO_NAME = "(no name)";
+	NO_STATUS = "(no status)";
 	decoderFor = (collection) => collection === "/v1/organisations" ? decodeOrganisation : decodeIntegration;
 }));
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esmMin((() => {
-	Node = class {
-		value;
-		next;
-		constructor(value) {
-			this.value = value;
-		}
-	};
-	Queue = class {
-		#head;
-		#tail;
-		#size;
-		constructor() {
-			this.clear();
-		}
-		enqueue(value) {
-			const node = new Node(value);
-			if (this.#head) {
-				this.#tail.next = node;
-				this.#tail = node;
-			} else {
-				this.#head = node;
-				this.#tail = node;
-			}
-			this.#size++;
-		}
-		dequeue() {
-			const current = this.#head;
-			if (!current) return;
-			this.#head = this.#head.next;
-			this.#size--;
-			if (!this.#head) this.#tail = void 0;
-			return current.value;
-		}
-		peek() {
-			if (!this.#head) return;
-			return this.#head.value;
-		}
-		clear() {
-			this.#head = void 0;
-			this.#tail = void 0;
-			this.#size = 0;
-		}
-		get size() {
-			return this.#size;
-		}
-		*[Symbol.iterator]() {
-			let current = this.#head;
-			while (current) {
-				yield current.value;
-				current = current.next;
-			}
-		}
-		*drain() {
-			while (this.#head) yield this.dequeue();
-		}
-	};
-}));
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-	if (typeof concurrency === "object") ({concurrency, rejectOnClear = false} = concurrency);
-	validateConcurrency(concurrency);
-	if (typeof rejectOnClear !== "boolean") throw new TypeError("Expected `rejectOnClear` to be a boolean");
-	const queue = new Queue();
-	let activeCount = 0;
-	const resumeNext = () => {
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-	const run = async (function_, resolve, arguments_) => {
-		const result = (async () => function_(...arguments_))();
-		resolve(result);
-		try {
-			await result;
-		} catch {}
-		next();
-	};
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = { reject };
-		new Promise((internalResolve) => {
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(void 0, function_, resolve, arguments_));
-		if (activeCount < concurrency) resumeNext();
-	};
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-	Object.defineProperties(generator, {
-		activeCount: { get: () => activeCount },
-		pendingCount: { get: () => queue.size },
-		clearQueue: { value() {
-			if (!rejectOnClear) {
-				queue.clear();
-				return;
-			}
-			const abortError = AbortSignal.abort().reason;
-			while (queue.size > 0) queue.dequeue().reject(abortError);
-		} },
-		concurrency: {
-			get: () => concurrency,
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-				queueMicrotask(() => {
-					while (activeCount < concurrency && queue.size > 0) resumeNext();
-				});
-			}
-		},
-		map: { async value(iterable, function_) {
-			const promises = [];
-			try {
-				Array.from(iterable, (value, index) => {
-					const promise = generator(function_, value, index);
-					promises.push(promise);
-					return promise;
-				});
-			} catch (error) {
-				for (const promise of promises) promise.catch(() => {});
-				throw error;
-			}
-			return Promise.all(promises);
-		} }
-	});
-	return generator;
-}
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-}
-var init_p_limit = __esmMin((() => {
-	init_yocto_queue();
-}));
 // src/live/envelope.ts
+function countOf(o, field) {
+	const v = o[field];
+	if (v === void 0 || v === null) return null;
+	if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return v;
+	return `the list body's "${field}" is ${shown(v)}, not a count`;
+}
 function readEnvelope(data) {
 	if (Array.isArray(data)) return {
-		items: data,
-		count: null,
-		next: void 0,
-		hasMore: null
+		ok: true,
+		envelope: {
+			items: data,
+			count: null,
+			next: void 0,
+			hasMore: null
+		}
 	};
 	if (typeof data !== "object" || data === null) return null;
 	const o = data;
-	const hasMore = typeof o.has_more === "boolean" ? o.has_more : null;
-	const next = typeof o.next === "string" ? o.next : o.next === null ? null : void 0;
-	if (Array.isArray(o.items)) return {
-		items: o.items,
-		count: num(o.count) ?? num(o.total),
-		next,
-		hasMore
+	const items = Array.isArray(o.items) ? o.items : Array.isArray(o.results) ? o.results : Array.isArray(o.data) ? o.data : null;
+	if (!items) return null;
+	const [a, b] = items === o.data && items !== o.items && items !== o.results ? ["total", "count"] : ["count", "total"];
+	const first = countOf(o, a);
+	const count = first === null ? countOf(o, b) : first;
+	if (typeof count === "string") return {
+		ok: false,
+		problem: count
 	};
-	if (Array.isArray(o.results)) return {
-		items: o.results,
-		count: num(o.count) ?? num(o.total),
-		next,
-		hasMore
+	if (o.has_more !== void 0 && o.has_more !== null && typeof o.has_more !== "boolean") return {
+		ok: false,
+		problem: `the list body's "has_more" is ${shown(o.has_more)}, not true or false`
 	};
-	if (Array.isArray(o.data)) return {
-		items: o.data,
-		count: num(o.total) ?? num(o.count),
-		next,
-		hasMore
+	if (o.next !== void 0 && o.next !== null && typeof o.next !== "string") return {
+		ok: false,
+		problem: `the list body's "next" is ${shown(o.next)}, not a URL`
 	};
-	return null;
+	return {
+		ok: true,
+		envelope: {
+			items,
+			count,
+			next: typeof o.next === "string" && o.next !== "" ? o.next : o.next === null || o.next === "" ? null : void 0,
+			hasMore: typeof o.has_more === "boolean" ? o.has_more : null
+		}
+	};
 }
-var num;
+var shown;
 var init_envelope = __esmMin((() => {
-	num = (v) => typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null;
+	shown = (v) => typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : String(v);
 }));
-// src/live/paginate.ts
-async function listAll(client, path, decode, opts = {}) {
-	const attempts = opts.attempts ?? 2;
-	let last = "";
-	for (let i = 1; i <= attempts; i++) try {
-		return await new Listing(client, path, decode, opts).read();
-	} catch (e) {
-		if (!(e instanceof Inconsistent)) throw e;
-		last = e.message;
-	}
-	throw new ApiError(`the listing could not be shown complete after ${attempts} attempts (${last}); nothing was planned from it`, {
-		method: "GET",
-		path,
-		kind: "incomplete_listing"
-	});
+// src/live/pages.ts
+function weigh(x) {
+	let n = 32;
+	for (const v of Object.values(x)) if (typeof v === "string") n += v.length + 8;
+	else if (Array.isArray(v)) for (const s of v) n += (typeof s === "string" ? s.length : 0) + 8;
+	else n += 8;
+	return n;
 }
-var MAX_BRIDGE_PAGES, MAX_SEQUENTIAL_PAGES, Inconsistent, shares, Listing;
-var init_paginate = __esmMin((() => {
-	init_p_limit();
+var MAX_BRIDGE_PAGES, Disagreement, Reading;
+var init_pages = __esmMin((() => {
 	init_envelope();
 	init_errors$1();
 	MAX_BRIDGE_PAGES = 4;
-	MAX_SEQUENTIAL_PAGES = 2e5;
-	Inconsistent = class extends Error {};
-	shares = (a, b) => {
-		for (const id of b.ids) if (a.ids.has(id)) return true;
-		return false;
-	};
-	Listing = class {
+	Disagreement = class extends Error {};
+	Reading = class {
 		client;
 		path;
 		decode;
-		opts;
+		ledger;
 		seq = 0;
-		step = 0;
-		constructor(client, path, decode, opts) {
+		pageSize;
+		wave;
+		constructor(client, path, decode, ledger, opts) {
 			this.client = client;
 			this.path = path;
 			this.decode = decode;
-			this.opts = opts;
+			this.ledger = ledger;
+			this.pageSize = opts.pageSize ?? 500;
+			this.wave = Math.max(1, opts.concurrency ?? 64);
+		}
+		async verdict() {
+			try {
+				const first = await this.page(0, this.pageSize);
+				this.ledger.step = first.items.length;
+				this.ledger.join(null, first);
+				this.ledger.settle();
+				if (first.count === null) await this.sequential(first);
+				else await this.counted(first);
+			} catch (e) {
+				if (!(e instanceof Disagreement)) throw e;
+				return {
+					items: [],
+					problem: e.message,
+					withinMotion: false,
+					unconfirmed: false,
+					fingerprint: e.message
+				};
+			}
+			return this.ledger.judge();
 		}
 		broken(message) {
 			return new ApiError(message, {
@@ -28700,12 +28599,13 @@ var init_paginate = __esmMin((() => {
 			});
 		}
 		async page(offset, limit, url) {
+			this.ledger.request();
 			const res = url ? await this.client.request("GET", url) : await this.client.request("GET", this.path, { query: {
 				limit,
 				offset
 			} });
-			const env = readEnvelope(res.data);
-			if (!env) {
+			const read = readEnvelope(res.data);
+			if (!read) {
 				const keys = res.data && typeof res.data === "object" ? Object.keys(res.data).join(", ") : typeof res.data;
 				throw new ApiError(`unrecognised list body (${keys || "empty"})`, {
 					status: 200,
@@ -28714,120 +28614,163 @@ var init_paginate = __esmMin((() => {
 					kind: "non_json"
 				});
 			}
+			if (!read.ok) throw new ApiError(read.problem, {
+				status: 200,
+				method: "GET",
+				path: this.path,
+				kind: "invalid_answer"
+			});
+			const env = read.envelope;
 			const where = `GET ${this.path}`;
 			const items = env.items.map((raw) => this.decode(raw, where));
-			return {
+			const at = new Map();
+			let repeated = null;
+			let bytes = 0;
+			items.forEach((it, i) => {
+				if (at.has(it.id)) repeated ??= it.id;
+				else at.set(it.id, i);
+				bytes += weigh(it);
+			});
+			const p = {
 				offset,
 				items,
-				ids: new Set(items.map((i) => i.id)),
+				at,
+				repeated,
 				count: env.count,
 				next: env.next,
 				hasMore: env.hasMore,
-				seq: this.seq++
+				seq: this.seq++,
+				bytes
 			};
-		}
-		async read() {
-			const first = await this.page(0, this.opts.pageSize ?? 500);
-			this.step = first.items.length;
-			const pages = first.count !== null ? await this.byCount(first) : await this.sequential(first);
-			const byId = new Map();
-			for (const p of pages.sort((a, b) => a.seq - b.seq)) for (const it of p.items) byId.set(it.id, it);
-			return [...byId.values()];
+			this.ledger.received(p);
+			return p;
 		}
 		checkAdvances(p, first) {
-			if (p.offset > 0 && p.items.length > 0 && p.items[0].id === first.items[0]?.id && p.items.length === first.items.length && [...p.ids].every((id) => first.ids.has(id))) throw this.broken(`the server ignores offset: the page at offset ${p.offset} repeats the first page`);
+			if (p.offset > 0 && p.items.length > 0 && p.items[0].id === first.items[0]?.id && p.items.length === first.items.length && [...p.at.keys()].every((id) => first.at.has(id))) throw new Disagreement(`the server seems to ignore offset: the page at offset ${p.offset} repeats the first page`);
 		}
-		async byCount(first) {
-			const total = first.count;
-			const step = this.step;
-			if (step === 0) {
-				if (total > 0) throw new Inconsistent(`empty first page but count ${total}`);
-				return [first];
-			}
-			if (step >= total && first.hasMore !== true) return [first];
-			if (step < 2) return this.singles(first, total);
-			const stride = step - 1;
-			const offsets = [];
-			for (let o = 0; o + step < total;) offsets.push(o += stride);
-			const limit = pLimit(this.opts.concurrency ?? 64);
-			let stop = false;
-			const fetched = await Promise.all(offsets.map((o) => limit(async () => {
-				if (stop) return null;
-				const p = await this.page(o, step);
+		full(p) {
+			const n = p.items.length;
+			return n > 0 && (p.seq === 0 ? n >= this.pageSize || n < (p.count ?? 0) : n >= this.ledger.step);
+		}
+		async fetch(offsets, first) {
+			let failure = null;
+			const settled = await Promise.allSettled(offsets.map(async (o) => {
 				try {
+					const p = await this.page(o, this.ledger.step);
 					this.checkAdvances(p, first);
+					return p;
 				} catch (e) {
-					stop = true;
+					failure ??= { e };
 					throw e;
 				}
-				return p;
-			})));
-			const chain = [first];
-			for (const p of fetched) {
-				if (!p || p.items.length === 0) continue;
-				const prev = chain.at(-1);
-				if (!shares(prev, p)) chain.push(...await this.bridge(prev, p));
-				chain.push(p);
+			}));
+			if (failure) throw failure.e;
+			return settled.map((s) => s.value);
+		}
+		async counted(first) {
+			const ledger = this.ledger;
+			ledger.byCount = true;
+			const c = first.count;
+			const step = ledger.step;
+			const { maxObjects, maxPages } = ledger.bounds;
+			if (c > maxObjects) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects, more than a listing may hold (${maxObjects.toLocaleString("en")}); its first page held ${step}`);
+			if (!this.full(first)) return;
+			const need = step === 1 ? c : 1 + Math.ceil(Math.max(0, c - step) / (step - 1));
+			if (need > maxPages) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects in pages of ${step}: ${need.toLocaleString("en")} pages, more than a listing may read (${maxPages.toLocaleString("en")})`);
+			ledger.unlinked = step === 1;
+			const stride = step === 1 ? 1 : step - 1;
+			let tail = first;
+			let stepsBack = 0;
+			while (this.full(tail)) {
+				const offsets = [];
+				for (let o = tail.offset + stride;; o += stride) {
+					offsets.push(o);
+					if (offsets.length >= this.wave || o + step > ledger.latest) break;
+				}
+				const from = tail;
+				for (const p of await this.fetch(offsets, first)) {
+					if (p.items.length === 0) continue;
+					if (step === 1 ? ledger.join(null, p) : ledger.join(tail, p)) tail = p;
+					else tail = await this.bridge(tail, p);
+				}
+				ledger.settle();
+				if (tail !== from) stepsBack = 0;
+				else if (step === 1) return;
+				else {
+					if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${tail.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+					tail = await this.stepBack(tail, ledger.latest);
+					ledger.settle();
+				}
 			}
-			let last = chain.at(-1);
-			while (last.items.length >= step && (last.count ?? 0) > last.offset + last.items.length) {
-				const p = await this.page(last.offset + last.items.length - 1, step);
-				if (p.items.length === 0) break;
-				if (!shares(last, p)) chain.push(...await this.bridge(last, p));
-				chain.push(p);
-				last = p;
-			}
-			return chain;
+		}
+		async stepBack(tail, end) {
+			const step = this.ledger.step;
+			const lastPos = Math.min(tail.offset + tail.items.length - 1, end - 1);
+			const p = await this.page(Math.max(0, lastPos - Math.floor(step / 2)), step);
+			if (!this.ledger.join(tail, p)) throw new Disagreement(`objects moved past the page at offset ${tail.offset}: none of its objects could be found again`);
+			return p;
 		}
 		async bridge(a, b) {
-			const out = [];
+			const step = this.ledger.step;
 			let cur = a;
 			for (let i = 0; i < MAX_BRIDGE_PAGES; i++) {
 				const lastPos = cur.offset + cur.items.length - 1;
-				const p = await this.page(i === 0 ? Math.max(0, lastPos - Math.floor(this.step / 2)) : lastPos, this.step);
-				if (!shares(cur, p)) break;
-				out.push(p);
-				if (shares(p, b) || p.items.length < this.step) return out;
+				const p = await this.page(i === 0 ? Math.max(0, lastPos - Math.floor(step / 2)) : lastPos, step);
+				if (!this.ledger.join(cur, p)) break;
+				if (this.ledger.join(p, b)) return b;
+				if (p.items.length < step) {
+					if ([...b.at.keys()].every((id) => this.ledger.has(id))) return p;
+					break;
+				}
 				cur = p;
 			}
-			throw new Inconsistent(`objects moved between the pages at offsets ${a.offset} and ${b.offset}`);
-		}
-		async singles(first, total) {
-			const limit = pLimit(this.opts.concurrency ?? 64);
-			const rest = await Promise.all(Array.from({ length: total - 1 }, (_, i) => limit(() => this.page(i + 1, 1))));
-			const ids = new Set([...first.ids, ...rest.flatMap((p) => [...p.ids])]);
-			if (ids.size !== total) throw new Inconsistent(`${ids.size} distinct objects read but count is ${total}`);
-			return [first, ...rest];
+			throw new Disagreement(`objects moved between the pages at offsets ${a.offset} and ${b.offset} by more than ${MAX_BRIDGE_PAGES} bridge pages could link`);
 		}
 		async sequential(first) {
-			const chain = [first];
-			const seen = new Set(first.ids);
+			const ledger = this.ledger;
 			const visited = new Set();
 			let cur = first;
-			for (let n = 0; n < MAX_SEQUENTIAL_PAGES; n++) {
-				if (cur.items.length === 0 || cur.hasMore === false || cur.next === null) return chain;
+			let stepsBack = 0;
+			let widest = first.items.length;
+			for (;;) {
+				if (cur.items.length === 0 || cur.hasMore === false || cur.next === null) return;
+				const saidMore = cur.hasMore === true || typeof cur.next === "string";
+				const nothing = () => saidMore && ledger.note(`the page at offset ${cur.offset} says there is more, but the next page brings nothing new`);
 				const nextUrl = typeof cur.next === "string" ? this.sameOrigin(cur.next) : null;
+				const fresh = (q) => [...q.at.keys()].some((id) => !ledger.has(id));
 				let p;
 				if (nextUrl) {
 					if (visited.has(nextUrl)) throw this.broken(`the server's next link repeats (${nextUrl})`);
 					visited.add(nextUrl);
 					p = await this.page(cur.offset + cur.items.length, 0, nextUrl);
-				} else {
-					const overlap = cur.items.length >= 2 ? 1 : 0;
-					p = await this.page(cur.offset + cur.items.length - overlap, this.opts.pageSize ?? 500);
+					if (p.items.length === 0) return void nothing();
+					if (!fresh(p)) throw new Disagreement(`the page at ${nextUrl} brought no new object: the server does not page as asked`);
+					ledger.join(null, p);
+				} else if (cur.items.length < 2) {
+					ledger.unlinked = true;
+					p = await this.page(cur.offset + cur.items.length, this.pageSize);
 					this.checkAdvances(p, first);
-					if (p.items.length <= overlap && [...p.ids].every((id) => seen.has(id))) return chain;
-					if (overlap && !shares(cur, p)) {
-						this.step = Math.max(2, cur.items.length);
-						for (const b of await this.bridge(cur, p)) chain.push(b), b.ids.forEach((id) => seen.add(id));
+					if (p.items.length === 0) return void nothing();
+					if (!fresh(p)) throw new Disagreement(`the page at offset ${p.offset} brought no new object: the server does not page as asked`);
+					ledger.join(null, p);
+				} else {
+					p = await this.page(cur.offset + cur.items.length - 1, this.pageSize);
+					this.checkAdvances(p, first);
+					ledger.step = widest = Math.max(widest, cur.items.length, p.items.length);
+					const brings = fresh(p);
+					if (ledger.join(cur, p)) {
+						if (!brings && p.items.length < widest) return void nothing();
+						if (brings) stepsBack = 0;
+						else if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+					} else if (brings) p = await this.bridge(cur, p);
+					else {
+						if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+						p = await this.stepBack(cur, Infinity);
 					}
 				}
-				if (p.items.length > 0 && [...p.ids].every((id) => seen.has(id))) throw this.broken(`the page at offset ${p.offset} brought no new object: the server does not page as asked`);
-				p.ids.forEach((id) => seen.add(id));
-				chain.push(p);
+				ledger.settle();
 				cur = p;
 			}
-			throw this.broken(`the listing did not end after ${MAX_SEQUENTIAL_PAGES} pages`);
 		}
 		sameOrigin(next) {
 			try {
@@ -28836,6 +28779,186 @@ var init_paginate = __esmMin((() => {
 			} catch {
 				return null;
 			}
+		}
+	};
+}));
+// src/live/paginate.ts
+async function listAll(client, path, decode, opts = {}) {
+	const attempts = Math.max(1, opts.attempts ?? 2);
+	const stats = opts.stats ?? newListingStats();
+	const seen = [];
+	for (let i = 1; i <= attempts; i++) {
+		const ledger = new Ledger(opts, stats);
+		const v = await new Reading(client, path, decode, ledger, opts).verdict();
+		const prev = seen.at(-1);
+		if (!v.problem && (!v.unconfirmed || prev && !prev.problem && prev.fingerprint === v.fingerprint)) return v.items;
+		if (v.withinMotion && prev && prev.fingerprint !== v.fingerprint) return v.items;
+		seen.push(v);
+	}
+	const told = (v) => v.problem ?? `pages of one object cannot overlap, and ${attempts === 1 ? "the listing was read once" : "two readings differ"} (${objects(v.items.length)} read)`;
+	const [first, last] = [told(seen[0]), told(seen.at(-1))];
+	const again = attempts === 1 || seen.at(-1).unconfirmed ? "" : first === last ? " (the same when read again)" : ` (when first read: ${first})`;
+	throw new ApiError(`${last}${again}; nothing was planned from it`, {
+		method: "GET",
+		path,
+		kind: "incomplete_listing"
+	});
+}
+var LISTING_BOUNDS, newListingStats, fmt, objects, mib, Ledger;
+var init_paginate = __esmMin((() => {
+	init_errors$1();
+	init_pages();
+	LISTING_BOUNDS = {
+		maxObjects: 1e6,
+		maxPages: 2e4,
+		maxBytes: 268435456
+	};
+	newListingStats = () => ({
+		readings: 0,
+		pages: 0,
+		objectsRead: 0,
+		maxHeld: 0,
+		maxBytesHeld: 0
+	});
+	fmt = (n) => n.toLocaleString("en");
+	objects = (n) => `${fmt(n)} object${n === 1 ? "" : "s"}`;
+	mib = (n) => n >= 1048576 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`;
+	Ledger = class {
+		stats;
+		step = 0;
+		byCount = false;
+		unlinked = false;
+		requests = 0;
+		latest = 0;
+		tally = new Map();
+		tallyBytes = 0;
+		loose = 0;
+		looseBytes = 0;
+		minCount = Infinity;
+		maxCount = -Infinity;
+		moved = 0;
+		notes = [];
+		bounds;
+		constructor(opts, stats) {
+			this.stats = stats;
+			const given = Object.entries({
+				maxObjects: opts.maxObjects,
+				maxPages: opts.maxPages,
+				maxBytes: opts.maxBytes
+			}).filter(([, v]) => v !== void 0);
+			this.bounds = {
+				...LISTING_BOUNDS,
+				...Object.fromEntries(given)
+			};
+			stats.readings++;
+		}
+		get size() {
+			return this.tally.size;
+		}
+		has(id) {
+			return this.tally.has(id);
+		}
+		note(problem) {
+			this.notes.push(problem);
+		}
+		request() {
+			if (this.requests >= this.bounds.maxPages) throw new Disagreement(`the listing needed more than ${fmt(this.bounds.maxPages)} pages (${objects(this.tally.size)} read)`);
+			this.requests++;
+			this.stats.pages++;
+		}
+		received(p) {
+			const n = p.items.length;
+			this.stats.objectsRead += n;
+			const held = this.tally.size + this.loose + n;
+			const heldBytes = this.tallyBytes + this.looseBytes + p.bytes;
+			if (held > this.bounds.maxObjects) throw new Disagreement(`the listing would hold more than ${objects(this.bounds.maxObjects)} (${fmt(this.requests)} pages read)`);
+			if (heldBytes > this.bounds.maxBytes) throw new Disagreement(`the listing would hold more than ${mib(this.bounds.maxBytes)} of objects (${objects(held)}, ${fmt(this.requests)} pages read)`);
+			this.loose += n;
+			this.looseBytes += p.bytes;
+			this.stats.maxHeld = Math.max(this.stats.maxHeld, held);
+			this.stats.maxBytesHeld = Math.max(this.stats.maxBytesHeld, heldBytes);
+			if (p.repeated) this.note(`the page at offset ${fmt(p.offset)} holds ${JSON.stringify(p.repeated.slice(0, 60))} twice`);
+			if (p.count !== null) this.snapshot(p, p.count);
+		}
+		snapshot(p, c) {
+			const { offset: o } = p;
+			const n = p.items.length;
+			this.minCount = Math.min(this.minCount, c);
+			this.maxCount = Math.max(this.maxCount, c);
+			this.latest = c;
+			if (p.seq === 0) {
+				if (n > c) this.note(`the first page holds ${objects(n)} but the server counted ${fmt(c)}`);
+				else if (n === 0 && c > 0) this.note(`the first page is empty but the server counted ${fmt(c)}`);
+			} else if (this.byCount) {
+				const due = Math.min(this.step, Math.max(0, c - o));
+				if (n > due) this.note(o + n > c ? `the page at offset ${fmt(o)} holds ${objects(n)} but the server counted ${fmt(c)}` : `the page at offset ${fmt(o)} holds ${objects(n)}, more than the ${fmt(this.step)} of a page`);
+				else if (n < due) this.note(`the page at offset ${fmt(o)} holds ${objects(n)} where the server's count of ${fmt(c)} means ${fmt(due)}`);
+			}
+			const more = o + n < c;
+			if (p.hasMore !== null && p.hasMore !== more) this.note(`the page at offset ${fmt(o)} says has_more ${p.hasMore} but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
+			if (p.next !== void 0 && p.next !== null !== more) this.note(`the page at offset ${fmt(o)} ${more ? "has no" : "has a"} next link but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
+		}
+		join(prev, p) {
+			let first = -1;
+			if (prev) {
+				let last = -1;
+				let shift = -1;
+				for (const [id, j] of p.at) {
+					const i = prev.at.get(id);
+					if (i === void 0) continue;
+					if (i < last) this.note(`objects changed order between the pages at offsets ${fmt(prev.offset)} and ${fmt(p.offset)}`);
+					if (first < 0) first = j;
+					last = i;
+					shift = Math.max(shift, Math.abs(p.offset + j - (prev.offset + i)));
+				}
+				if (shift < 0) return false;
+				this.moved += shift;
+			}
+			p.items.forEach((it, j) => {
+				const old = this.tally.get(it.id);
+				if (old && prev?.at.has(it.id) && prev.seq > p.seq) return;
+				if (old && prev && !prev.at.has(it.id) && j > first) return this.note(`${JSON.stringify(it.id.slice(0, 60))} came back at offset ${fmt(p.offset + j)}, after the pages linked`);
+				if (old) this.tallyBytes -= weigh(old);
+				this.tally.set(it.id, it);
+				this.tallyBytes += weigh(it);
+			});
+			return true;
+		}
+		settle() {
+			this.loose = 0;
+			this.looseBytes = 0;
+		}
+		judge() {
+			const d = this.tally.size;
+			const items = [...this.tally.values()];
+			let problem = this.notes[0] ?? null;
+			let withinMotion = false;
+			if (this.maxCount >= 0 && (d < this.minCount || d > this.maxCount)) {
+				const said = this.minCount === this.maxCount ? fmt(this.minCount) : `between ${fmt(this.minCount)} and ${fmt(this.maxCount)}`;
+				const moved = this.moved ? `; objects seen to move by ${fmt(this.moved)} place${this.moved === 1 ? "" : "s"}` : "";
+				const head = `${fmt(d)} distinct object${d === 1 ? "" : "s"} read but the server counted ${said} (${fmt(this.requests)} page${this.requests === 1 ? "" : "s"}${moved})`;
+				withinMotion = !problem && d >= this.minCount - this.moved && d <= this.maxCount + this.moved;
+				problem = problem ? `${head}: ${problem}` : head;
+			}
+			const unconfirmed = !problem && this.unlinked;
+			return {
+				items,
+				problem,
+				withinMotion,
+				unconfirmed,
+				fingerprint: problem || unconfirmed ? this.fingerprint() : ""
+			};
+		}
+		fingerprint() {
+			let sum = 0;
+			let xor = 0;
+			for (const id of this.tally.keys()) {
+				let h = 2166136261;
+				for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+				sum = sum + h | 0;
+				xor ^= h;
+			}
+			return `${this.tally.size}:${sum}:${xor}:${this.minCount}:${this.maxCount}`;
 		}
 	};
 }));
@@ -29020,6 +29143,147 @@ var init_creates = __esmMin((() => {
 			}
 		}
 	};
+}));
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esmMin((() => {
+	Node = class {
+		value;
+		next;
+		constructor(value) {
+			this.value = value;
+		}
+	};
+	Queue = class {
+		#head;
+		#tail;
+		#size;
+		constructor() {
+			this.clear();
+		}
+		enqueue(value) {
+			const node = new Node(value);
+			if (this.#head) {
+				this.#tail.next = node;
+				this.#tail = node;
+			} else {
+				this.#head = node;
+				this.#tail = node;
+			}
+			this.#size++;
+		}
+		dequeue() {
+			const current = this.#head;
+			if (!current) return;
+			this.#head = this.#head.next;
+			this.#size--;
+			if (!this.#head) this.#tail = void 0;
+			return current.value;
+		}
+		peek() {
+			if (!this.#head) return;
+			return this.#head.value;
+		}
+		clear() {
+			this.#head = void 0;
+			this.#tail = void 0;
+			this.#size = 0;
+		}
+		get size() {
+			return this.#size;
+		}
+		*[Symbol.iterator]() {
+			let current = this.#head;
+			while (current) {
+				yield current.value;
+				current = current.next;
+			}
+		}
+		*drain() {
+			while (this.#head) yield this.dequeue();
+		}
+	};
+}));
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+	if (typeof concurrency === "object") ({concurrency, rejectOnClear = false} = concurrency);
+	validateConcurrency(concurrency);
+	if (typeof rejectOnClear !== "boolean") throw new TypeError("Expected `rejectOnClear` to be a boolean");
+	const queue = new Queue();
+	let activeCount = 0;
+	const resumeNext = () => {
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+	const run = async (function_, resolve, arguments_) => {
+		const result = (async () => function_(...arguments_))();
+		resolve(result);
+		try {
+			await result;
+		} catch {}
+		next();
+	};
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = { reject };
+		new Promise((internalResolve) => {
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(void 0, function_, resolve, arguments_));
+		if (activeCount < concurrency) resumeNext();
+	};
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+	Object.defineProperties(generator, {
+		activeCount: { get: () => activeCount },
+		pendingCount: { get: () => queue.size },
+		clearQueue: { value() {
+			if (!rejectOnClear) {
+				queue.clear();
+				return;
+			}
+			const abortError = AbortSignal.abort().reason;
+			while (queue.size > 0) queue.dequeue().reject(abortError);
+		} },
+		concurrency: {
+			get: () => concurrency,
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+				queueMicrotask(() => {
+					while (activeCount < concurrency && queue.size > 0) resumeNext();
+				});
+			}
+		},
+		map: { async value(iterable, function_) {
+			const promises = [];
+			try {
+				Array.from(iterable, (value, index) => {
+					const promise = generator(function_, value, index);
+					promises.push(promise);
+					return promise;
+				});
+			} catch (error) {
+				for (const promise of promises) promise.catch(() => {});
+				throw error;
+			}
+			return Promise.all(promises);
+		} }
+	});
+	return generator;
+}
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+}
+var init_p_limit = __esmMin((() => {
+	init_yocto_queue();
 }));
 // src/engine/perform.ts
 function storedName(key, sent, answer) {
@@ -29360,12 +29624,9 @@ function liveFingerprint(keyLevel, orgs, ints) {
 }
 var init_fingerprint = __esmMin((() => {}));
 // src/live/state.ts
-function listObjects(client, collection, opts = {}) {
-	return listAll(client, collection, decoderFor(collection), opts);
-}
 async function fetchLiveState(client, opts = {}) {
 	const before = { ...client.stats.byEndpoint };
-	const [orgs, ints] = await Promise.allSettled([listObjects(client, "/v1/organisations", opts), listObjects(client, "/v1/integrations", opts)]);
+	const [orgs, ints] = await Promise.allSettled([list(client, ORGANISATIONS, opts), list(client, INTEGRATIONS, opts)]);
 	const warnings = [];
 	if (ints.status === "rejected") {
 		const e = ints.reason;
@@ -29400,14 +29661,14 @@ async function fetchLiveState(client, opts = {}) {
 		organisationId,
 		warnings,
 		fingerprint: liveFingerprint(keyLevel, organisations, integrations),
-		listing: Object.fromEntries(["GET /v1/organisations", "GET /v1/integrations"].map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => n > 0))
+		listing: Object.fromEntries([OPERATIONS.listOrganisations, OPERATIONS.listIntegrations].map(endpoint).map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => n > 0))
 	};
 }
 var init_state = __esmMin((() => {
 	init_errors$1();
 	init_fingerprint();
-	init_decode();
-	init_paginate();
+	init_api$1();
+	init_api();
 }));
 // src/plan/actions.ts
 function createOrganisation(address, d) {

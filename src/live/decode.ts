@@ -1,24 +1,15 @@
 import { CUSTOM_ORDERS, type LiveIntegration, type LiveOrganisation } from '../model.js';
-import { ApiError, ConfigError } from './errors.js';
+import { ORGANISATIONS, type Collection } from '../api.js';
+import { ApiError } from './errors.js';
 
 // What comes over the wire is checked once, where it enters: an object without the fields
 // the API promises stops the run (a missing name must never read as "no such organisation",
 // a missing status never as "disabled"). Unknown fields are ignored; integrations cbsync does
 // not manage are read with only the fields it needs of them.
 
-export type Collection = '/v1/organisations' | '/v1/integrations';
-
 /** An id that can stand in a URL path: non-empty, not `.` or `..`, no `/`. */
 export function isValidId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v !== '.' && v !== '..' && !v.includes('/');
-}
-
-/** `/v1/organisations/{id}`, the id checked and percent-encoded: never the collection or a parent. */
-export function objectPath(collection: Collection, id: unknown): string {
-  if (!isValidId(id)) {
-    throw new ConfigError(`refusing to use ${JSON.stringify(id)} as an id in a URL under ${collection}`);
-  }
-  return `${collection}/${encodeURIComponent(id)}`;
 }
 
 type Obj = Record<string, unknown>;
@@ -88,4 +79,4 @@ export function decodeIntegration(raw: unknown, where: string): LiveIntegration 
   };
 }
 
-export const decoderFor = (collection: Collection) => (collection === '/v1/organisations' ? decodeOrganisation : decodeIntegration);
+export const decoderFor = (collection: Collection) => (collection === ORGANISATIONS ? decodeOrganisation : decodeIntegration);

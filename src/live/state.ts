@@ -1,17 +1,10 @@
-import type { KeyLevel, LiveIntegration, LiveOrganisation, LiveState, Mode } from '../model.js';
+import type { KeyLevel, LiveOrganisation, LiveState, Mode } from '../model.js';
 import type { ApiClient } from './client.js';
 import { ApiError } from './errors.js';
 import { liveFingerprint } from './fingerprint.js';
-import { decoderFor, type Collection } from './decode.js';
-import { listAll, type ListOptions } from './paginate.js';
-
-/** Every object of a collection, each checked as it enters. */
-export function listObjects(client: ApiClient, collection: '/v1/organisations', opts?: ListOptions): Promise<LiveOrganisation[]>;
-export function listObjects(client: ApiClient, collection: '/v1/integrations', opts?: ListOptions): Promise<LiveIntegration[]>;
-export function listObjects(client: ApiClient, collection: Collection, opts?: ListOptions): Promise<(LiveOrganisation | LiveIntegration)[]>;
-export function listObjects(client: ApiClient, collection: Collection, opts: ListOptions = {}): Promise<(LiveOrganisation | LiveIntegration)[]> {
-  return listAll<LiveOrganisation | LiveIntegration>(client, collection, decoderFor(collection), opts);
-}
+import { endpoint, INTEGRATIONS, OPERATIONS, ORGANISATIONS } from '../api.js';
+import { list } from './api.js';
+import type { ListOptions } from './paginate.js';
 
 export interface FetchedLiveState extends LiveState {
   warnings: string[];
@@ -24,7 +17,7 @@ export interface FetchedLiveState extends LiveState {
  */
 export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}): Promise<FetchedLiveState> {
   const before = { ...client.stats.byEndpoint };
-  const [orgs, ints] = await Promise.allSettled([listObjects(client, '/v1/organisations', opts), listObjects(client, '/v1/integrations', opts)]);
+  const [orgs, ints] = await Promise.allSettled([list(client, ORGANISATIONS, opts), list(client, INTEGRATIONS, opts)]);
   const warnings: string[] = [];
   if (ints.status === 'rejected') {
     const e = ints.reason;
@@ -68,7 +61,7 @@ export async function fetchLiveState(client: ApiClient, opts: ListOptions = {}):
     warnings,
     fingerprint: liveFingerprint(keyLevel, organisations, integrations),
     listing: Object.fromEntries(
-      ['GET /v1/organisations', 'GET /v1/integrations'].map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => (n as number) > 0),
+      [OPERATIONS.listOrganisations, OPERATIONS.listIntegrations].map(endpoint).map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => (n as number) > 0),
     ),
   };
 }

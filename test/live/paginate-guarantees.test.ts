@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../../src/commands/export.js';
 import { newListingStats } from '../../src/live/paginate.js';
-import { listObjects } from '../../src/live/state.js';
+import { list as listObjects } from '../../src/live/api.js';
 import { ADMIN, caught, testIo } from '../helpers.js';
 import { FAST, run } from '../wire/helpers.js';
 import { testClient } from './helpers.js';

@@ -5,7 +5,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import { LIST_SHAPES } from '../../src/emulator/shapes.js';
 import { listAll, newListingStats } from '../../src/live/paginate.js';
 import { decodeOrganisation } from '../../src/live/decode.js';
-import { listObjects } from '../../src/live/state.js';
+import { list as listObjects } from '../../src/live/api.js';
 import { ADMIN, manyOrgs, testSeed, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
 import { hostile, json } from './hostile.js';

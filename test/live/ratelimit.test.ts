@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
-import { listObjects } from '../../src/live/state.js';
+import { list as listObjects } from '../../src/live/api.js';
 import { ADMIN, manyOrgs, testSeed, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
 

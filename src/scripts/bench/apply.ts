@@ -2,7 +2,7 @@ import { apply, prepare } from '../../engine/index.js';
 import type { Seed } from '../../emulator/seed.js';
 import type { EmulatorOptions, RunningEmulator } from '../../emulator/server.js';
 import type { ClientOptions } from '../../live/client.js';
-import { listObjects } from '../../live/state.js';
+import { list as listObjects } from '../../live/api.js';
 import type { DesiredState } from '../../model.js';
 import { client, desiredState, KEY, LATENCY, listingSeed, received, withEmu } from './util.js';
 

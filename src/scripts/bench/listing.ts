@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIST_CONCURRENCY, newListingStats } from '../../live/paginate.js';
-import { fetchLiveState, listObjects } from '../../live/state.js';
+import { list as listObjects } from '../../live/api.js';
+import { fetchLiveState } from '../../live/state.js';
 import { client, emulatorProcess, LATENCY, listingSeed, pct, seconds } from './util.js';
 
 // Listing 3,000 organisations and 6,000 integrations under a page cap of 100, the emulator in
