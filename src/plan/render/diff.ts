@@ -13,7 +13,8 @@ import { matchState, type MatchResult } from '../match.js';
 interface IntegrationView {
   name: string;
   status: string;
-  merchant_ids: string[];
+  /** absent for integrations of other types: cbsync reads only what it needs of them */
+  merchant_ids?: string[];
   /** a comment: why it is shown though the file does not list it */
   note?: string;
 }
@@ -29,7 +30,7 @@ const view = (i: { name: string; status: string; merchant_ids: string[] }, statu
 function leftAlone(om: MatchResult['organisations'][number], prune: boolean): IntegrationView[] {
   return [
     ...om.unlisted.filter((i) => !prune || i.status !== 'ENABLED').map((i) => view(i, i.status, i.status === 'ENABLED' ? 'not in the file; left as it is (prune.integrations is off)' : 'not in the file; disabled already')),
-    ...om.unmanaged.map((i) => view(i, i.status, `${i.type}: read-only, never changed`)),
+    ...om.unmanaged.map((i) => ({ name: i.name, status: i.status, note: `${i.type}: read-only, never changed` })),
   ];
 }
 
