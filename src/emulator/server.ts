@@ -2,14 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Mode } from '../model.js';
 import { fate } from './random.js';
+import { rateLimiter, type EmulatorRateOptions } from './ratelimit.js';
 import { checkSeed, loadSeedFile, type Seed } from './seed.js';
 import { errorBody, listBody, type ErrorShape, type ListShape } from './shapes.js';
 import { ApiProblem, integrationJson, orgJson, Store, type Caller } from './store.js';
 
-export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
-export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
+export { RATE_HEADER_STYLES, RATE_WINDOW_KINDS, type RateHeaderStyle } from './ratelimit.js';
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends EmulatorRateOptions {
   port?: number;
   host?: string;
   /** seed data, or a path to a seed YAML file */
@@ -23,12 +23,6 @@ export interface EmulatorOptions {
   failRate?: number;
   /** probability that a write is applied and then the connection is dropped */
   ambiguousRate?: number;
-  /** requests per window per endpoint and key owner; then 429 with Retry-After */
-  rateLimit?: number;
-  /** length of the rate-limit window (default one minute) */
-  rateWindowMs?: number;
-  /** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none (default) */
-  rateLimitHeaders?: RateHeaderStyle;
   listShape?: ListShape;
   errorShape?: ErrorShape;
   /** whether PATCH of an organisation name adds the [TEST] prefix (default on) */
@@ -107,8 +101,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stats: EmulatorStats = { requests: 0, byEndpoint: {}, rateLimited: 0, failed: 0, ambiguous: 0, itemsListed: 0 };
   const listShape = options.listShape ?? 'items';
   const errorShape = options.errorShape ?? 'code';
-  const windowMs = options.rateWindowMs ?? 60_000;
-  const rateLog = new Map<string, number[]>();
   const occurrences = new Map<string, number>();
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -122,30 +114,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.end(text);
   };
 
-  /**
-   * Sliding-window log: at most N requests in any window, per key owner and endpoint. Returns
-   * the seconds to wait when over, and the rate headers every answer of the bucket carries.
-   */
-  const rateLimited = (bucket: string): { retryAfter: number | null; headers: Record<string, string> } => {
-    if (!options.rateLimit) return { retryAfter: null, headers: {} };
-    const limit = options.rateLimit;
-    const now = Date.now();
-    const log = (rateLog.get(bucket) ?? []).filter((t) => t > now - windowMs);
-    rateLog.set(bucket, log);
-    const over = log.length >= limit;
-    if (!over) log.push(now);
-    const reset = log.length ? Math.max(1, Math.ceil((log[0]! + windowMs - now) / 1000)) : 0;
-    const remaining = Math.max(0, limit - log.length);
-    const w = Math.max(1, Math.round(windowMs / 1000));
-    const style = options.rateLimitHeaders ?? 'none';
-    const headers: Record<string, string> =
-      style === 'ietf'
-        ? { 'ratelimit-policy': `"default";q=${limit};w=${w}`, ratelimit: `"default";r=${remaining};t=${reset}` }
-        : style === 'x'
-          ? { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(Math.ceil(now / 1000) + reset) }
-          : {};
-    return { retryAfter: over ? reset : null, headers };
-  };
+  const rateLimited = rateLimiter(options);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';

@@ -1,6 +1,6 @@
 import { FetchError, ofetch, type $Fetch } from 'ofetch';
 import { ApiError, ConfigError, readErrorBody, type FailureKind } from './errors.js';
-import { endpointOf, Pacer, type Rate, type RateMode } from './pacer.js';
+import { endpointOf, Pacer, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
 import { redactor } from './redact.js';
 
 export const DEFAULT_API_URL = 'https://api.chargebackstop.com';
@@ -13,8 +13,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** 'auto' (default): paced once the server shows its limit; N: at most N per window per endpoint; 0: off */
   maxRpm?: RateMode;
-  /** the rate-limit window assumed when the server does not say (a minute); shorter only in tests and benchmarks */
+  /** the window of a numeric maxRpm (a minute); shorter only in tests and benchmarks */
   rateWindowMs?: number;
+  /** pacing: no single wait, and no run of 429s without a success, longer than this (default 5 min); else the request fails (kind 'rate_limited') */
+  maxWaitMs?: number;
+  /** pacing: every wait longer than 10 s is announced here (endpoint, reason, resume time) */
+  onNotice?: (line: string) => void;
   /** further attempts after network errors, timeouts and 5xx (429s have their own budget) */
   retries?: number;
   backoffBaseMs?: number;
@@ -50,8 +54,10 @@ export interface ApiClient {
   readonly origin: string;
   readonly stats: ClientStats;
   readonly redact: (text: string) => string;
-  /** the rate each endpoint is paced at, learned or capped */
+  /** the limit known for each endpoint: from rate headers, learned from 429s, or capped */
   readonly rates: () => Record<string, Rate>;
+  /** by endpoint: requests, 429s, the rate it ran at, the time held back, its pace and limit now */
+  readonly pacing: () => Record<string, EndpointPacing>;
   /** `path` is relative to the API URL, or an absolute URL on the API's own origin */
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
 }
@@ -59,8 +65,6 @@ export interface ApiClient {
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 const MAX_429_WAITS = 30;
 const MAX_REDIRECTS = 5;
-/** a Retry-After longer than this fails the request instead of stalling a pipeline */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 const configError = (message: string) => new ConfigError(message);
 
@@ -127,7 +131,9 @@ export function createClient(options: ClientOptions): ApiClient {
   const maxBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   const backoffBase = options.backoffBaseMs ?? 200;
   const backoffMax = options.backoffMaxMs ?? 5000;
-  const pacer = new Pacer(options.maxRpm ?? 'auto', options.rateWindowMs ?? 60_000);
+  // pacing (src/live/pacer.ts): waits beyond maxWaitMs are refused, longer than 10 s announced
+  const onNotice = options.onNotice ? (l: string) => options.onNotice!(redact(l)) : undefined;
+  const pacer = new Pacer({ mode: options.maxRpm ?? 'auto', capWindowMs: options.rateWindowMs, maxWaitMs: options.maxWaitMs, onNotice });
   const stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byEndpoint: {} };
   // One configured instance: base URL, bearer key, JSON bodies. Its own retry and timeout are
   // off: POST needs a retry policy it cannot express, and its timeout stops at the headers,
@@ -186,8 +192,12 @@ export function createClient(options: ClientOptions): ApiClient {
     let redirects = 0;
     /** an earlier attempt failed in a way that may have reached the server */
     let mayHaveApplied = false;
+    /** the code of the last 429, for a wait refused after it */
+    let limitedCode: string | null | undefined;
     for (let attempt = 1; ; attempt++) {
-      const sentAt = await pacer.acquire(endpoint);
+      const sentAt = await pacer.acquire(endpoint).catch((e: unknown) => {
+        throw e instanceof WaitRefused ? fail(e.message, limitedCode === undefined ? null : 429, limitedCode ?? null, 'rate_limited') : e;
+      });
       stats.requests++;
       stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
       if (attempt > 1) stats.retries++;
@@ -241,7 +251,7 @@ export function createClient(options: ClientOptions): ApiClient {
       if (status === 429) {
         stats.rateLimited++;
         waits429++;
-        if (retryAfter !== null && retryAfter > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(retryAfter / 1000)} s`, status, info.code, 'http');
+        limitedCode = info.code;
         if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
       } else if (status >= 500) {
         if (isPost) throw fail(info.message, status, info.code, 'http', true);
@@ -265,7 +275,7 @@ export function createClient(options: ClientOptions): ApiClient {
     }
   }
 
-  return { baseUrl, origin: base.origin, stats, redact, rates: () => pacer.rates(), request };
+  return { baseUrl, origin: base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request };
 }
 
 /** The body as text, or null when it grows past `limit` bytes (the rest is not read). */
