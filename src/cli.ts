@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import parseDuration from 'parse-duration';
 import { applyCommand } from './commands/apply.js';
 import { reportError } from './commands/context.js';
 import { emulatorCommand } from './commands/emulator.js';
@@ -9,7 +10,7 @@ import { exportCommand } from './commands/export.js';
 import type { Io } from './commands/io.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
-import { RATE_HEADER_STYLES } from './emulator/server.js';
+import { RATE_HEADER_STYLES, RATE_WINDOW_KINDS } from './emulator/server.js';
 import { ERROR_SHAPES, LIST_SHAPES } from './emulator/shapes.js';
 
 // commander wiring only: flags -> a command function -> exit code.
@@ -46,6 +47,17 @@ function rpmArg(v: string): 'auto' | number {
   return v === 'auto' ? 'auto' : intArg(0, 1_000_000)(v);
 }
 
+/** `90s`, `5m`, `1h30m`, `500ms`: a duration in ms, from `min` to `max` ms; a bare number needs its unit. */
+export function durationArg(min: number, max: number) {
+  return (v: string) => {
+    const ms = /\d\s*[a-zµμ]/i.test(v) ? parseDuration(v) : null;
+    if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < min || ms > max) {
+      throw new InvalidArgumentError(`expected a duration with its unit, such as 90s, 5m or 1h (from ${min} ms to ${max / 3_600_000} h)`);
+    }
+    return Math.round(ms);
+  };
+}
+
 function rateArg(v: string) {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a probability from 0 to 1');
@@ -78,6 +90,7 @@ function withApiFlags(cmd: Command): Command {
     .option('--max-rpm <n|auto>', 'requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off', rpmArg, 'auto')
     .option('--timeout <ms>', 'per request, for the whole answer', intArg(1, 3_600_000), 30_000)
     .option('--max-answer-mib <n>', 'refuse answers larger than this (not retried)', intArg(1, 4096), 64)
+    .option('--max-wait <duration>', 'the longest rate-limit wait (per wait, and for 429s without a success); beyond it the run ends with an error (default 5m)', durationArg(1000, 24 * 3_600_000))
     .option('--list-concurrency <n>', 'pages fetched at once per listing', intArg(1, 64), 64)
     .option('--debug', 'log each request and answer on stderr (never the key)');
 }
@@ -110,8 +123,11 @@ Example:
   .option('--max-page-size <n>', 'silently cap limit', intArg(1, 1_000_000))
   .option('--fail-rate <p>', 'probability of a 503 before doing anything', rateArg, 0)
   .option('--ambiguous-rate <p>', 'probability that a write is applied and the connection then dropped', rateArg, 0)
-  .option('--rate-limit <n>', 'requests per minute per endpoint and key owner, then 429', intArg(1, 1_000_000))
-  .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit)').choices([...RATE_HEADER_STYLES]).default('none'))
+  .option('--rate-limit <n>', 'requests per window (a minute unless --rate-window) per endpoint and key owner, then 429', intArg(1, 1_000_000))
+  .addOption(new Option('--rate-window <duration>', 'the rate-limit window, e.g. 1s, 5s, 1m').argParser(durationArg(1, 7 * 24 * 3_600_000)).default(60_000, '1m'))
+  .addOption(new Option('--rate-window-kind <kind>', 'a sliding window, or fixed windows counted from the start').choices([...RATE_WINDOW_KINDS]).default('sliding'))
+  .option('--rate-spent <n>', 'requests already counted in every window at start (another process used them)', intArg(0, 1_000_000), 0)
+  .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit): ietf, ietf-draft7, x (reset in seconds), x-epoch, x-epoch-ms or none').choices([...RATE_HEADER_STYLES]).default('none'))
   .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
   .addOption(new Option('--error-shape <shape>', 'error body shape').choices([...ERROR_SHAPES]).default('code'))
   .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
@@ -130,6 +146,9 @@ Example:
         failRate: o.failRate,
         ambiguousRate: o.ambiguousRate,
         rateLimit: o.rateLimit,
+        rateWindowMs: o.rateWindow,
+        rateWindowKind: o.rateWindowKind,
+        rateSpent: o.rateSpent,
         rateLimitHeaders: o.rateLimitHeaders,
         listShape: o.listShape,
         errorShape: o.errorShape,

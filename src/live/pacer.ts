@@ -140,7 +140,7 @@ export class Pacer {
       const now = this.clock.now();
       const turn = nextTurn(e.control, e.sends, now, this.mode !== 0);
       this.refuseBeyondMaxWait(endpoint, e, turn, now);
-      const entry: Sent = { at: turn.at, outcome: 'reserved' };
+      const entry: Sent = { at: turn.at, outcome: 'reserved', unpaced: this.mode === 0 || paceOf(e.control, turn.at, this.cap) === null };
       const previous = insertSorted(e.sends, entry);
       const generation = e.control.generation;
       if (turn.at > now) {
@@ -192,7 +192,7 @@ export class Pacer {
     const e = this.ep(endpoint);
     const now = this.clock.now();
     const entry = e.sends.find((s) => s.at === sentAt && s.outcome === 'pending');
-    if (entry) entry.outcome = status === 429 ? 'limited' : 'ok';
+    if (entry) Object.assign(entry, { outcome: status === 429 ? 'limited' : 'ok', answeredAt: now });
     if (status === 429) e.rateLimited++;
     const policies = this.mode === 0 ? [] : readRateHeaders(headers, now);
     const generation = e.control.generation;

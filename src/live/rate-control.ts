@@ -39,6 +39,9 @@ export type Outcome = 'reserved' | 'pending' | 'ok' | 'limited';
 export interface Sent {
   at: number;
   outcome: Outcome;
+  /** sent before any pace was known (a burst), and when its answer came: it reached the server by then */
+  unpaced?: boolean;
+  answeredAt?: number;
 }
 
 export interface Answer {
@@ -102,14 +105,18 @@ export const initialControl = (cap: Control['cap'] = null): Control => ({ window
 const live = (s: Sent) => s.outcome !== 'limited';
 
 /**
- * Requests per ms the server accepted among those sent in (end - windowMs, end], `end` being
- * the first refused one: those sent before it and still unanswered count too (a limit
- * refuses in arrival order).
+ * Requests per ms the server accepted in the window before a refusal: those sent in
+ * (start - windowMs, start], `start` being the refused one, and those sent after it but
+ * before its answer that it accepted (concurrent requests reach a server in any order);
+ * the ones sent before it and still unanswered count too, until they are refused.
  */
-export function acceptedRate(sends: readonly Sent[], end: number, windowMs: number): number {
+export function acceptedRate(sends: readonly Sent[], start: number, answeredAt: number, windowMs: number): number {
+  // counted over a window widened by the margin: send times are not arrival times, and the
+  // oldest request the server still counts may sit just past the edge
+  const w = windowMs + Math.max(windowMs * MARGIN, 20);
   let n = 0;
-  for (const s of sends) if (s.at > end - windowMs && (s.outcome === 'ok' ? s.at <= end : s.outcome === 'pending' && s.at < end)) n++;
-  return n / windowMs;
+  for (const s of sends) if (s.at > start - w && (s.outcome === 'ok' ? s.at <= answeredAt : s.outcome === 'pending' && s.at < start)) n++;
+  return n / w;
 }
 
 const backoff = (strikes: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
@@ -176,7 +183,7 @@ function accepted(c: Control, sends: readonly Sent[], a: Answer): Control {
 function remeasure(c: Control, sends: readonly Sent[], keep: Episode | null = c.episode): Control {
   const ep = c.episode!;
   if (c.windowMs === null) return { ...c, episode: keep };
-  const measured = acceptedRate(sends, ep.start, c.windowMs);
+  const measured = acceptedRate(sends, ep.start, c.lastCut, c.windowMs);
   if (measured <= 0) return { ...c, learned: ep.fallback, episode: keep };
   const rate = Math.min(ep.cap, measured) * ep.factor;
   const holdWindows = c.learned?.holdWindows ?? HOLD_WINDOWS;
@@ -203,12 +210,13 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
   const pauseMs = soft ? 0 : (R ?? backoff(strikes));
   const pausedUntil = Math.max(c.pausedUntil, a.at + pauseMs);
   const w = windowMs ?? backoff(strikes);
-  const measured = acceptedRate(sends, a.sentAt, w);
+  const measured = acceptedRate(sends, a.sentAt, a.at, w);
   const ran = learnedRate(c, a.sentAt);
   const cap = ran ?? Infinity;
-  // again after a pause: BETA; at the learned rate itself (during its hold, not probing above
+  // again after waiting out a Retry-After: BETA; at the learned rate itself (during its hold, not probing above
   // it): HOLD_CUT, as someone else takes a share; else the rate is what the server accepted
-  const factor = ep ? BETA : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
+  // (without Retry-After, 429s after the backoff are its search for the window: no cut)
+  const factor = ep ? (R !== null ? BETA : 1) : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
   const learn = (rate: number): Learned => {
     const confirmed = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w);
     const holdWindows = confirmed ? Math.min(HOLD_MAX, c.learned!.holdWindows * 8) : HOLD_WINDOWS;
@@ -216,12 +224,12 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
   };
   let learned: Learned | null;
   let fallback: Learned | null;
-  if (ep?.soft) {
+  if (ep?.soft && strikes === 2) {
     // the second 429 after a lone one: the window is spent (a fixed window); the cut is made, wait for the window
     learned = fallback = c.learned && { ...c.learned, growFrom: pausedUntil + c.learned.holdWindows * w };
   } else {
     // nothing accepted in the window (another process spent it): no rate is learned from it
-    fallback = ep ? ep.fallback : ran !== null ? learn(ran * factor) : null;
+    fallback = ep ? c.learned && learn(c.learned.rate * factor) : ran !== null ? learn(ran * factor) : null;
     learned = measured > 0 ? learn(Math.min(cap, measured) * factor) : fallback;
   }
   const episode: Episode = { start: ep?.start ?? a.sentAt, since: ep?.since ?? a.at, strikes, retryAfter: R !== null, soft: soft || !!ep?.soft, cap, factor, fallback };
@@ -236,17 +244,17 @@ export interface Turn {
   reason: string;
 }
 
-/** The pace now: requests per ms (with the margin) and the window it is counted over; null when unpaced. `cap` is --max-rpm's. */
+/** The pace now: requests per ms (less the margin) and the window it is counted over; null when unpaced. `cap` is --max-rpm's. */
 export function paceOf(c: Control, t: number, cap: { rate: number; windowMs: number } | null): { rate: number; windowMs: number } | null {
+  // a learned rate was counted over a window widened by the margin already
   const options: { rate: number; windowMs: number }[] = [];
   const learned = learnedRate(c, t);
   if (learned !== null) options.push({ rate: learned, windowMs: c.windowMs ?? BACKOFF_FIRST_MS });
   const ceiling = ceilingOf(c);
-  if (ceiling) options.push(ceiling);
-  if (cap) options.push(cap);
+  if (ceiling) options.push({ rate: ceiling.rate * (1 - MARGIN), windowMs: ceiling.windowMs });
+  if (cap) options.push({ rate: cap.rate * (1 - MARGIN), windowMs: cap.windowMs });
   if (!options.length) return null;
-  const best = options.reduce((a, b) => (b.rate < a.rate ? b : a));
-  return { rate: best.rate * (1 - MARGIN), windowMs: best.windowMs };
+  return options.reduce((a, b) => (b.rate < a.rate ? b : a));
 }
 
 /**
@@ -274,7 +282,8 @@ export function nextTurn(c: Control, sends: readonly Sent[], t: number, paced = 
     for (let i = sends.length - 1; i >= 0; i--) {
       const s = sends[i]!;
       if (s.at <= from) break;
-      if (live(s)) at = Math.max(at, s.at + ++k * spacing);
+      // a burst sent before the pace was known reached the server at some time before its answer
+      if (live(s)) at = Math.max(at, (s.unpaced && s.answeredAt !== undefined ? s.answeredAt : s.at) + ++k * spacing);
     }
     later(at, 'pace', `paced at ${perMinute(pace.rate)} requests a minute`);
   }
