@@ -17,8 +17,11 @@ import type { RatePolicy } from './rate-headers.js';
 //   few windows. A 429 that confirms the same limit lengthens the hold (x8), so a steady
 //   server is probed rarely.
 
-/** Even spacing leaves this share of a limit unused, for timer and network jitter. */
+/** Even spacing leaves this share of a limit unused (at least 25 ms of its window), for timer and network jitter. */
 export const MARGIN = 0.02;
+const MARGIN_MIN_MS = 25;
+/** The margin's share of a window. */
+export const marginOf = (windowMs: number) => Math.max(MARGIN, MARGIN_MIN_MS / windowMs);
 /** Policies with windows up to this pace evenly; longer ones are budgets. */
 export const PACE_HORIZON_MS = 10 * 60_000;
 /** A 429 again after a pause: the rate times this. */
@@ -113,7 +116,7 @@ const live = (s: Sent) => s.outcome !== 'limited';
 export function acceptedRate(sends: readonly Sent[], start: number, answeredAt: number, windowMs: number): number {
   // counted over a window widened by the margin: send times are not arrival times, and the
   // oldest request the server still counts may sit just past the edge
-  const w = windowMs + Math.max(windowMs * MARGIN, 20);
+  const w = windowMs * (1 + marginOf(windowMs));
   let n = 0;
   for (const s of sends) if (s.at > start - w && (s.outcome === 'ok' ? s.at <= answeredAt : s.outcome === 'pending' && s.at < start)) n++;
   return n / w;
@@ -251,8 +254,8 @@ export function paceOf(c: Control, t: number, cap: { rate: number; windowMs: num
   const learned = learnedRate(c, t);
   if (learned !== null) options.push({ rate: learned, windowMs: c.windowMs ?? BACKOFF_FIRST_MS });
   const ceiling = ceilingOf(c);
-  if (ceiling) options.push({ rate: ceiling.rate * (1 - MARGIN), windowMs: ceiling.windowMs });
-  if (cap) options.push({ rate: cap.rate * (1 - MARGIN), windowMs: cap.windowMs });
+  if (ceiling) options.push({ rate: ceiling.rate / (1 + marginOf(ceiling.windowMs)), windowMs: ceiling.windowMs });
+  if (cap) options.push({ rate: cap.rate / (1 + marginOf(cap.windowMs)), windowMs: cap.windowMs });
   if (!options.length) return null;
   return options.reduce((a, b) => (b.rate < a.rate ? b : a));
 }
