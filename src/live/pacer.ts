@@ -95,6 +95,8 @@ export function span(ms: number): string {
 }
 const clockTime = (t: number) => `${new Date(t).toISOString().slice(11, 19)} UTC`;
 const MAX_LOG = 20_000;
+/** timer lateness the margin absorbs (it is at least 20 ms of a window) */
+const LATE_MS = 10;
 
 export class Pacer {
   private endpoints = new Map<string, Endpoint>();
@@ -149,7 +151,10 @@ export class Pacer {
         // a pause or a cut while waiting: this turn is stale, take a new one
         if (e.control.generation !== generation) continue; // observe() dropped its reservation
       }
+      // a timer late by more than LATE_MS moves the schedule (the server sees the real time);
+      // less is absorbed by the margin, so small lateness does not accumulate
       entry.outcome = 'pending';
+      entry.at = Math.max(entry.at, this.clock.now() - LATE_MS);
       e.requests++;
       e.first ??= entry.at;
       e.last = entry.at;

@@ -17,9 +17,9 @@ import type { RatePolicy } from './rate-headers.js';
 //   few windows. A 429 that confirms the same limit lengthens the hold (x8), so a steady
 //   server is probed rarely.
 
-/** Even spacing leaves this share of a limit unused (at least 25 ms of its window), for timer and network jitter. */
+/** Even spacing leaves this share of a limit unused (at least 20 ms of its window), for timer and network jitter. */
 export const MARGIN = 0.02;
-const MARGIN_MIN_MS = 25;
+const MARGIN_MIN_MS = 20;
 /** The margin's share of a window. */
 export const marginOf = (windowMs: number) => Math.max(MARGIN, MARGIN_MIN_MS / windowMs);
 /** Policies with windows up to this pace evenly; longer ones are budgets. */
@@ -285,8 +285,9 @@ export function nextTurn(c: Control, sends: readonly Sent[], t: number, paced = 
     for (let i = sends.length - 1; i >= 0; i--) {
       const s = sends[i]!;
       if (s.at <= from) break;
-      // a burst sent before the pace was known reached the server at some time before its answer
-      if (live(s)) at = Math.max(at, (s.unpaced && s.answeredAt !== undefined ? s.answeredAt : s.at) + ++k * spacing);
+      // a burst sent before the pace was known reached the server at some time before its
+      // answer (one still unanswered may not have reached it yet)
+      if (live(s)) at = Math.max(at, (s.unpaced ? (s.answeredAt ?? Math.max(t, s.at)) : s.at) + ++k * spacing);
     }
     later(at, 'pace', `paced at ${perMinute(pace.rate)} requests a minute`);
   }
@@ -308,7 +309,8 @@ function budgetWait(p: PolicyState, sends: readonly Sent[], t: number): { at: nu
     if (left > 0) return null;
     // our even pace already keeps within a policy we pace by, when the requests it counts are ours
     const paced = p.quota !== null && w !== null && w <= PACE_HORIZON_MS;
-    if (paced && ours(p.asOf - w!, p.asOf) >= p.quota! - p.remaining - 1) return null;
+    // (counted over the window widened by the margin: send times are not arrival times)
+    if (paced && ours(p.asOf - w! * (1 + marginOf(w!)), p.asOf) >= p.quota! - p.remaining - 1) return null;
     return { at: p.resetAt, reason: `the server's rate headers say no request is left ${p.name === 'x' || p.name === 'ratelimit' ? '' : `in policy "${p.name}" `}until its reset` };
   }
   // a long policy without a remaining count: our own requests in its window count against it
