@@ -49,12 +49,12 @@ describe('the rule (pure)', () => {
     r.send(50);
     r.answer(50, 90, 429, 1000);
     expect(r.c.windowMs).toBe(1000);
-    // 20 a second, not 20 a minute (counted over the window widened by the margin: 1025 ms)
-    expect(r.c.learned!.rate).toBe(20 / 1025);
+    // 20 a second, not 20 a minute (counted over the window widened by the margin: 1020 ms)
+    expect(r.c.learned!.rate).toBe(20 / 1020);
     expect(r.turn(100)).toMatchObject({ at: 1090, kind: 'pause', reason: 'the server answered 429 with Retry-After 1.0 s' });
     // then evenly at 20 a second less the margin: no burst after the pause
     r.send(1090);
-    expect(r.turn(1090).at).toBeCloseTo(1090 + 1025 / 20, 6);
+    expect(r.turn(1090).at).toBeCloseTo(1090 + 1020 / 20, 6);
   });
 
   it('one 429 at the start with nothing accepted teaches no rate: after its pause, unpaced', () => {
@@ -99,7 +99,7 @@ describe('the rule (pure)', () => {
     }
     r.send(t0);
     r.answer(t0, t0 + 10, 429, 1000);
-    expect(r.c.learned!.rate).toBeCloseTo(20 / 1025, 9);
+    expect(r.c.learned!.rate).toBeCloseTo(20 / 1020, 9);
     expect(r.c.learned!.holdWindows).toBe(8);
     expect(r.c.pausedUntil).toBeLessThan(t0); // a lone 429 while paced does not stop the endpoint...
     r.send(t0 + 60);
@@ -185,7 +185,7 @@ describe('the Pacer on a virtual clock', () => {
     expect(p.rateLimited).toBe(r.limited);
     expect(p.waitedMs).toBeGreaterThan(800); // the one pause after the first burst (Retry-After 1 s)
     expect(p.waitedMs).toBeLessThan(1200);
-    expect(p.limit).toEqual({ limit: 19.51, windowMs: 1000, source: '429' });
+    expect(p.limit).toEqual({ limit: 19.61, windowMs: 1000, source: '429' });
     expect(p.ranPerMinute!).toBeGreaterThan(20 * 60 * 0.95);
     expect(p.pacedPerMinute).toBeGreaterThan(0);
   });

@@ -111,7 +111,7 @@ describe.concurrent('the pacer against servers it once failed', () => {
       const client = paced(emu.url);
       await gets(client, 40);
       expect(client.rates()[GET_ONE]).toMatchObject({ windowMs: 1000, source: '429' });
-      expect(client.rates()[GET_ONE]!.limit).toBeCloseTo(20 / 1.025, 0);
+      expect(client.rates()[GET_ONE]!.limit).toBeCloseTo(20 / 1.02, 0);
       expect(emu.stats.rateLimited).toBeLessThanOrEqual(8 + 2); // the first burst's requests in flight, and a probe or two
     }));
 
@@ -121,7 +121,7 @@ describe.concurrent('the pacer against servers it once failed', () => {
       await gets(client, 24, 4);
       expect(emu.stats.rateLimited).toBe(0);
       expect(client.rates()[GET_ONE]).toEqual({ limit: 10, windowMs: 1000, source: 'headers' });
-      expect(client.pacing()[GET_ONE]!.pacedPerMinute).toBeCloseTo(600 / 1.025, 1);
+      expect(client.pacing()[GET_ONE]!.pacedPerMinute).toBeCloseTo(600 / 1.02, 1);
     }));
 
   it("Django REST Framework's ScopedRateThrottle: each view learnt on its own, from the Retry-After it sends", async () => {
@@ -278,7 +278,7 @@ describe.concurrent('the pacer against servers it once failed', () => {
     withEmulator({ seed }, async (emu) => {
       const client = testClient(emu.url, ADMIN, { maxRpm: 4, rateWindowMs: 1000 });
       await gets(client, 3, 3);
-      expect(client.pacing()[GET_ONE]).toMatchObject({ requests: 3, pacedPerMinute: Math.round((240 / 1.025) * 100) / 100, limit: { limit: 4, windowMs: 1000, source: 'cap' } });
+      expect(client.pacing()[GET_ONE]).toMatchObject({ requests: 3, pacedPerMinute: Math.round((240 / 1.02) * 100) / 100, limit: { limit: 4, windowMs: 1000, source: 'cap' } });
       expect(client.pacing()[GET_ONE]!.ranPerMinute).toBeLessThanOrEqual(240);
     }));
 });
