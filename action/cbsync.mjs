@@ -54,15 +54,19 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 }) : target, mod));
 var __require = (() => createRequire(import.meta.url))();
 // src/emulator/choices.ts
-var SLOW_COMMIT_ANSWERS, FAILED_READ_ANSWERS, RATE_HEADER_STYLES, LIST_SHAPES, ERROR_SHAPES, ERROR_SHAPE_CHOICES;
+var SLOW_COMMIT_ANSWERS, FAILED_READ_ANSWERS, RATE_HEADER_STYLES, RATE_WINDOW_KINDS, LIST_SHAPES, ERROR_SHAPES, ERROR_SHAPE_CHOICES;
 var init_choices = __esmMin((() => {
 	SLOW_COMMIT_ANSWERS = ["504", "drop"];
 	FAILED_READ_ANSWERS = ["503", "502"];
 	RATE_HEADER_STYLES = [
 		"ietf",
+		"ietf-draft7",
 		"x",
+		"x-epoch",
+		"x-epoch-ms",
 		"none"
 	];
+	RATE_WINDOW_KINDS = ["sliding", "fixed"];
 	LIST_SHAPES = [
 		"items",
 		"results",
@@ -1856,6 +1860,63 @@ var import_commander, program$1, createCommand, createArgument, createOption, Co
 var init_esm = __esmMin((() => {
 	import_commander = __toESM(require_commander(), 1);
 	({program: program$1, createCommand, createArgument, createOption, CommanderError, InvalidArgumentError: InvalidArgumentError$1, InvalidOptionArgumentError, Command: Command$1, Argument, Option: Option$1, Help} = import_commander.default);
+}));
+// node_modules/parse-duration/locale/en.js
+var unit, m$1, h$1, d, y;
+var init_en = __esmMin((() => {
+	unit = Object.create(null);
+	m$1 = 6e4;
+	h$1 = m$1 * 60;
+	d = h$1 * 24;
+	y = d * 365.25;
+	unit.year = unit.yr = unit.y = y;
+	unit.month = unit.mo = unit.mth = y / 12;
+	unit.week = unit.wk = unit.w = d * 7;
+	unit.day = unit.d = d;
+	unit.hour = unit.hr = unit.h = h$1;
+	unit.minute = unit.min = unit.m = m$1;
+	unit.second = unit.sec = unit.s = 1e3;
+	unit.millisecond = unit.millisec = unit.ms = 1;
+	unit.microsecond = unit.microsec = unit.us = unit.µs = .001;
+	unit.nanosecond = unit.nanosec = unit.ns = 1e-6;
+	unit.group = ",";
+	unit.decimal = ".";
+	unit.placeholder = " _";
+}));
+// node_modules/parse-duration/index.js
+var parse_duration_exports = __exportAll({ default: () => parse$1 });
+function parse$1(str = "", format = "ms") {
+	let result = null, prevUnits, unit = parse$1.unit;
+	if (unit.placeholder !== placeholder || unit.group !== group) groupRE = new RegExp(`(\\d)[${(placeholder = unit.placeholder) ?? ""}${(group = unit.group) ?? ""}](\\d)`, "g");
+	str = String(str);
+	let s = str.replace(groupRE, "$1$2");
+	if (unit.decimal !== ".") s = s.replaceAll(unit.decimal, ".");
+	durationRE.lastIndex = 0;
+	for (let m; m = durationRE.exec(s);) {
+		let units = m[2];
+		if (!units) {
+			if (prevUnits) {
+				for (const u in unit) if (unit[u] < prevUnits) {
+					units = u;
+					break;
+				}
+			} else units = format;
+		}
+		prevUnits = units = lookupUnit(unit, units);
+		if (typeof units == "number") result = (result || 0) + m[1] * units;
+	}
+	return result && result / (lookupUnit(unit, format) || 1) * (str.trimStart()[0] === "-" ? -1 : 1);
+}
+var durationRE, groupRE, placeholder, group, lookupUnit;
+var init_parse_duration = __esmMin((() => {
+	init_en();
+	durationRE = /((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([\p{L}]{0,14})/gu;
+	parse$1.unit = unit;
+	placeholder = null;
+	lookupUnit = (unit, name) => {
+		name = String(name).toLowerCase();
+		return unit[name] ?? (name.endsWith("s") ? unit[name.slice(0, -1)] : void 0);
+	};
 }));
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJSMin(((exports) => {
@@ -8579,6 +8640,82 @@ var init_idempotency = __esmMin((() => {
 		}
 	};
 }));
+// src/emulator/ratelimit.ts
+function rateLimiter(options, startedAt = Date.now()) {
+	const limit = options.rateLimit;
+	const windowMs = options.rateWindowMs ?? 6e4;
+	const fixed = options.rateWindowKind === "fixed";
+	const spent = options.rateSpent ?? 0;
+	const style = options.rateLimitHeaders ?? "none";
+	const logs = new Map();
+	const counters = new Map();
+	const sliding = (bucket, now) => {
+		const log = (logs.get(bucket) ?? Array.from({ length: spent }, () => startedAt)).filter((t) => t > now - windowMs);
+		logs.set(bucket, log);
+		const over = log.length >= limit;
+		if (!over) log.push(now);
+		return {
+			over,
+			used: log.length,
+			resetAt: log.length ? log[0] + windowMs : now
+		};
+	};
+	const windowed = (bucket, now) => {
+		const index = Math.floor((now - startedAt) / windowMs);
+		let c = counters.get(bucket);
+		if (!c || c.index !== index) counters.set(bucket, c = {
+			index,
+			count: index === 0 ? spent : 0
+		});
+		const over = c.count >= limit;
+		if (!over) c.count++;
+		return {
+			over,
+			used: c.count,
+			resetAt: startedAt + (index + 1) * windowMs
+		};
+	};
+	return (bucket, now = Date.now()) => {
+		if (!limit) return {
+			retryAfter: null,
+			headers: {}
+		};
+		const { over, used, resetAt } = (fixed ? windowed : sliding)(bucket, now);
+		const resetS = Math.max(1, Math.ceil((resetAt - now) / 1e3));
+		const remaining = Math.max(0, limit - used);
+		const w = Math.max(1, Math.round(windowMs / 1e3));
+		return {
+			retryAfter: over ? resetS : null,
+			headers: headersFor(style, limit, w, remaining, resetS, resetAt)
+		};
+	};
+}
+function headersFor(style, limit, w, remaining, resetS, resetAt) {
+	switch (style) {
+		case "ietf": return {
+			"ratelimit-policy": `"default";q=${limit};w=${w}`,
+			ratelimit: `"default";r=${remaining};t=${resetS}`
+		};
+		case "ietf-draft7": return {
+			"ratelimit-policy": `${limit};w=${w}`,
+			ratelimit: `limit=${limit}, remaining=${remaining}, reset=${resetS}`
+		};
+		case "x":
+		case "x-epoch":
+		case "x-epoch-ms": {
+			const reset = style === "x" ? resetS : style === "x-epoch" ? Math.ceil(resetAt / 1e3) : Math.ceil(resetAt);
+			return {
+				"x-ratelimit-limit": String(limit),
+				"x-ratelimit-remaining": String(remaining),
+				"x-ratelimit-reset": String(reset)
+			};
+		}
+		case "none": return {};
+	}
+}
+var init_ratelimit = __esmMin((() => {
+	init_choices();
+}));
 // src/emulator/store.ts
 var TEST_PREFIX, Store;
 var init_store = __esmMin((() => {
@@ -8722,36 +8859,7 @@ async function startEmulator(options = {}) {
 		replayed: 0,
 		itemsListed: 0
 	};
-	const windowMs = options.rateWindowMs ?? 6e4;
-	const rateLog = new Map();
-	const rateLimited = (bucket) => {
-		if (!options.rateLimit) return {
-			retryAfter: null,
-			headers: {}
-		};
-		const limit = options.rateLimit;
-		const now = Date.now();
-		const log = (rateLog.get(bucket) ?? []).filter((t) => t > now - windowMs);
-		rateLog.set(bucket, log);
-		const over = log.length >= limit;
-		if (!over) log.push(now);
-		const reset = log.length ? Math.max(1, Math.ceil((log[0] + windowMs - now) / 1e3)) : 0;
-		const remaining = Math.max(0, limit - log.length);
-		const w = Math.max(1, Math.round(windowMs / 1e3));
-		const style = options.rateLimitHeaders ?? "none";
-		const headers = style === "ietf" ? {
-			"ratelimit-policy": `"default";q=${limit};w=${w}`,
-			ratelimit: `"default";r=${remaining};t=${reset}`
-		} : style === "x" ? {
-			"x-ratelimit-limit": String(limit),
-			"x-ratelimit-remaining": String(remaining),
-			"x-ratelimit-reset": String(Math.ceil(now / 1e3) + reset)
-		} : {};
-		return {
-			retryAfter: over ? reset : null,
-			headers
-		};
-	};
+	const rateLimited = rateLimiter(options);
 	const rateLimit = (bucket, res) => {
 		const rate = rateLimited(bucket);
 		for (const [k, v] of Object.entries(rate.headers)) res.setHeader(k, v);
@@ -8813,9 +8921,9 @@ var init_server = __esmMin((() => {
 	init_http();
 	init_idempotency();
 	init_problem();
+	init_ratelimit();
 	init_seed();
 	init_store();
-	init_shapes();
 }));
 // src/commands/emulator.ts
 var emulator_exports = __exportAll({
@@ -9272,7 +9380,7 @@ function requireBool() {
 	return bool;
 }
 function requireInt() {
-	if (hasRequiredInt) return int$1;
+	if (hasRequiredInt) return int;
 	hasRequiredInt = 1;
 	const common2 = requireCommon();
 	const Type2 = requireType();
@@ -9352,7 +9460,7 @@ function requireInt() {
 	function isInteger(object) {
 		return Object.prototype.toString.call(object) === "[object Number]" && object % 1 === 0 && !common2.isNegativeZero(object);
 	}
-	int$1 = new Type2("tag:yaml.org,2002:int", {
+	int = new Type2("tag:yaml.org,2002:int", {
 		kind: "scalar",
 		resolve: resolveYamlInteger,
 		construct: constructYamlInteger,
@@ -9379,7 +9487,7 @@ function requireInt() {
 			hexadecimal: [16, "hex"]
 		}
 	});
-	return int$1;
+	return int;
 }
 function requireFloat() {
 	if (hasRequiredFloat) return float;
@@ -11290,7 +11398,7 @@ function requireJsYaml() {
 	jsYaml.safeDump = renamed("safeDump", "dump");
 	return jsYaml;
 }
-var jsYaml, loader, common, hasRequiredCommon, exception, hasRequiredException, snippet, hasRequiredSnippet, type, hasRequiredType, schema, hasRequiredSchema, str$2, hasRequiredStr, seq, hasRequiredSeq, map, hasRequiredMap, failsafe, hasRequiredFailsafe, _null, hasRequired_null, bool, hasRequiredBool, int$1, hasRequiredInt, float, hasRequiredFloat, json, hasRequiredJson, core, hasRequiredCore, timestamp, hasRequiredTimestamp, merge, hasRequiredMerge, binary, hasRequiredBinary, omap, hasRequiredOmap, pairs, hasRequiredPairs, set, hasRequiredSet, _default, hasRequired_default, hasRequiredLoader, dumper, hasRequiredDumper, hasRequiredJsYaml, yaml, Type, Schema, FAILSAFE_SCHEMA, JSON_SCHEMA, CORE_SCHEMA, DEFAULT_SCHEMA, load$1, loadAll, dump, YAMLException, types$1, safeLoad, safeLoadAll, safeDump;
+var jsYaml, loader, common, hasRequiredCommon, exception, hasRequiredException, snippet, hasRequiredSnippet, type, hasRequiredType, schema, hasRequiredSchema, str$2, hasRequiredStr, seq, hasRequiredSeq, map, hasRequiredMap, failsafe, hasRequiredFailsafe, _null, hasRequired_null, bool, hasRequiredBool, int, hasRequiredInt, float, hasRequiredFloat, json, hasRequiredJson, core, hasRequiredCore, timestamp, hasRequiredTimestamp, merge, hasRequiredMerge, binary, hasRequiredBinary, omap, hasRequiredOmap, pairs, hasRequiredPairs, set, hasRequiredSet, _default, hasRequired_default, hasRequiredLoader, dumper, hasRequiredDumper, hasRequiredJsYaml, yaml, Type, Schema, FAILSAFE_SCHEMA, JSON_SCHEMA, CORE_SCHEMA, DEFAULT_SCHEMA, load$1, loadAll, dump, YAMLException, types$1, safeLoad, safeLoadAll, safeDump;
 var init_js_yaml = __esmMin((() => {
 	jsYaml = {};
 	loader = {};
@@ -26765,6 +26873,7 @@ var init_errors$1 = __esmMin((() => {
 		invalid_answer: "invalid answer",
 		too_large: "too large",
 		redirect: "redirect",
+		rate_limited: "rate limited",
 		incomplete_listing: "incomplete listing"
 	};
 	ApiError = class ApiError extends Error {
@@ -28053,7 +28162,11 @@ var init_match = __esmMin((() => {
 }));
 // src/plan/render/diff.ts
 function leftAlone(om, prune) {
-	return [...om.unlisted.filter((i) => !prune || i.status !== "ENABLED").map((i) => view(i, i.status, i.status === "ENABLED" ? "not in the file; left as it is (prune.integrations is off)" : "not in the file; disabled already")), ...om.unmanaged.map((i) => view(i, i.status, `${i.type}: read-only, never changed`))];
+	return [...om.unlisted.filter((i) => !prune || i.status !== "ENABLED").map((i) => view(i, i.status, i.status === "ENABLED" ? "not in the file; left as it is (prune.integrations is off)" : "not in the file; disabled already")), ...om.unmanaged.map((i) => ({
+		name: i.name,
+		status: i.status,
+		note: `${i.type}: read-only, never changed`
+	}))];
 }
 function stateViews(desired, live, m = matchState(desired, live)) {
 	const liveSide = [];
@@ -28136,10 +28249,20 @@ var init_diff = __esmMin((() => {
 	});
 }));
 // src/api.ts
-var ORGANISATIONS, INTEGRATIONS, OPERATIONS, endpoint, listOperation, bodies;
+function endpointOf(method, path) {
+	const p = path.split("?")[0].replace(/^https?:\/\/[^/]+/, "").replace(/\/+$/, "");
+	for (const c of COLLECTIONS) {
+		if (p.endsWith(c)) return `${method} ${c}`;
+		const at = p.lastIndexOf(`${c}/`);
+		if (at !== -1 && !p.slice(at + c.length + 1).includes("/")) return `${method} ${c}/{id}`;
+	}
+	return `${method} ${p}`;
+}
+var ORGANISATIONS, INTEGRATIONS, COLLECTIONS, OPERATIONS, endpoint, listOperation, bodies;
 var init_api$1 = __esmMin((() => {
 	ORGANISATIONS = "/v1/organisations";
 	INTEGRATIONS = "/v1/integrations";
+	COLLECTIONS = [ORGANISATIONS, INTEGRATIONS];
 	OPERATIONS = {
 		listOrganisations: {
 			method: "GET",
@@ -28233,7 +28356,7 @@ function requestBudget(actions, inputs = {}) {
 	return {
 		requests: Object.values(by).reduce((s, n) => s + n, 0),
 		by_endpoint: sorted,
-		rate_per_minute: perMinute(bound),
+		rate_per_minute: perMinute$1(bound),
 		min_seconds: minSeconds
 	};
 }
@@ -28248,7 +28371,7 @@ function budgetLine(b) {
 	const time = b.min_seconds > 0 ? `at least ${duration(b.min_seconds)} at ${b.rate_per_minute} requests per minute per endpoint` : `within the rate limit (${b.rate_per_minute} requests per minute per endpoint)`;
 	return `Apply: ${b.requests} requests${top ? ` (${n} ${top})` : ""}; ${time}.`;
 }
-var DOCUMENTED_LIMIT, perMinute, leastSeconds;
+var DOCUMENTED_LIMIT, perMinute$1, leastSeconds;
 var init_budget = __esmMin((() => {
 	init_api$1();
 	init_text$1();
@@ -28256,7 +28379,7 @@ var init_budget = __esmMin((() => {
 		limit: 100,
 		windowMs: 6e4
 	};
-	perMinute = (r) => Math.round(r.limit * 6e4 / r.windowMs * 100) / 100;
+	perMinute$1 = (r) => Math.round(r.limit * 6e4 / r.windowMs * 100) / 100;
 	leastSeconds = (n, r) => n > r.limit ? Math.ceil(Math.floor((n - 1) / r.limit) * r.windowMs / 1e3) : 0;
 }));
 // src/plan/render/symbols.ts
@@ -28967,7 +29090,7 @@ function objectPath(collection, id) {
 	if (!isValidId(id)) throw new ConfigError(`refusing to use ${JSON.stringify(id)} as an id in a URL under ${collection}`);
 	return `${collection}/${encodeURIComponent(id)}`;
 }
-function list(client, collection, opts = {}) {
+function list$1(client, collection, opts = {}) {
 	return listAll(client, collection, decoderFor(collection), opts);
 }
 async function create(client, op, body, decode, opts) {
@@ -29094,7 +29217,7 @@ var init_creates = __esmMin((() => {
 		gate(collection) {
 			let g = this.gates.get(collection);
 			if (!g) {
-				g = new Gate(() => list(this.client, collection, this.opts.list), this.claimed);
+				g = new Gate(() => list$1(this.client, collection, this.opts.list), this.claimed);
 				this.gates.set(collection, g);
 			}
 			return g;
@@ -29626,7 +29749,7 @@ var init_fingerprint = __esmMin((() => {}));
 // src/live/state.ts
 async function fetchLiveState(client, opts = {}) {
 	const before = { ...client.stats.byEndpoint };
-	const [orgs, ints] = await Promise.allSettled([list(client, ORGANISATIONS, opts), list(client, INTEGRATIONS, opts)]);
+	const [orgs, ints] = await Promise.allSettled([list$1(client, ORGANISATIONS, opts), list$1(client, INTEGRATIONS, opts)]);
 	const warnings = [];
 	if (ints.status === "rejected") {
 		const e = ints.reason;
@@ -30665,154 +30788,1003 @@ var init_engine = __esmMin((() => {
 	init_prepare$1();
 	init_report();
 }));
-// src/live/pacer.ts
-function readRateHeaders(headers, now = Date.now()) {
-	const policy = headers.get("ratelimit-policy");
-	const state = headers.get("ratelimit");
-	if (policy || state || headers.get("ratelimit-limit")) {
-		const param = (text, key) => int(text && new RegExp(`(?:^|[;,\\s])${key}=(\\d+)`).exec(text)?.[1]);
-		const bareLimit = int(policy?.split(/[;,]/)[0]);
-		const limit = param(policy, "q") ?? bareLimit ?? param(state, "limit") ?? int(headers.get("ratelimit-limit"));
-		if (limit !== null && limit > 0) {
-			const w = param(policy, "w");
-			return {
-				limit,
-				windowMs: w !== null ? w * 1e3 : null,
-				remaining: param(state, "r") ?? param(state, "remaining") ?? int(headers.get("ratelimit-remaining")),
-				resetMs: resetMs(param(state, "t") ?? param(state, "reset") ?? int(headers.get("ratelimit-reset")), now)
-			};
+// node_modules/structured-headers/dist/util.js
+function isAscii(str) {
+	return asciiRe.test(str);
+}
+function isValidTokenStr(str) {
+	return tokenRe.test(str);
+}
+function base64ToArrayBuffer(b64) {
+	const binaryString = atob(b64);
+	const len = binaryString.length;
+	const bytes = new Uint8Array(len);
+	for (let i = 0; i < len; i++) bytes[i] = binaryString.charCodeAt(i);
+	return bytes.buffer;
+}
+var asciiRe, tokenRe;
+var init_util = __esmMin((() => {
+	asciiRe = /^[\x20-\x7E]*$/;
+	tokenRe = /^[a-zA-Z*][:/!#$%&'*+\-.^_`|~A-Za-z0-9]*$/;
+}));
+// node_modules/structured-headers/dist/token.js
+var Token;
+var init_token = __esmMin((() => {
+	init_util();
+	Token = class {
+		constructor(value) {
+			if (!isValidTokenStr(value)) throw new TypeError("Invalid character in Token string. Tokens must start with *, A-Z and the rest of the string may only contain a-z, A-Z, 0-9, :/!#$%&'*+-.^_`|~");
+			this.value = value;
 		}
-	}
-	const xLimit = int(headers.get("x-ratelimit-limit"));
-	if (xLimit !== null && xLimit > 0) return {
-		limit: xLimit,
-		windowMs: null,
-		remaining: int(headers.get("x-ratelimit-remaining")),
-		resetMs: resetMs(int(headers.get("x-ratelimit-reset")), now)
+		toString() {
+			return this.value;
+		}
 	};
-	return null;
+}));
+// node_modules/structured-headers/dist/displaystring.js
+var DisplayString;
+var init_displaystring = __esmMin((() => {
+	DisplayString = class {
+		constructor(value) {
+			this.value = value;
+		}
+		toString() {
+			return this.value;
+		}
+	};
+}));
+// node_modules/structured-headers/dist/serializer.js
+var init_serializer = __esmMin((() => {}));
+// node_modules/structured-headers/dist/parser.js
+function parseDictionary(input) {
+	return new Parser(input).parseDictionary();
 }
-function endpointOf(method, path) {
-	const p = path.split("?")[0].replace(/\/+$/, "");
-	const m = /^(.*\/v1\/(?:organisations|integrations))(\/[^/]+)?$/.exec(p);
-	return `${method} ${(m ? `${m[1]}${m[2] ? "/{id}" : ""}` : p).replace(/^https?:\/\/[^/]+/, "")}`;
+function parseList(input) {
+	return new Parser(input).parseList();
 }
-var PACING_MARGIN, MIN_MARGIN_MS, spacing, Pacer, int, resetMs;
+function isDigit(char) {
+	if (char === void 0) return false;
+	return isDigitRegex.test(char);
+}
+var ParseError, Parser, isDigitRegex;
+var init_parser = __esmMin((() => {
+	init_token();
+	init_util();
+	init_displaystring();
+	ParseError = class extends Error {
+		constructor(position, message) {
+			super(`Parse error: ${message} at offset ${position}`);
+		}
+	};
+	Parser = class {
+		constructor(input) {
+			this.input = input;
+			this.pos = 0;
+		}
+		parseDictionary() {
+			this.skipWS();
+			const dictionary = new Map();
+			while (!this.eof()) {
+				const thisKey = this.parseKey();
+				let member;
+				if (this.lookChar() === "=") {
+					this.pos++;
+					member = this.parseItemOrInnerList();
+				} else member = [true, this.parseParameters()];
+				dictionary.set(thisKey, member);
+				this.skipOWS();
+				if (this.eof()) return dictionary;
+				this.expectChar(",");
+				this.pos++;
+				this.skipOWS();
+				if (this.eof()) throw new ParseError(this.pos, "Dictionary contained a trailing comma");
+			}
+			return dictionary;
+		}
+		parseList() {
+			this.skipWS();
+			const members = [];
+			while (!this.eof()) {
+				members.push(this.parseItemOrInnerList());
+				this.skipOWS();
+				if (this.eof()) return members;
+				this.expectChar(",");
+				this.pos++;
+				this.skipOWS();
+				if (this.eof()) throw new ParseError(this.pos, "A list may not end with a trailing comma");
+			}
+			return members;
+		}
+		parseItem(standaloneItem = true) {
+			if (standaloneItem) this.skipWS();
+			const result = [this.parseBareItem(), this.parseParameters()];
+			if (standaloneItem) this.checkTrail();
+			return result;
+		}
+		parseItemOrInnerList() {
+			if (this.lookChar() === "(") return this.parseInnerList();
+			else return this.parseItem(false);
+		}
+		parseInnerList() {
+			this.expectChar("(");
+			this.pos++;
+			const innerList = [];
+			while (!this.eof()) {
+				this.skipWS();
+				if (this.lookChar() === ")") {
+					this.pos++;
+					return [innerList, this.parseParameters()];
+				}
+				innerList.push(this.parseItem(false));
+				const nextChar = this.lookChar();
+				if (nextChar !== " " && nextChar !== ")") throw new ParseError(this.pos, "Expected a whitespace or ) after every item in an inner list");
+			}
+			throw new ParseError(this.pos, "Could not find end of inner list");
+		}
+		parseBareItem() {
+			const char = this.lookChar();
+			if (char === void 0) throw new ParseError(this.pos, "Unexpected end of string");
+			if (char.match(/^[-0-9]/)) return this.parseIntegerOrDecimal();
+			if (char === "\"") return this.parseString();
+			if (char.match(/^[A-Za-z*]/)) return this.parseToken();
+			if (char === ":") return this.parseByteSequence();
+			if (char === "?") return this.parseBoolean();
+			if (char === "@") return this.parseDate();
+			if (char === "%") return this.parseDisplayString();
+			throw new ParseError(this.pos, "Unexpected input");
+		}
+		parseParameters() {
+			const parameters = new Map();
+			while (!this.eof()) {
+				if (this.lookChar() !== ";") break;
+				this.pos++;
+				this.skipWS();
+				const key = this.parseKey();
+				let value = true;
+				if (this.lookChar() === "=") {
+					this.pos++;
+					value = this.parseBareItem();
+				}
+				parameters.set(key, value);
+			}
+			return parameters;
+		}
+		parseIntegerOrDecimal() {
+			let type = "integer";
+			let sign = 1;
+			let inputNumber = "";
+			if (this.lookChar() === "-") {
+				sign = -1;
+				this.pos++;
+			}
+			if (!isDigit(this.lookChar())) throw new ParseError(this.pos, "Expected a digit (0-9)");
+			while (!this.eof()) {
+				const char = this.getChar();
+				if (isDigit(char)) inputNumber += char;
+				else if (type === "integer" && char === ".") {
+					if (inputNumber.length > 12) throw new ParseError(this.pos, "Exceeded maximum decimal length");
+					inputNumber += ".";
+					type = "decimal";
+				} else {
+					this.pos--;
+					break;
+				}
+				if (type === "integer" && inputNumber.length > 15) throw new ParseError(this.pos, "Exceeded maximum integer length");
+				if (type === "decimal" && inputNumber.length > 16) throw new ParseError(this.pos, "Exceeded maximum decimal length");
+			}
+			if (type === "integer") return parseInt(inputNumber, 10) * sign;
+			else {
+				if (inputNumber.endsWith(".")) throw new ParseError(this.pos, "Decimal cannot end on a period");
+				if (inputNumber.split(".")[1].length > 3) throw new ParseError(this.pos, "Number of digits after the decimal point cannot exceed 3");
+				return parseFloat(inputNumber) * sign;
+			}
+		}
+		parseString() {
+			let outputString = "";
+			this.expectChar("\"");
+			this.pos++;
+			while (!this.eof()) {
+				const char = this.getChar();
+				if (char === "\\") {
+					if (this.eof()) throw new ParseError(this.pos, "Unexpected end of input");
+					const nextChar = this.getChar();
+					if (nextChar !== "\\" && nextChar !== "\"") throw new ParseError(this.pos, "A backslash must be followed by another backslash or double quote");
+					outputString += nextChar;
+				} else if (char === "\"") return outputString;
+				else if (!isAscii(char)) throw new ParseError(this.pos, "Strings must be in the ASCII range");
+				else outputString += char;
+			}
+			throw new ParseError(this.pos, "Unexpected end of input");
+		}
+		parseDisplayString() {
+			if (this.getChars(2) !== "%\"") throw new ParseError(this.pos, "Unexpected character. Display strings should start with %=");
+			const result = [];
+			while (!this.eof()) {
+				const char = this.getChar();
+				if (char.charCodeAt(0) <= 31 || char.charCodeAt(0) >= 127 && char.charCodeAt(0) <= 255) throw new ParseError(this.pos, "Invalid char found in DisplayString. Did you forget to escape?");
+				if (char === "%") {
+					const hexChars = this.getChars(2);
+					if (/^[0-9a-f]{2}$/.test(hexChars)) result.push(parseInt(hexChars, 16));
+					else throw new ParseError(this.pos, `Unexpected sequence after % in DispalyString: "${hexChars}". Note that hexidecimals must be lowercase`);
+					continue;
+				}
+				if (char === "\"") {
+					const textDecoder = new TextDecoder("utf-8", { fatal: true });
+					try {
+						return new DisplayString(textDecoder.decode(new Uint8Array(result)));
+					} catch {
+						throw new ParseError(this.pos, "Fatal error decoding UTF-8 sequence in Display String");
+					}
+				}
+				result.push(char.charCodeAt(0));
+			}
+			throw new ParseError(this.pos, "Unexpected end of input");
+		}
+		parseToken() {
+			let outputString = "";
+			while (!this.eof()) {
+				const char = this.lookChar();
+				if (char === void 0 || !/^[:/!#$%&'*+\-.^_`|~A-Za-z0-9]$/.test(char)) return new Token(outputString);
+				outputString += this.getChar();
+			}
+			return new Token(outputString);
+		}
+		parseByteSequence() {
+			this.expectChar(":");
+			this.pos++;
+			const endPos = this.input.indexOf(":", this.pos);
+			if (endPos === -1) throw new ParseError(this.pos, "Could not find a closing \":\" character to mark end of Byte Sequence");
+			const b64Content = this.input.substring(this.pos, endPos);
+			this.pos += b64Content.length + 1;
+			if (!/^[A-Za-z0-9+/=]*$/.test(b64Content)) throw new ParseError(this.pos, "ByteSequence does not contain a valid base64 string");
+			try {
+				return base64ToArrayBuffer(b64Content);
+			} catch {
+				throw new ParseError(this.pos, "ByteSequence does not contain a valid base64 string");
+			}
+		}
+		parseBoolean() {
+			this.expectChar("?");
+			this.pos++;
+			const char = this.getChar();
+			if (char === "1") return true;
+			if (char === "0") return false;
+			throw new ParseError(this.pos, "Unexpected character. Expected a \"1\" or a \"0\"");
+		}
+		parseDate() {
+			this.expectChar("@");
+			this.pos++;
+			let sign = 1;
+			let inputNumber = "";
+			if (this.lookChar() === "-") {
+				sign = -1;
+				this.pos++;
+			}
+			if (!isDigit(this.lookChar())) throw new ParseError(this.pos, "Expected a digit (0-9)");
+			while (!this.eof()) {
+				const char = this.getChar();
+				if (isDigit(char)) inputNumber += char;
+				else throw new ParseError(this.pos, "Expected a digit (0-9), whitespace or EOL");
+			}
+			if (inputNumber.length > 15) throw new ParseError(this.pos, "Exceeded max length for a date value");
+			return new Date(parseInt(inputNumber, 10) * sign * 1e3);
+		}
+		parseKey() {
+			if (!this.lookChar()?.match(/^[a-z*]/)) throw new ParseError(this.pos, "A key must begin with an asterisk or letter (a-z)");
+			let outputString = "";
+			while (!this.eof()) {
+				const char = this.lookChar();
+				if (char === void 0 || !/^[a-z0-9_\-.*]$/.test(char)) return outputString;
+				outputString += this.getChar();
+			}
+			return outputString;
+		}
+		lookChar() {
+			return this.input[this.pos];
+		}
+		expectChar(char) {
+			if (this.lookChar() !== char) throw new ParseError(this.pos, `Expected ${char}`);
+		}
+		getChar() {
+			return this.input[this.pos++];
+		}
+		getChars(count) {
+			const result = this.input.substr(this.pos, count);
+			this.pos += count;
+			return result;
+		}
+		eof() {
+			return this.pos >= this.input.length;
+		}
+		skipOWS() {
+			while (true) {
+				const c = this.input.substr(this.pos, 1);
+				if (c === " " || c === "	") this.pos++;
+				else break;
+			}
+		}
+		skipWS() {
+			while (this.lookChar() === " ") this.pos++;
+		}
+		checkTrail() {
+			this.skipWS();
+			if (!this.eof()) throw new ParseError(this.pos, "Unexpected characters at end of input");
+		}
+	};
+	isDigitRegex = /^[0-9]$/;
+}));
+// node_modules/structured-headers/dist/types.js
+var init_types = __esmMin((() => {}));
+// node_modules/structured-headers/dist/index.js
+var init_dist$3 = __esmMin((() => {
+	init_serializer();
+	init_parser();
+	init_types();
+	init_util();
+	init_token();
+	init_displaystring();
+}));
+// src/live/rate-headers.ts
+function resetFromNow(v, now) {
+	if (v === null || !Number.isFinite(v) || v < 0) return null;
+	if (v > 0xe8d4a51000) return Math.max(0, v - now);
+	if (v > 1e9) return Math.max(0, v * 1e3 - now);
+	return v * 1e3;
+}
+function list(v) {
+	if (!v) return [];
+	try {
+		return parseList(v).filter((m) => !Array.isArray(m[0]));
+	} catch {
+		return [];
+	}
+}
+function dict(v) {
+	if (!v) return null;
+	try {
+		const d = parseDictionary(v);
+		return new Map([...d].map(([k, m]) => [k, Array.isArray(m[0]) ? null : num(m[0])]));
+	} catch {
+		return null;
+	}
+}
+function policiesOf(items) {
+	const out = [];
+	items.forEach(([value, p], i) => {
+		const unit = p.get("qu");
+		if (unit !== void 0 && unit !== "requests") return;
+		const quota = typeof value === "number" ? num(value) : param(p, "q");
+		const w = param(p, "w");
+		if (quota === null) return;
+		out.push({
+			name: nameOf(value) ?? `policy-${i}`,
+			quota,
+			windowMs: w !== null ? w * 1e3 : null,
+			remaining: null,
+			resetMs: null
+		});
+	});
+	return out;
+}
+function bindUnnamed(policies, state, name) {
+	if (state.quota === null && state.remaining === null) return;
+	const same = policies.find((p) => p.quota === state.quota) ?? (state.quota === null && policies.length === 1 ? policies[0] : void 0);
+	if (same) Object.assign(same, {
+		remaining: state.remaining,
+		resetMs: state.resetMs
+	});
+	else policies.push({
+		name,
+		windowMs: null,
+		...state
+	});
+}
+function ietf(headers, now) {
+	const policyField = headers.get("ratelimit-policy");
+	const stateField = headers.get("ratelimit");
+	const policies = policiesOf(list(policyField));
+	const named = list(stateField).filter(([v]) => nameOf(v) !== null);
+	if (named.length) {
+		for (const [value, p] of named) {
+			const name = nameOf(value);
+			const r = param(p, "r");
+			const resetMs = resetFromNow(param(p, "t"), now);
+			const known = policies.find((x) => x.name === name);
+			if (known) Object.assign(known, {
+				remaining: r,
+				resetMs
+			});
+			else policies.push({
+				name,
+				quota: null,
+				windowMs: null,
+				remaining: r,
+				resetMs
+			});
+		}
+		return policies;
+	}
+	const d = dict(stateField);
+	if (d && (d.has("limit") || d.has("remaining") || d.has("reset"))) {
+		bindUnnamed(policies, {
+			quota: d.get("limit") ?? null,
+			remaining: d.get("remaining") ?? null,
+			resetMs: resetFromNow(d.get("reset") ?? null, now)
+		}, "ratelimit");
+		return policies;
+	}
+	const [first, ...more] = list(headers.get("ratelimit-limit"));
+	policies.push(...policiesOf(more).filter((p) => !policies.some((q) => q.quota === p.quota && q.windowMs === p.windowMs)));
+	const limit = first ? num(first[0]) : null;
+	const w = first ? param(first[1], "w") : null;
+	if (limit !== null && w !== null && !policies.some((p) => p.quota === limit)) policies.push({
+		name: "ratelimit",
+		quota: limit,
+		windowMs: w * 1e3,
+		remaining: null,
+		resetMs: null
+	});
+	bindUnnamed(policies, {
+		quota: limit,
+		remaining: text(headers.get("ratelimit-remaining")),
+		resetMs: resetFromNow(text(headers.get("ratelimit-reset")), now)
+	}, "ratelimit");
+	return policies;
+}
+function xHeaders(headers, now) {
+	for (const prefix of ["x-ratelimit", "x-rate-limit"]) {
+		const quota = text(headers.get(`${prefix}-limit`)?.split(",")[0]);
+		const remaining = text(headers.get(`${prefix}-remaining`));
+		const after = text(headers.get(`${prefix}-reset-after`));
+		const resetMs = after !== null ? after * 1e3 : resetFromNow(text(headers.get(`${prefix}-reset`)), now);
+		if (quota !== null || remaining !== null) return [{
+			name: prefix === "x-ratelimit" ? "x" : "x-rate-limit",
+			quota,
+			windowMs: null,
+			remaining,
+			resetMs
+		}];
+	}
+	return [];
+}
+function kongHeaders(headers) {
+	const out = [];
+	for (const [unit, windowMs] of Object.entries(KONG_WINDOWS)) {
+		const quota = text(headers.get(`x-ratelimit-limit-${unit}`));
+		if (quota !== null) out.push({
+			name: `x-${unit}`,
+			quota,
+			windowMs,
+			remaining: text(headers.get(`x-ratelimit-remaining-${unit}`)),
+			resetMs: null
+		});
+	}
+	return out;
+}
+function readRateHeaders(headers, now = Date.now()) {
+	const usable = (p) => p.quota !== null && p.quota > 0 || p.remaining !== null;
+	const found = ietf(headers, now).filter(usable);
+	const kong = kongHeaders(headers);
+	if (found.length) {
+		const unwindowed = (p) => p.windowMs === null && kong.some((k) => k.quota === p.quota);
+		for (const p of found.filter(unwindowed)) {
+			const k = kong.find((x) => x.quota === p.quota && x.remaining === p.remaining) ?? kong.find((x) => x.quota === p.quota);
+			k.resetMs = p.resetMs;
+		}
+		return [...found.filter((p) => !unwindowed(p)), ...kong];
+	}
+	return [...xHeaders(headers, now).filter(usable), ...kong];
+}
+var num, text, param, nameOf, KONG_WINDOWS;
+var init_rate_headers = __esmMin((() => {
+	init_dist$3();
+	num = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null;
+	text = (v) => v != null && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : null;
+	param = (p, k) => num(p.get(k));
+	nameOf = (v) => typeof v === "string" ? v : v instanceof Token ? v.toString() : null;
+	KONG_WINDOWS = {
+		second: 1e3,
+		minute: 6e4,
+		hour: 36e5,
+		day: 864e5
+	};
+}));
+// src/live/rate-control.ts
+function acceptedRate(sends, start, answeredAt, windowMs) {
+	const w = windowMs * (1 + marginOf(windowMs));
+	let n = 0;
+	for (const s of sends) if (s.at > start - w && (s.outcome === "ok" ? s.at <= answeredAt : s.outcome === "pending" && s.at < start)) n++;
+	return n / w;
+}
+function policyWindow(p) {
+	return p.windowMs ?? (p.maxResetMs > 0 ? p.maxResetMs : null);
+}
+function ceilingOf(c) {
+	let best = null;
+	for (const p of Object.values(c.policies)) {
+		const w = policyWindow(p);
+		if (p.quota === null || p.quota <= 0 || w === null || w > 6e5) continue;
+		if (!best || p.quota / w < best.rate) best = {
+			rate: p.quota / w,
+			windowMs: w,
+			quota: p.quota,
+			name: p.name
+		};
+	}
+	return best;
+}
+function learnedRate(c, t) {
+	if (!c.learned) return null;
+	const w = c.windowMs ?? 1e3;
+	const x = Math.max(0, (t - c.learned.growFrom) / w);
+	return c.learned.rate * (1 + GROWTH * x ** 3);
+}
+function withPolicies(c, a) {
+	if (!a.policies.length) return c;
+	const policies = { ...c.policies };
+	for (const p of a.policies) {
+		const prev = policies[p.name];
+		const fresher = !prev || a.sentAt >= prev.asOf;
+		const maxResetMs = Math.max(prev?.maxResetMs ?? 0, p.resetMs ?? 0);
+		policies[p.name] = fresher ? {
+			...p,
+			windowMs: p.windowMs ?? prev?.windowMs ?? null,
+			asOf: a.sentAt,
+			resetAt: p.resetMs !== null ? a.at + p.resetMs : null,
+			maxResetMs
+		} : {
+			...prev,
+			maxResetMs
+		};
+	}
+	return {
+		...c,
+		policies
+	};
+}
+function observeAnswer(c0, sends, a) {
+	let c = withPolicies(c0, a);
+	const [before, after] = [ceilingOf(c0)?.rate ?? Infinity, ceilingOf(c)?.rate ?? Infinity];
+	if (after < before) c = {
+		...c,
+		generation: c.generation + 1
+	};
+	return a.status === 429 ? refused(c, sends, a) : accepted(c, sends, a);
+}
+function accepted(c, sends, a) {
+	const ep = c.episode;
+	if (!ep) return c;
+	if (a.sentAt <= ep.start) return ep.strikes === 1 ? remeasure(c, sends) : c;
+	if (ep.retryAfter) return {
+		...c,
+		episode: null
+	};
+	const windowMs = Math.max(c.windowMs ?? 0, a.sentAt - ep.start);
+	return remeasure({
+		...c,
+		windowMs
+	}, sends, null);
+}
+function remeasure(c, sends, keep = c.episode) {
+	const ep = c.episode;
+	if (c.windowMs === null) return {
+		...c,
+		episode: keep
+	};
+	const measured = acceptedRate(sends, ep.start, c.lastCut, c.windowMs);
+	if (measured <= 0) return {
+		...c,
+		learned: ep.fallback,
+		episode: keep
+	};
+	const rate = Math.min(ep.cap, measured) * ep.factor;
+	const holdWindows = c.learned?.holdWindows ?? 1;
+	const learned = c.learned ? {
+		...c.learned,
+		rate
+	} : {
+		rate,
+		holdWindows,
+		growFrom: c.pausedUntil + holdWindows * c.windowMs
+	};
+	return {
+		...c,
+		learned,
+		episode: keep
+	};
+}
+function refused(c, sends, a) {
+	const R = a.retryAfterMs;
+	const windowMs = R !== null && R > 0 ? Math.max(c.windowMs ?? 0, R) : c.windowMs;
+	const ep = c.episode;
+	const why = (ms) => R !== null ? `the server answered 429 with Retry-After ${secs(R)}` : `the server answered 429 without saying when to retry; backing off ${secs(ms)}`;
+	if (a.sentAt <= c.lastCut) {
+		const until = a.at + (R ?? 0);
+		const next = until <= c.pausedUntil || ep?.soft ? {
+			...c,
+			windowMs
+		} : {
+			...c,
+			windowMs,
+			pausedUntil: until,
+			pauseReason: why(R ?? 0),
+			generation: c.generation + 1
+		};
+		return ep?.strikes === 1 ? remeasure(next, sends) : next;
+	}
+	const pace = paceOf(c, a.sentAt, c.cap);
+	const soft = !ep && pace !== null && (R === null || R <= 1e3 + 1 / pace.rate);
+	const strikes = ep ? ep.strikes + 1 : 1;
+	const pauseMs = soft ? 0 : R ?? backoff(strikes);
+	const pausedUntil = Math.max(c.pausedUntil, a.at + pauseMs);
+	const w = windowMs ?? backoff(strikes);
+	const measured = acceptedRate(sends, a.sentAt, a.at, w);
+	const ran = learnedRate(c, a.sentAt);
+	const cap = ran ?? Infinity;
+	const factor = ep ? R !== null ? BETA : 1 : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
+	const learn = (rate) => {
+		const holdWindows = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w) ? Math.min(HOLD_MAX, c.learned.holdWindows * 8) : 1;
+		return {
+			rate,
+			holdWindows,
+			growFrom: pausedUntil + holdWindows * w
+		};
+	};
+	let learned;
+	let fallback;
+	if (ep?.soft && strikes === 2) learned = fallback = c.learned && {
+		...c.learned,
+		growFrom: pausedUntil + c.learned.holdWindows * w
+	};
+	else {
+		fallback = ep ? c.learned && learn(c.learned.rate * factor) : ran !== null ? learn(ran * factor) : null;
+		learned = measured > 0 ? learn(Math.min(cap, measured) * factor) : fallback;
+	}
+	const episode = {
+		start: ep?.start ?? a.sentAt,
+		since: ep?.since ?? a.at,
+		strikes,
+		retryAfter: R !== null,
+		soft: soft || !!ep?.soft,
+		cap,
+		factor,
+		fallback
+	};
+	const pause = soft ? {} : {
+		pausedUntil,
+		pauseReason: why(pauseMs)
+	};
+	return {
+		...c,
+		...pause,
+		windowMs,
+		learned,
+		episode,
+		lastCut: a.at,
+		generation: c.generation + 1
+	};
+}
+function paceOf(c, t, cap) {
+	const options = [];
+	const learned = learnedRate(c, t);
+	if (learned !== null) options.push({
+		rate: learned,
+		windowMs: c.windowMs ?? 1e3
+	});
+	const ceiling = ceilingOf(c);
+	if (ceiling) options.push({
+		rate: ceiling.rate / (1 + marginOf(ceiling.windowMs)),
+		windowMs: ceiling.windowMs
+	});
+	if (cap) options.push({
+		rate: cap.rate / (1 + marginOf(cap.windowMs)),
+		windowMs: cap.windowMs
+	});
+	if (!options.length) return null;
+	return options.reduce((a, b) => b.rate < a.rate ? b : a);
+}
+function nextTurn(c, sends, t, paced = true) {
+	let turn = {
+		at: t,
+		kind: "now",
+		reason: ""
+	};
+	const later = (at, kind, reason) => {
+		if (at > turn.at) turn = {
+			at,
+			kind,
+			reason
+		};
+	};
+	later(c.pausedUntil, "pause", c.pauseReason);
+	if (!paced) return turn;
+	for (const p of Object.values(c.policies)) {
+		const b = budgetWait(p, sends, t);
+		if (b) later(b.at, "budget", b.reason);
+	}
+	const pace = paceOf(c, turn.at, c.cap);
+	if (pace) {
+		const spacing = 1 / pace.rate;
+		const from = turn.at - pace.windowMs;
+		let k = 0;
+		let at = turn.at;
+		for (let i = sends.length - 1; i >= 0; i--) {
+			const s = sends[i];
+			if (s.at <= from) break;
+			if (live(s)) at = Math.max(at, (s.unpaced ? s.answeredAt ?? Math.max(t, s.at) : s.at) + ++k * spacing);
+		}
+		later(at, "pace", `paced at ${perMinute(pace.rate)} requests a minute`);
+	}
+	return turn;
+}
+function budgetWait(p, sends, t) {
+	const w = policyWindow(p);
+	const ours = (from, to) => sends.filter((s) => live(s) && s.at > from && s.at <= to).length;
+	if (p.remaining !== null) {
+		if (p.resetAt === null || p.resetAt <= t) return null;
+		if (p.remaining - ours(p.asOf, Infinity) > 0) return null;
+		if (p.quota !== null && w !== null && w <= 6e5 && ours(p.asOf - w * (1 + marginOf(w)), p.asOf) >= p.quota - p.remaining - 1) return null;
+		return {
+			at: p.resetAt,
+			reason: `the server's rate headers say no request is left ${p.name === "x" || p.name === "ratelimit" ? "" : `in policy "${p.name}" `}until its reset`
+		};
+	}
+	if (p.quota === null || w === null || w <= 6e5) return null;
+	const mine = sends.filter((s) => live(s) && s.at > t - w);
+	if (mine.length < p.quota) return null;
+	return {
+		at: mine[mine.length - p.quota].at + w,
+		reason: `the server allows ${p.quota} requests per ${secs(w)} ("${p.name}")`
+	};
+}
+var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, backoff, secs, perMinute;
+var init_rate_control = __esmMin((() => {
+	MARGIN = .02;
+	MARGIN_MIN_MS = 20;
+	marginOf = (windowMs) => Math.max(MARGIN, MARGIN_MIN_MS / windowMs);
+	BETA = .7;
+	HOLD_CUT = .9;
+	GROWTH = .1;
+	HOLD_MAX = 64;
+	CONFIRM = .05;
+	BACKOFF_FIRST_MS = 1e3;
+	BACKOFF_MAX_MS = 6e4;
+	initialControl = (cap = null) => ({
+		windowMs: null,
+		learned: null,
+		episode: null,
+		pausedUntil: 0,
+		pauseReason: "",
+		policies: {},
+		lastCut: -Infinity,
+		generation: 0,
+		cap
+	});
+	live = (s) => s.outcome !== "limited";
+	backoff = (strikes) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
+	secs = (ms) => ms >= 1e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
+	perMinute = (ratePerMs) => {
+		const n = ratePerMs * 6e4;
+		return n >= 10 ? String(Math.round(n)) : n.toFixed(2).replace(/\.?0+$/, "");
+	};
+}));
+// src/live/pacer.ts
+function span(ms) {
+	const s = Math.ceil(ms / 1e3);
+	if (s < 60) return ms < 1e4 ? `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")} s` : `${s} s`;
+	if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+	const m = Math.round(s / 60);
+	return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+}
+function insertSorted(sends, entry) {
+	let i = sends.length;
+	while (i > 0 && sends[i - 1].at > entry.at) i--;
+	sends.splice(i, 0, entry);
+	for (let j = i - 1; j >= 0; j--) if (sends[j].outcome !== "limited") return sends[j].at;
+	return -Infinity;
+}
+var MAX_TIMER_MS, realClock, WaitRefused, clockTime, MAX_LOG, LATE_MS, Pacer;
 var init_pacer = __esmMin((() => {
-	PACING_MARGIN = .02;
-	MIN_MARGIN_MS = 60;
-	spacing = (r) => (r.windowMs + Math.max(r.windowMs * PACING_MARGIN, MIN_MARGIN_MS)) / r.limit;
+	init_rate_headers();
+	init_rate_control();
+	MAX_TIMER_MS = 2 ** 31 - 1;
+	realClock = {
+		now: () => Date.now(),
+		sleep: async (ms) => {
+			for (let left = ms; left > 0; left -= MAX_TIMER_MS) await new Promise((r) => setTimeout(r, Math.min(left, MAX_TIMER_MS)));
+		}
+	};
+	WaitRefused = class extends Error {
+		endpoint;
+		constructor(endpoint, message) {
+			super(message);
+			this.endpoint = endpoint;
+			this.name = "WaitRefused";
+		}
+	};
+	clockTime = (t) => `${new Date(t).toISOString().slice(11, 19)} UTC`;
+	MAX_LOG = 2e4;
+	LATE_MS = 10;
 	Pacer = class {
-		mode;
-		windowMs;
-		now;
 		endpoints = new Map();
-		constructor(mode, windowMs = 6e4, now = Date.now) {
-			this.mode = mode;
-			this.windowMs = windowMs;
-			this.now = now;
+		mode;
+		maxWaitMs;
+		cap;
+		clock;
+		onNotice;
+		constructor(options = {}) {
+			this.mode = options.mode ?? "auto";
+			this.maxWaitMs = options.maxWaitMs ?? 3e5;
+			const capWindowMs = options.capWindowMs ?? 6e4;
+			this.cap = typeof this.mode === "number" && this.mode > 0 ? {
+				rate: this.mode / capWindowMs,
+				windowMs: capWindowMs
+			} : null;
+			this.clock = options.clock ?? realClock;
+			this.onNotice = options.onNotice;
 		}
 		ep(endpoint) {
 			let e = this.endpoints.get(endpoint);
-			if (!e) this.endpoints.set(endpoint, e = {
-				next: 0,
-				pausedUntil: 0,
-				log: []
-			});
+			if (!e) {
+				e = {
+					control: initialControl(this.cap),
+					sends: [],
+					requests: 0,
+					rateLimited: 0,
+					first: null,
+					last: null,
+					waitedMs: 0,
+					heldUntil: 0,
+					announced: -Infinity
+				};
+				this.endpoints.set(endpoint, e);
+			}
 			return e;
 		}
-		rate(endpoint) {
-			if (this.mode === 0) return null;
-			const e = this.ep(endpoint);
-			this.learnFromLog(e);
-			const cap = typeof this.mode === "number" ? {
-				limit: this.mode,
-				windowMs: this.windowMs,
-				source: "cap"
-			} : null;
-			const learned = e.learned ?? null;
-			if (!cap || !learned) return learned ?? cap;
-			return learned.limit / learned.windowMs < cap.limit / cap.windowMs ? learned : cap;
-		}
-		rates() {
-			const out = {};
-			for (const ep of this.endpoints.keys()) {
-				const r = this.rate(ep);
-				if (r) out[ep] = r;
-			}
-			return out;
+		turn(endpoint) {
+			const e = this.endpoints.get(endpoint);
+			const now = this.clock.now();
+			return e ? nextTurn(e.control, e.sends, now, this.mode !== 0) : {
+				at: now,
+				kind: "now",
+				reason: ""
+			};
 		}
 		async acquire(endpoint) {
-			for (;;) {
-				const paced = this.rate(endpoint) !== null;
-				const wait = this.reserve(endpoint) - this.now();
-				if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-				const e = this.ep(endpoint);
-				if (e.pausedUntil > this.now() || !paced && this.rate(endpoint) !== null) continue;
-				const sent = this.now();
-				if (this.mode !== 0) e.log.push({
-					at: sent,
-					limited: false
-				});
-				return sent;
-			}
-		}
-		reserve(endpoint) {
 			const e = this.ep(endpoint);
-			const start = Math.max(this.now(), e.pausedUntil);
-			const r = this.rate(endpoint);
-			if (!r) return start;
-			const at = Math.max(start, e.next);
-			e.next = at + spacing(r);
-			return at;
-		}
-		learn(e, rate) {
-			if (!e.learned && rate.source === "headers") {
-				const recent = e.log.filter((x) => !x.limited && x.at > this.now() - rate.windowMs);
-				if (recent.length) e.next = Math.max(e.next, recent[0].at + recent.length * spacing(rate));
+			for (;;) {
+				const now = this.clock.now();
+				const turn = nextTurn(e.control, e.sends, now, this.mode !== 0);
+				this.refuseBeyondMaxWait(endpoint, e, turn, now);
+				const entry = {
+					at: turn.at,
+					outcome: "reserved",
+					unpaced: this.mode === 0 || paceOf(e.control, turn.at, this.cap) === null
+				};
+				const previous = insertSorted(e.sends, entry);
+				const generation = e.control.generation;
+				if (turn.at > now) {
+					this.account(endpoint, e, turn, now, previous);
+					await this.clock.sleep(turn.at - now);
+					if (e.control.generation !== generation) continue;
+				}
+				entry.outcome = "pending";
+				entry.at = Math.max(entry.at, this.clock.now() - LATE_MS);
+				e.requests++;
+				e.first ??= entry.at;
+				e.last = entry.at;
+				return entry.at;
 			}
-			e.learned = rate;
+		}
+		refuseBeyondMaxWait(endpoint, e, turn, now) {
+			const wait = turn.at - now;
+			const max = span(this.maxWaitMs);
+			if (wait > this.maxWaitMs) {
+				const why = turn.kind === "pause" ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})` : turn.kind === "budget" ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})` : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+				throw new WaitRefused(endpoint, `rate limited; ${why}`);
+			}
+			const ep = e.control.episode;
+			if (ep && turn.at - ep.since > this.maxWaitMs) throw new WaitRefused(endpoint, `rate limited; answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+		}
+		account(endpoint, e, turn, now, previous) {
+			if (turn.kind === "pause" || turn.kind === "budget") {
+				e.waitedMs += Math.max(0, turn.at - Math.max(now, e.heldUntil));
+				e.heldUntil = Math.max(e.heldUntil, turn.at);
+			}
+			if (turn.at - Math.max(now, previous) > 1e4 && turn.at !== e.announced) {
+				e.announced = turn.at;
+				this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}`);
+			}
 		}
 		observe(endpoint, sentAt, status, headers, retryAfterMs) {
 			const e = this.ep(endpoint);
-			const h = readRateHeaders(headers, this.now());
-			if (h && this.mode !== 0) {
-				this.learn(e, {
-					limit: h.limit,
-					windowMs: h.windowMs ?? this.windowMs,
-					source: "headers"
-				});
-				if (h.remaining === 0 && h.resetMs !== null) this.pause(endpoint, h.resetMs);
-			}
-			if (status !== 429) return;
-			const entry = e.log.find((x) => x.at === sentAt && !x.limited);
-			if (entry) entry.limited = true;
-			if (this.mode !== 0 && !h) e.learnAt ??= sentAt;
-			const oldest = e.log.find((x) => !x.limited && x.at > this.now() - this.windowMs);
-			this.pause(endpoint, retryAfterMs ?? (oldest ? oldest.at + this.windowMs - this.now() : 1e3));
-		}
-		pause(endpoint, ms) {
-			const e = this.ep(endpoint);
-			e.pausedUntil = Math.max(e.pausedUntil, this.now() + ms);
-			e.next = Math.max(e.next, e.pausedUntil);
-		}
-		learnFromLog(e) {
-			const now = this.now();
-			const keepFrom = Math.min(now, e.learnAt ?? now) - this.windowMs;
-			if (e.log.length && e.log[0].at <= keepFrom) e.log = e.log.filter((x) => x.at > keepFrom);
-			if (e.learnAt === void 0 || now < e.pausedUntil) return;
-			const t = e.learnAt;
-			const accepted = e.learned ? Math.floor(e.learned.limit * .9) : e.log.filter((x) => x.at > t - this.windowMs && x.at <= t && !x.limited).length;
-			this.learn(e, {
-				limit: Math.max(1, accepted),
-				windowMs: e.learned?.windowMs ?? this.windowMs,
-				source: "429"
+			const now = this.clock.now();
+			const entry = e.sends.find((s) => s.at === sentAt && s.outcome === "pending");
+			if (entry) Object.assign(entry, {
+				outcome: status === 429 ? "limited" : "ok",
+				answeredAt: now
 			});
-			e.learnAt = void 0;
+			if (status === 429) e.rateLimited++;
+			const policies = this.mode === 0 ? [] : readRateHeaders(headers, now);
+			const generation = e.control.generation;
+			e.control = observeAnswer(e.control, e.sends, {
+				sentAt,
+				at: now,
+				status,
+				retryAfterMs,
+				policies
+			});
+			if (e.control.generation !== generation) e.sends = e.sends.filter((s) => s.outcome !== "reserved");
+			this.prune(e, now);
+		}
+		prune(e, now) {
+			const windows = [
+				e.control.windowMs ?? 0,
+				this.cap?.windowMs ?? 0,
+				6e4,
+				...Object.values(e.control.policies).map((p) => policyWindow(p) ?? 0)
+			];
+			const keepFrom = now - Math.max(...windows);
+			let drop = 0;
+			while (drop < e.sends.length && (e.sends[drop].at < keepFrom || e.sends.length - drop > MAX_LOG) && e.sends[drop].outcome !== "reserved") drop++;
+			if (drop > 256 || drop > 0 && e.sends.length > 1024) e.sends.splice(0, drop);
+		}
+		limitOf(e) {
+			const known = [];
+			const ceiling = ceilingOf(e.control);
+			if (this.mode !== 0 && ceiling) known.push({
+				limit: ceiling.quota,
+				windowMs: ceiling.windowMs,
+				source: "headers"
+			});
+			const learned = e.control.learned;
+			if (this.mode !== 0 && learned) {
+				const w = e.control.windowMs ?? 1e3;
+				known.push({
+					limit: Math.round(learned.rate * w * 100) / 100,
+					windowMs: w,
+					source: "429"
+				});
+			}
+			if (this.cap) known.push({
+				limit: this.cap.rate * this.cap.windowMs,
+				windowMs: this.cap.windowMs,
+				source: "cap"
+			});
+			return known.length ? known.reduce((a, b) => b.limit / b.windowMs < a.limit / a.windowMs ? b : a) : null;
+		}
+		rates() {
+			const out = {};
+			for (const [name, e] of this.endpoints) {
+				const r = this.limitOf(e);
+				if (r) out[name] = r;
+			}
+			return out;
+		}
+		pacing() {
+			const now = this.clock.now();
+			const out = {};
+			for (const [name, e] of this.endpoints) {
+				if (!e.requests) continue;
+				const ranFor = e.first !== null && e.last !== null ? e.last - e.first : 0;
+				const pace = this.mode === 0 ? null : paceOf(e.control, now, this.cap);
+				out[name] = {
+					requests: e.requests,
+					rateLimited: e.rateLimited,
+					ranPerMinute: e.requests > 1 && ranFor > 0 ? Math.round((e.requests - 1) * 6e4 * 100 / ranFor) / 100 : null,
+					waitedMs: Math.round(e.waitedMs),
+					pacedPerMinute: pace ? Math.round(pace.rate * 6e4 * 100) / 100 : null,
+					limit: this.limitOf(e)
+				};
+			}
+			return out;
+		}
+		learnedPerMinute(endpoint) {
+			const e = this.endpoints.get(endpoint);
+			const r = e ? learnedRate(e.control, this.clock.now()) : null;
+			return r === null ? null : r * 6e4;
 		}
 	};
-	int = (v) => v != null && /^\d+$/.test(v.trim()) ? Number(v.trim()) : null;
-	resetMs = (v, now) => v === null ? null : v > 1e9 ? Math.max(0, v * 1e3 - now) : v * 1e3;
 }));
 // src/live/policy.ts
 function neverSent(a) {
@@ -50254,7 +51226,12 @@ function setUp(options) {
 		base,
 		baseUrl,
 		transport,
-		pacer: new Pacer(options.maxRpm ?? "auto", options.rateWindowMs ?? 6e4),
+		pacer: new Pacer({
+			mode: options.maxRpm ?? "auto",
+			capWindowMs: options.rateWindowMs,
+			maxWaitMs: options.maxWaitMs,
+			onNotice: options.onNotice ? (l) => options.onNotice(redact(l)) : void 0
+		}),
 		limits,
 		redact,
 		debug,
@@ -50314,9 +51291,18 @@ function createClient(options = {}) {
 			mayHaveApplied: false
 		};
 		let waits429 = 0;
+		let limitedCode;
 		const shown = () => query ? `${target}?${new URLSearchParams(query)}` : target;
 		for (let attempt = 1;; attempt++) {
-			const sentAt = await pacer.acquire(endpoint);
+			const sentAt = await pacer.acquire(endpoint).catch((e) => {
+				throw e instanceof WaitRefused ? new ApiError(redact(e.message), {
+					status: limitedCode === void 0 ? null : 429,
+					code: limitedCode ?? null,
+					method,
+					path: redact(shown()),
+					kind: "rate_limited"
+				}) : e;
+			});
 			stats.requests++;
 			stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
 			if (attempt > 1) stats.retries++;
@@ -50344,7 +51330,7 @@ function createClient(options = {}) {
 				if (x.status === 429) {
 					stats.rateLimited++;
 					waits429++;
-					if (retryAfter !== null && retryAfter > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(retryAfter / 1e3)} s`, 429, readErrorBody(x.text).code, "http", false);
+					limitedCode = readErrorBody(x.text).code;
 					if (waits429 <= MAX_429_WAITS) continue;
 				}
 			}
@@ -50365,19 +51351,20 @@ function createClient(options = {}) {
 		stats,
 		redact,
 		rates: () => pacer.rates(),
+		pacing: () => pacer.pacing(),
 		request
 	};
 }
-var MAX_429_WAITS, MAX_RETRY_AFTER_MS, defined, sleep, attemptOf;
+var MAX_429_WAITS, defined, sleep, attemptOf;
 var init_client$1 = __esmMin((() => {
 	init_errors$1();
+	init_api$1();
 	init_pacer();
 	init_policy();
 	init_redact();
 	init_transport();
 	init_url();
 	MAX_429_WAITS = 30;
-	MAX_RETRY_AFTER_MS = 3e5;
 	defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
 	sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 	attemptOf = (x) => x.ok ? {
@@ -50405,6 +51392,8 @@ function clientFor(flags, io) {
 		retries: flags.retries,
 		backoffBaseMs: flags.backoffBaseMs,
 		maxAnswerBytes: flags.maxAnswerMib ? flags.maxAnswerMib * 1024 * 1024 : void 0,
+		maxWaitMs: flags.maxWait,
+		onNotice: (l) => io.stderr(line(`notice: ${l}`)),
 		debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : void 0
 	});
 }
@@ -51068,11 +52057,19 @@ if (process.argv.length === 3 && (process.argv[2] === "--version" || process.arg
 	process.exit(0);
 }
 const { Command, InvalidArgumentError, Option } = await Promise.resolve().then(() => (init_esm(), esm_exports));
+const { default: parseDuration } = await Promise.resolve().then(() => (init_parse_duration(), parse_duration_exports));
 function intArg(min, max) {
 	return (v) => {
 		const n = Number(v);
 		if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
 		return n;
+	};
+}
+function durationArg(min, max) {
+	return (v) => {
+		const ms = /\d\s*[a-zµμ]/i.test(v) ? parseDuration(v) : null;
+		if (ms === null || ms === void 0 || !Number.isFinite(ms) || ms < min || ms > max) throw new InvalidArgumentError(`expected a duration with its unit, such as 90s, 5m or 1h (from ${min} ms to ${max / 36e5} h)`);
+		return Math.round(ms);
 	};
 }
 const collect = (v, all) => [...all, v];
@@ -51094,7 +52091,7 @@ function command(name, description, help) {
 	return program.command(name).description(description).option("--color", "colour even when not on a terminal").option("--no-color", "no colour").showHelpAfterError(`(see 'cbsync ${name} --help')`).addHelpText("after", help);
 }
 function withApiFlags(cmd) {
-	return cmd.option("--api-url <url>", "API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)").option("--max-rpm <n|auto>", "requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off", rpmArg, "auto").option("--timeout <ms>", "per request, for the whole answer", intArg(1, 36e5), 3e4).option("--max-answer-mib <n>", "refuse answers larger than this (not retried)", intArg(1, 4096), 64).option("--list-concurrency <n>", "pages fetched at once per listing", intArg(1, 64), 64).option("--debug", "log each request and answer on stderr (never the key)");
+	return cmd.option("--api-url <url>", "API base URL (default: $CHARGEBACKSTOP_API_URL or https://api.chargebackstop.com)").option("--max-rpm <n|auto>", "requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off", rpmArg, "auto").option("--timeout <ms>", "per request, for the whole answer", intArg(1, 36e5), 3e4).option("--max-answer-mib <n>", "refuse answers larger than this (not retried)", intArg(1, 4096), 64).option("--max-wait <duration>", "the longest rate-limit wait (per wait, and for 429s without a success); beyond it the run ends with an error (default 5m)", durationArg(1e3, 864e5)).option("--list-concurrency <n>", "pages fetched at once per listing", intArg(1, 64), 64).option("--debug", "log each request and answer on stderr (never the key)");
 }
 const TARGET = "only this organisation[\"NAME\"] (with its integrations) or organisation[\"NAME\"].integration[\"NAME\"]; * matches any characters; repeatable";
 const program = new Command("cbsync").description("Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with YAML files").version(VERSION).showHelpAfterError("(see 'cbsync --help')").configureOutput({
@@ -51109,7 +52106,7 @@ Exit codes: runs until interrupted (0); 1 when it cannot start (a bad seed, a po
 Examples:
   cbsync emulator --latency 40 --rate-limit 100 --rate-limit-headers ietf &
   cbsync emulator --slow-commit-rate 0.15 --commit-delay 2000 --idempotency on &   # behind a slow gateway
-  cbsync emulator --fail-reads-after-writes 2 --failed-read-answer 502 &            # the closing listing fails`).option("--port <n>", "port to listen on", intArg(0, 65535), 4010).option("--host <host>", "address to listen on (0.0.0.0 or :: for every interface; printed as http://127.0.0.1:PORT)", "127.0.0.1").option("--seed <file>", "seed file (YAML, or JSON for large ones)", "examples/emulator-seed.yaml").addOption(new Option("--mode <mode>", "override the seed's partner mode").choices(["LIVE", "TEST"])).option("--latency <ms>", "delay before each answer", intArg(0, 6e5), 0).option("--max-page-size <n>", "silently cap limit", intArg(1, 1e6)).option("--fail-rate <p>", "probability of a 503 before doing anything", rateArg, 0).option("--ambiguous-rate <p>", "probability that a write is applied and the connection then dropped", rateArg, 0).option("--slow-commit-rate <p>", "probability that a write is answered by a gateway (see --slow-commit-answer) and lands --commit-delay later, unseen in listings until then", rateArg, 0).option("--commit-delay <ms>", "how long after its answer a slow write lands", intArg(0, 6e5), 2e3).addOption(new Option("--slow-commit-answer <answer>", "a slow write's answer: nginx's 504 Gateway Time-out page, or a dropped connection").choices([...SLOW_COMMIT_ANSWERS]).default("504")).option("--fail-reads-after-writes <n>", "once n writes took effect, every GET fails (see --failed-read-answer)", intArg(0, 1e9)).addOption(new Option("--failed-read-answer <answer>", "how those GETs fail: 503 in the error shape, or nginx's 502 Bad Gateway page").choices([...FAILED_READ_ANSWERS]).default("503")).addOption(new Option("--idempotency <on|off>", "honour Idempotency-Key on POST: a repeat answers the first answer and creates nothing; another body with the key: 422; while the first is in progress: 409").choices(["on", "off"]).default("off")).option("--rate-limit <n>", "requests per minute per endpoint and key owner, then 429", intArg(1, 1e6)).addOption(new Option("--rate-limit-headers <style>", "rate headers on every answer (with --rate-limit)").choices([...RATE_HEADER_STYLES]).default("none")).addOption(new Option("--list-shape <shape>", "list body envelope").choices([...LIST_SHAPES]).default("items")).addOption(new Option("--error-shape <shape>", "error body shape; html: a gateway's nginx page for every error (status only)").choices([...ERROR_SHAPE_CHOICES]).default("code")).addOption(new Option("--patch-prefix <on|off>", "whether PATCH adds the [TEST] prefix").choices(["on", "off"]).default("on")).option("--trim-names", "store names trimmed of surrounding whitespace (as Django REST Framework does)").option("--churn <n>", "another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)", intArg(0, 1e6), 0).option("--random-seed <n>", "seed for injected faults and ids", intArg(0, 2 ** 31), 1).action(async (o) => {
+  cbsync emulator --fail-reads-after-writes 2 --failed-read-answer 502 &            # the closing listing fails`).option("--port <n>", "port to listen on", intArg(0, 65535), 4010).option("--host <host>", "address to listen on (0.0.0.0 or :: for every interface; printed as http://127.0.0.1:PORT)", "127.0.0.1").option("--seed <file>", "seed file (YAML, or JSON for large ones)", "examples/emulator-seed.yaml").addOption(new Option("--mode <mode>", "override the seed's partner mode").choices(["LIVE", "TEST"])).option("--latency <ms>", "delay before each answer", intArg(0, 6e5), 0).option("--max-page-size <n>", "silently cap limit", intArg(1, 1e6)).option("--fail-rate <p>", "probability of a 503 before doing anything", rateArg, 0).option("--ambiguous-rate <p>", "probability that a write is applied and the connection then dropped", rateArg, 0).option("--slow-commit-rate <p>", "probability that a write is answered by a gateway (see --slow-commit-answer) and lands --commit-delay later, unseen in listings until then", rateArg, 0).option("--commit-delay <ms>", "how long after its answer a slow write lands", intArg(0, 6e5), 2e3).addOption(new Option("--slow-commit-answer <answer>", "a slow write's answer: nginx's 504 Gateway Time-out page, or a dropped connection").choices([...SLOW_COMMIT_ANSWERS]).default("504")).option("--fail-reads-after-writes <n>", "once n writes took effect, every GET fails (see --failed-read-answer)", intArg(0, 1e9)).addOption(new Option("--failed-read-answer <answer>", "how those GETs fail: 503 in the error shape, or nginx's 502 Bad Gateway page").choices([...FAILED_READ_ANSWERS]).default("503")).addOption(new Option("--idempotency <on|off>", "honour Idempotency-Key on POST: a repeat answers the first answer and creates nothing; another body with the key: 422; while the first is in progress: 409").choices(["on", "off"]).default("off")).option("--rate-limit <n>", "requests per window (a minute unless --rate-window) per endpoint and key owner, then 429", intArg(1, 1e6)).addOption(new Option("--rate-window <duration>", "the rate-limit window, e.g. 1s, 5s, 1m").argParser(durationArg(1, 6048e5)).default(6e4, "1m")).addOption(new Option("--rate-window-kind <kind>", "a sliding window, or fixed windows counted from the start").choices([...RATE_WINDOW_KINDS]).default("sliding")).option("--rate-spent <n>", "requests already counted in every window at start (another process used them)", intArg(0, 1e6), 0).addOption(new Option("--rate-limit-headers <style>", "rate headers on every answer (with --rate-limit): ietf, ietf-draft7, x (reset in seconds), x-epoch, x-epoch-ms or none").choices([...RATE_HEADER_STYLES]).default("none")).addOption(new Option("--list-shape <shape>", "list body envelope").choices([...LIST_SHAPES]).default("items")).addOption(new Option("--error-shape <shape>", "error body shape; html: a gateway's nginx page for every error (status only)").choices([...ERROR_SHAPE_CHOICES]).default("code")).addOption(new Option("--patch-prefix <on|off>", "whether PATCH adds the [TEST] prefix").choices(["on", "off"]).default("on")).option("--trim-names", "store names trimmed of surrounding whitespace (as Django REST Framework does)").option("--churn <n>", "another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)", intArg(0, 1e6), 0).option("--random-seed <n>", "seed for injected faults and ids", intArg(0, 2 ** 31), 1).action(async (o) => {
 	const { emulatorCommand } = await Promise.resolve().then(() => (init_emulator(), emulator_exports));
 	const { exitCode, emulator } = await emulatorCommand({
 		port: o.port,
@@ -51127,6 +52124,9 @@ Examples:
 		failedReadAnswer: o.failedReadAnswer,
 		idempotency: o.idempotency === "on",
 		rateLimit: o.rateLimit,
+		rateWindowMs: o.rateWindow,
+		rateWindowKind: o.rateWindowKind,
+		rateSpent: o.rateSpent,
 		rateLimitHeaders: o.rateLimitHeaders,
 		listShape: o.listShape,
 		errorShape: o.errorShape,
@@ -51213,4 +52213,4 @@ await program.parseAsync(process.argv).catch(async (e) => {
 	reportError(e, guarded(io));
 	process.exitCode = 1;
 });
-export { intArg };
+export { durationArg, intArg };

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command as CommandType } from 'commander';
 import type { Io } from './commands/io.js';
-import { ERROR_SHAPE_CHOICES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, SLOW_COMMIT_ANSWERS } from './emulator/choices.js';
+import { ERROR_SHAPE_CHOICES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, RATE_WINDOW_KINDS, SLOW_COMMIT_ANSWERS } from './emulator/choices.js';
 
 // commander wiring only: flags -> a command function -> exit code. A command's module is
 // imported when it runs (start-up is paid by every CI step and every scheduled job).
@@ -45,12 +45,23 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   process.exit(0);
 }
 const { Command, InvalidArgumentError, Option } = await import('commander');
+const { default: parseDuration } = await import('parse-duration');
 
 export function intArg(min: number, max: number) {
   return (v: string) => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
+  };
+}
+
+export function durationArg(min: number, max: number) {
+  return (v: string) => {
+    const ms = /\d\s*[a-zµμ]/i.test(v) ? parseDuration(v) : null;
+    if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < min || ms > max) {
+      throw new InvalidArgumentError(`expected a duration with its unit, such as 90s, 5m or 1h (from ${min} ms to ${max / 3_600_000} h)`);
+    }
+    return Math.round(ms);
   };
 }
 
@@ -93,6 +104,7 @@ function withApiFlags(cmd: CommandType): CommandType {
     .option('--max-rpm <n|auto>', 'requests per minute per endpoint: auto paces each endpoint once the server shows its limit; N caps it; 0 turns pacing off', rpmArg, 'auto')
     .option('--timeout <ms>', 'per request, for the whole answer', intArg(1, 3_600_000), 30_000)
     .option('--max-answer-mib <n>', 'refuse answers larger than this (not retried)', intArg(1, 4096), 64)
+    .option('--max-wait <duration>', 'the longest rate-limit wait (per wait, and for 429s without a success); beyond it the run ends with an error (default 5m)', durationArg(1000, 24 * 3_600_000))
     .option('--list-concurrency <n>', 'pages fetched at once per listing', intArg(1, 64), 64)
     .option('--debug', 'log each request and answer on stderr (never the key)');
 }
@@ -133,8 +145,11 @@ Examples:
   .option('--fail-reads-after-writes <n>', 'once n writes took effect, every GET fails (see --failed-read-answer)', intArg(0, 1_000_000_000))
   .addOption(new Option('--failed-read-answer <answer>', "how those GETs fail: 503 in the error shape, or nginx's 502 Bad Gateway page").choices([...FAILED_READ_ANSWERS]).default('503'))
   .addOption(new Option('--idempotency <on|off>', 'honour Idempotency-Key on POST: a repeat answers the first answer and creates nothing; another body with the key: 422; while the first is in progress: 409').choices(['on', 'off']).default('off'))
-  .option('--rate-limit <n>', 'requests per minute per endpoint and key owner, then 429', intArg(1, 1_000_000))
-  .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit)').choices([...RATE_HEADER_STYLES]).default('none'))
+  .option('--rate-limit <n>', 'requests per window (a minute unless --rate-window) per endpoint and key owner, then 429', intArg(1, 1_000_000))
+  .addOption(new Option('--rate-window <duration>', 'the rate-limit window, e.g. 1s, 5s, 1m').argParser(durationArg(1, 7 * 24 * 3_600_000)).default(60_000, '1m'))
+  .addOption(new Option('--rate-window-kind <kind>', 'a sliding window, or fixed windows counted from the start').choices([...RATE_WINDOW_KINDS]).default('sliding'))
+  .option('--rate-spent <n>', 'requests already counted in every window at start (another process used them)', intArg(0, 1_000_000), 0)
+  .addOption(new Option('--rate-limit-headers <style>', 'rate headers on every answer (with --rate-limit): ietf, ietf-draft7, x (reset in seconds), x-epoch, x-epoch-ms or none').choices([...RATE_HEADER_STYLES]).default('none'))
   .addOption(new Option('--list-shape <shape>', 'list body envelope').choices([...LIST_SHAPES]).default('items'))
   .addOption(new Option('--error-shape <shape>', "error body shape; html: a gateway's nginx page for every error (status only)").choices([...ERROR_SHAPE_CHOICES]).default('code'))
   .addOption(new Option('--patch-prefix <on|off>', 'whether PATCH adds the [TEST] prefix').choices(['on', 'off']).default('on'))
@@ -160,6 +175,9 @@ Examples:
         failedReadAnswer: o.failedReadAnswer,
         idempotency: o.idempotency === 'on',
         rateLimit: o.rateLimit,
+        rateWindowMs: o.rateWindow,
+        rateWindowKind: o.rateWindowKind,
+        rateSpent: o.rateSpent,
         rateLimitHeaders: o.rateLimitHeaders,
         listShape: o.listShape,
         errorShape: o.errorShape,

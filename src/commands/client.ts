@@ -17,6 +17,8 @@ export interface ApiFlags {
   listConcurrency?: number;
   /** the largest answer accepted, in MiB */
   maxAnswerMib?: number;
+  /** --max-wait: the longest rate-limit wait, in ms */
+  maxWait?: number;
 }
 
 /** The client the flags and the environment describe. */
@@ -33,6 +35,9 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     retries: flags.retries,
     backoffBaseMs: flags.backoffBaseMs,
     maxAnswerBytes: flags.maxAnswerMib ? flags.maxAnswerMib * 1024 * 1024 : undefined,
+    maxWaitMs: flags.maxWait,
+    // waits longer than 10 s, on stderr (also under --json: stdout stays the report)
+    onNotice: (l) => io.stderr(line(`notice: ${l}`)),
     debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : undefined,
   });
 }

@@ -7,9 +7,12 @@ export type SlowCommitAnswer = (typeof SLOW_COMMIT_ANSWERS)[number];
 /** how reads fail after --fail-reads-after-writes: 503 in the error shape, or nginx's 502 page */
 export const FAILED_READ_ANSWERS = ['503', '502'] as const;
 export type FailedReadAnswer = (typeof FAILED_READ_ANSWERS)[number];
-/** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none */
-export const RATE_HEADER_STYLES = ['ietf', 'x', 'none'] as const;
+/** rate headers on every answer (see ratelimit.ts) */
+export const RATE_HEADER_STYLES = ['ietf', 'ietf-draft7', 'x', 'x-epoch', 'x-epoch-ms', 'none'] as const;
 export type RateHeaderStyle = (typeof RATE_HEADER_STYLES)[number];
+/** a sliding window, or fixed windows counted from the start */
+export const RATE_WINDOW_KINDS = ['sliding', 'fixed'] as const;
+export type RateWindowKind = (typeof RATE_WINDOW_KINDS)[number];
 export const LIST_SHAPES = ['items', 'results', 'data', 'array'] as const;
 export type ListShape = (typeof LIST_SHAPES)[number];
 /** The shapes an API server writes its own errors in (each keeps the message). */

@@ -6,15 +6,14 @@ import { handleRequest, type Emulation } from './handler.js';
 import { replies } from './http.js';
 import { IdempotencyKeys } from './idempotency.js';
 import { ApiProblem } from './problem.js';
+import { rateLimiter, type EmulatorRateOptions } from './ratelimit.js';
 import { checkSeed, loadSeedFile, type Seed } from './seed.js';
 import type { ErrorShape, ListShape } from './shapes.js';
 import { Store } from './store.js';
 
-import type { RateHeaderStyle } from './shapes.js';
+export { RATE_HEADER_STYLES, RATE_WINDOW_KINDS, type RateHeaderStyle } from './ratelimit.js';
 
-export { RATE_HEADER_STYLES, type RateHeaderStyle } from './shapes.js';
-
-export interface EmulatorOptions extends FaultOptions {
+export interface EmulatorOptions extends FaultOptions, EmulatorRateOptions {
   port?: number;
   /** address to listen on (default 127.0.0.1); a wildcard (0.0.0.0, ::) is reached as 127.0.0.1 */
   host?: string;
@@ -25,12 +24,6 @@ export interface EmulatorOptions extends FaultOptions {
   latencyMs?: number;
   /** silently caps `limit` (default: no cap) */
   maxPageSize?: number;
-  /** requests per window per endpoint and key owner; then 429 with Retry-After */
-  rateLimit?: number;
-  /** length of the rate-limit window (default one minute) */
-  rateWindowMs?: number;
-  /** rate headers on every answer: the IETF draft's RateLimit-Policy/RateLimit, X-RateLimit-*, or none (default) */
-  rateLimitHeaders?: RateHeaderStyle;
   listShape?: ListShape;
   /** the API's own error shapes, or `html`: a gateway's page for every error */
   errorShape?: ErrorShape;
@@ -92,33 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     trimNames: options.trimNames ?? false,
   });
   const stats: EmulatorStats = { requests: 0, byEndpoint: {}, rateLimited: 0, failed: 0, ambiguous: 0, slowCommits: 0, failedReads: 0, replayed: 0, itemsListed: 0 };
-  const windowMs = options.rateWindowMs ?? 60_000;
-  const rateLog = new Map<string, number[]>();
-
-  /**
-   * Sliding-window log: at most N requests in any window, per key owner and endpoint. Returns
-   * the seconds to wait when over, and the rate headers every answer of the bucket carries.
-   */
-  const rateLimited = (bucket: string): { retryAfter: number | null; headers: Record<string, string> } => {
-    if (!options.rateLimit) return { retryAfter: null, headers: {} };
-    const limit = options.rateLimit;
-    const now = Date.now();
-    const log = (rateLog.get(bucket) ?? []).filter((t) => t > now - windowMs);
-    rateLog.set(bucket, log);
-    const over = log.length >= limit;
-    if (!over) log.push(now);
-    const reset = log.length ? Math.max(1, Math.ceil((log[0]! + windowMs - now) / 1000)) : 0;
-    const remaining = Math.max(0, limit - log.length);
-    const w = Math.max(1, Math.round(windowMs / 1000));
-    const style = options.rateLimitHeaders ?? 'none';
-    const headers: Record<string, string> =
-      style === 'ietf'
-        ? { 'ratelimit-policy': `"default";q=${limit};w=${w}`, ratelimit: `"default";r=${remaining};t=${reset}` }
-        : style === 'x'
-          ? { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(Math.ceil(now / 1000) + reset) }
-          : {};
-    return { retryAfter: over ? reset : null, headers };
-  };
+  const rateLimited = rateLimiter(options);
   const rateLimit = (bucket: string, res: ServerResponse): boolean => {
     const rate = rateLimited(bucket);
     for (const [k, v] of Object.entries(rate.headers)) res.setHeader(k, v);

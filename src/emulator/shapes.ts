@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorShape, ListShape } from './choices.js';
 
-export { ERROR_SHAPE_CHOICES, ERROR_SHAPES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, SLOW_COMMIT_ANSWERS } from './choices.js';
-export type { ErrorShape, FailedReadAnswer, ListShape, RateHeaderStyle, SlowCommitAnswer } from './choices.js';
+export { ERROR_SHAPE_CHOICES, ERROR_SHAPES, FAILED_READ_ANSWERS, LIST_SHAPES, SLOW_COMMIT_ANSWERS } from './choices.js';
+export type { ErrorShape, FailedReadAnswer, ListShape, SlowCommitAnswer } from './choices.js';
 
 // Body shapes the emulator can answer with, so clients are tried against every envelope
 // a client must read.

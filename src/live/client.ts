@@ -1,5 +1,6 @@
 import { ApiError, ConfigError, describeText, readErrorBody, type FailureKind } from './errors.js';
-import { endpointOf, Pacer, type Rate, type RateMode } from './pacer.js';
+import { endpointOf } from '../api.js';
+import { Pacer, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
 import { decide, DEFAULT_LIMITS, retryAfterMs, type Attempt, type Decision, type PolicyLimits, type PolicyState } from './policy.js';
 import { redactor } from './redact.js';
 import { createTransport, type Env, type Exchange, type Transport } from './transport.js';
@@ -29,6 +30,10 @@ export interface ClientOptions {
   retries?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** pacing: no single wait, and no run of 429s without a success, longer than this (default 5 min); else the request fails (kind 'rate_limited') */
+  maxWaitMs?: number;
+  /** pacing: every wait longer than 10 s is announced here (endpoint, reason, resume time) */
+  onNotice?: (line: string) => void;
   /** the largest answer accepted; a larger one is refused and not retried (default 64 MiB) */
   maxAnswerBytes?: number;
   debug?: (line: string) => void;
@@ -63,15 +68,15 @@ export interface ApiClient {
   readonly stats: ClientStats;
   /** scrubs the API key (and any proxy password) from text about to be printed */
   readonly redact: (text: string) => string;
-  /** the rate each endpoint is paced at, learned or capped */
+  /** the limit known for each endpoint: from rate headers, learned from 429s, or capped */
   readonly rates: () => Record<string, Rate>;
+  /** by endpoint: requests, 429s, the rate it ran at, the time held back, its pace and limit now */
+  readonly pacing: () => Record<string, EndpointPacing>;
   /** `path` is relative to the API URL, or an absolute URL on the API's own origin */
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
 }
 
 const MAX_429_WAITS = 30;
-/** a Retry-After longer than this fails the request instead of stalling a pipeline */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 interface Setup {
   base: URL;
@@ -115,7 +120,8 @@ function setUp(options: ClientOptions): Setup {
     base,
     baseUrl,
     transport,
-    pacer: new Pacer(options.maxRpm ?? 'auto', options.rateWindowMs ?? 60_000),
+    // waits beyond maxWaitMs are refused, longer than 10 s announced
+    pacer: new Pacer({ mode: options.maxRpm ?? 'auto', capWindowMs: options.rateWindowMs, maxWaitMs: options.maxWaitMs, onNotice: options.onNotice ? (l) => options.onNotice!(redact(l)) : undefined }),
     limits,
     redact,
     debug,
@@ -167,10 +173,14 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     let query = opts.query;
     let state: PolicyState = { method, url: urlOf(s.baseUrl, path, query), origin: s.base.origin, failures: 0, redirects: 0, mayHaveApplied: false };
     let waits429 = 0;
+    /** the code of the last 429, for a wait refused after it */
+    let limitedCode: string | null | undefined;
     const shown = () => (query ? `${target}?${new URLSearchParams(query as Record<string, string>)}` : target);
     for (let attempt = 1; ; attempt++) {
-      // ── pacing, before the request ──
-      const sentAt = await pacer.acquire(endpoint);
+      // ── pacing, before the request: a wait longer than --max-wait is refused ──
+      const sentAt = await pacer.acquire(endpoint).catch((e: unknown) => {
+        throw e instanceof WaitRefused ? new ApiError(redact(e.message), { status: limitedCode === undefined ? null : 429, code: limitedCode ?? null, method, path: redact(shown()), kind: 'rate_limited' }) : e;
+      });
       stats.requests++;
       stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
       if (attempt > 1) stats.retries++;
@@ -188,7 +198,7 @@ export function createClient(options: ClientOptions = {}): ApiClient {
         if (x.status === 429) {
           stats.rateLimited++;
           waits429++;
-          if (retryAfter !== null && retryAfter > MAX_RETRY_AFTER_MS) throw fail(`rate limited; the server asks to wait ${Math.round(retryAfter / 1000)} s`, 429, readErrorBody(x.text).code, 'http', false);
+          limitedCode = readErrorBody(x.text).code;
           if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
         }
         // ── end of pacing ──
@@ -207,5 +217,5 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     }
   }
 
-  return { baseUrl: s.baseUrl, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), request };
+  return { baseUrl: s.baseUrl, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request };
 }

@@ -17,6 +17,8 @@ export type FailureKind =
   | 'too_large'
   /** a redirect that is not followed (any write; a read to another origin) */
   | 'redirect'
+  /** a rate-limit wait longer than --max-wait: refused, not waited */
+  | 'rate_limited'
   | 'incomplete_listing';
 
 /** The head of a one-line summary when there is no HTTP status to show. */
@@ -32,6 +34,7 @@ const KIND_LABELS: Record<FailureKind, string> = {
   invalid_answer: 'invalid answer',
   too_large: 'too large',
   redirect: 'redirect',
+  rate_limited: 'rate limited',
   incomplete_listing: 'incomplete listing',
 };
 

@@ -1,13 +1,13 @@
-// Client-side pacing per endpoint, learned from the server. With `auto` (the default) an
-// endpoint is not paced until the server shows its limit: in rate headers (the IETF draft's
-// RateLimit-Policy and RateLimit, or X-RateLimit-*), or by its first 429, after which the
-// limit is the number of requests it accepted in the window before. From then on requests
-// are spaced evenly at that rate, so the ones waiting out a pause are released one by one,
-// never all at once. A number is a fixed cap (lowered further by what the server shows);
-// 0 turns pacing off (a 429's Retry-After is still waited out).
+import { readRateHeaders } from './rate-headers.js';
+import { ceilingOf, initialControl, learnedRate, nextTurn, observeAnswer, paceOf, policyWindow, type Control, type Sent, type Turn } from './rate-control.js';
+
+// Client-side pacing per endpoint: turns, waits and what they cost. The rule itself (when a
+// request may go, what an answer teaches) is the pure rate-control.ts; this keeps its state,
+// waits, announces every wait longer than NOTICE_MS and refuses one longer than --max-wait.
 
 export type RateMode = 'auto' | number;
 
+/** A limit known for an endpoint, for the request budget. */
 export interface Rate {
   limit: number;
   windowMs: number;
@@ -15,190 +15,264 @@ export interface Rate {
   source: 'headers' | '429' | 'cap';
 }
 
-/** Even spacing keeps a margin of the window over every `limit` requests, for timer and network jitter. */
-export const PACING_MARGIN = 0.02;
-const MIN_MARGIN_MS = 60;
-
-interface Endpoint {
-  learned?: Rate;
-  /** the next time a request may start, once paced */
-  next: number;
-  pausedUntil: number;
-  /** send times and outcomes in the last window, for learning from a bare 429 */
-  log: { at: number; limited: boolean }[];
-  /** a 429 was seen at this time: learn when its pause ends and every answer is in */
-  learnAt?: number;
+/** What pacing did to one endpoint: for the budget line and the apply report. */
+export interface EndpointPacing {
+  /** requests sent (every attempt) */
+  requests: number;
+  /** of them answered 429 */
+  rateLimited: number;
+  /** the rate it ran at: requests per minute from its first request to its last (null with fewer than 2) */
+  ranPerMinute: number | null;
+  /** wall time it was held back by the server: paused after a 429, or with a budget spent (ms) */
+  waitedMs: number;
+  /** the rate it is paced at now, requests per minute (null: not paced) */
+  pacedPerMinute: number | null;
+  /** the limit known for it (null: none shown) */
+  limit: Rate | null;
 }
 
-/** The time between two requests at a rate: a margin of the window over every `limit` of them. */
-const spacing = (r: Rate) => (r.windowMs + Math.max(r.windowMs * PACING_MARGIN, MIN_MARGIN_MS)) / r.limit;
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** setTimeout takes at most 2^31 - 1 ms; longer waits are slept in parts (never an overflow warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: async (ms) => {
+    for (let left = ms; left > 0; left -= MAX_TIMER_MS) await new Promise((r) => setTimeout(r, Math.min(left, MAX_TIMER_MS)));
+  },
+};
+
+/** Waits longer than this are announced. */
+export const NOTICE_MS = 10_000;
+/** --max-wait's default: no single wait, and no run of 429s without a success, longer. */
+export const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
+
+export interface PacerOptions {
+  /** 'auto': learned from the server; N: also at most N per capWindowMs; 0: not paced (a Retry-After is still waited out) */
+  mode?: RateMode;
+  /** the window of a numeric mode (a minute); shorter only in tests and benchmarks */
+  capWindowMs?: number;
+  maxWaitMs?: number;
+  onNotice?: (line: string) => void;
+  clock?: Clock;
+}
+
+/** A wait longer than --max-wait: refused before it starts. */
+export class WaitRefused extends Error {
+  constructor(
+    readonly endpoint: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WaitRefused';
+  }
+}
+
+interface Endpoint {
+  control: Control;
+  sends: Sent[];
+  requests: number;
+  rateLimited: number;
+  first: number | null;
+  last: number | null;
+  waitedMs: number;
+  /** waits are counted once: up to here they are */
+  heldUntil: number;
+  /** the resume time last announced */
+  announced: number;
+}
+
+/** `45 s`, `4 min 10 s`, `2 h 5 min` */
+export function span(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+const clockTime = (t: number) => `${new Date(t).toISOString().slice(11, 19)} UTC`;
+const MAX_LOG = 20_000;
+/** timer lateness the margin absorbs (it is at least 20 ms of a window) */
+const LATE_MS = 10;
 
 export class Pacer {
   private endpoints = new Map<string, Endpoint>();
+  readonly mode: RateMode;
+  readonly maxWaitMs: number;
+  private readonly cap: { rate: number; windowMs: number } | null;
+  private readonly clock: Clock;
+  private readonly onNotice?: (line: string) => void;
 
-  constructor(
-    readonly mode: RateMode,
-    /** the window assumed when the server does not say (the documented minute) */
-    readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(options: PacerOptions = {}) {
+    this.mode = options.mode ?? 'auto';
+    this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const capWindowMs = options.capWindowMs ?? 60_000;
+    this.cap = typeof this.mode === 'number' && this.mode > 0 ? { rate: this.mode / capWindowMs, windowMs: capWindowMs } : null;
+    this.clock = options.clock ?? realClock;
+    this.onNotice = options.onNotice;
+  }
 
   private ep(endpoint: string): Endpoint {
     let e = this.endpoints.get(endpoint);
-    if (!e) this.endpoints.set(endpoint, (e = { next: 0, pausedUntil: 0, log: [] }));
+    if (!e) {
+      e = { control: initialControl(this.cap), sends: [], requests: 0, rateLimited: 0, first: null, last: null, waitedMs: 0, heldUntil: 0, announced: -Infinity };
+      this.endpoints.set(endpoint, e);
+    }
     return e;
   }
 
-  /** The rate an endpoint is paced at now, or null when it is not paced. */
-  rate(endpoint: string): Rate | null {
-    if (this.mode === 0) return null;
-    const e = this.ep(endpoint);
-    this.learnFromLog(e);
-    const cap: Rate | null = typeof this.mode === 'number' ? { limit: this.mode, windowMs: this.windowMs, source: 'cap' } : null;
-    const learned = e.learned ?? null;
-    if (!cap || !learned) return learned ?? cap;
-    return learned.limit / learned.windowMs < cap.limit / cap.windowMs ? learned : cap;
+  /** The earliest time a request to this endpoint may start (a query: nothing changes). */
+  turn(endpoint: string): Turn {
+    const e = this.endpoints.get(endpoint);
+    const now = this.clock.now();
+    return e ? nextTurn(e.control, e.sends, now, this.mode !== 0) : { at: now, kind: 'now', reason: '' };
   }
 
-  /** Every learned or capped rate, by endpoint (for the request budget). */
+  /**
+   * Waits for this endpoint's next turn and takes it; returns the send time to give to
+   * `observe`. Throws WaitRefused when the wait would be longer than --max-wait, or would
+   * make a run of 429s without a success longer than it.
+   */
+  async acquire(endpoint: string): Promise<number> {
+    const e = this.ep(endpoint);
+    for (;;) {
+      const now = this.clock.now();
+      const turn = nextTurn(e.control, e.sends, now, this.mode !== 0);
+      this.refuseBeyondMaxWait(endpoint, e, turn, now);
+      const entry: Sent = { at: turn.at, outcome: 'reserved', unpaced: this.mode === 0 || paceOf(e.control, turn.at, this.cap) === null };
+      const previous = insertSorted(e.sends, entry);
+      const generation = e.control.generation;
+      if (turn.at > now) {
+        this.account(endpoint, e, turn, now, previous);
+        await this.clock.sleep(turn.at - now);
+        // a pause or a cut while waiting: this turn is stale, take a new one
+        if (e.control.generation !== generation) continue; // observe() dropped its reservation
+      }
+      // a timer late by more than LATE_MS moves the schedule (the server sees the real time);
+      // less is absorbed by the margin, so small lateness does not accumulate
+      entry.outcome = 'pending';
+      entry.at = Math.max(entry.at, this.clock.now() - LATE_MS);
+      e.requests++;
+      e.first ??= entry.at;
+      e.last = entry.at;
+      return entry.at;
+    }
+  }
+
+  private refuseBeyondMaxWait(endpoint: string, e: Endpoint, turn: Turn, now: number) {
+    const wait = turn.at - now;
+    const max = span(this.maxWaitMs);
+    if (wait > this.maxWaitMs) {
+      const why =
+        turn.kind === 'pause'
+          ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})`
+          : turn.kind === 'budget'
+            ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})`
+            : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+      throw new WaitRefused(endpoint, `rate limited; ${why}`);
+    }
+    const ep = e.control.episode;
+    if (ep && turn.at - ep.since > this.maxWaitMs) {
+      throw new WaitRefused(endpoint, `rate limited; answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+    }
+  }
+
+  /** Counts a wait imposed by the server, and announces one that leaves the endpoint idle longer than NOTICE_MS. */
+  private account(endpoint: string, e: Endpoint, turn: Turn, now: number, previous: number) {
+    if (turn.kind === 'pause' || turn.kind === 'budget') {
+      e.waitedMs += Math.max(0, turn.at - Math.max(now, e.heldUntil));
+      e.heldUntil = Math.max(e.heldUntil, turn.at);
+    }
+    if (turn.at - Math.max(now, previous) > NOTICE_MS && turn.at !== e.announced) {
+      e.announced = turn.at;
+      this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}`);
+    }
+  }
+
+  /** An answer arrived for the request sent at `sentAt`: learn from its status, Retry-After and rate headers. */
+  observe(endpoint: string, sentAt: number, status: number, headers: Headers, retryAfterMs: number | null): void {
+    const e = this.ep(endpoint);
+    const now = this.clock.now();
+    const entry = e.sends.find((s) => s.at === sentAt && s.outcome === 'pending');
+    if (entry) Object.assign(entry, { outcome: status === 429 ? 'limited' : 'ok', answeredAt: now });
+    if (status === 429) e.rateLimited++;
+    const policies = this.mode === 0 ? [] : readRateHeaders(headers, now);
+    const generation = e.control.generation;
+    e.control = observeAnswer(e.control, e.sends, { sentAt, at: now, status, retryAfterMs, policies });
+    // turns reserved before a pause or a cut are stale: their requests take new ones
+    if (e.control.generation !== generation) e.sends = e.sends.filter((s) => s.outcome !== 'reserved');
+    this.prune(e, now);
+  }
+
+  /** Drops sends no window still counts. */
+  private prune(e: Endpoint, now: number) {
+    const windows = [e.control.windowMs ?? 0, this.cap?.windowMs ?? 0, 60_000, ...Object.values(e.control.policies).map((p) => policyWindow(p) ?? 0)];
+    const keepFrom = now - Math.max(...windows);
+    let drop = 0;
+    while (drop < e.sends.length && (e.sends[drop]!.at < keepFrom || e.sends.length - drop > MAX_LOG) && e.sends[drop]!.outcome !== 'reserved') drop++;
+    if (drop > 256 || (drop > 0 && e.sends.length > 1024)) e.sends.splice(0, drop);
+  }
+
+  /** The limit known for an endpoint now: the lowest of the headers' ceiling, the rate learned from 429s and --max-rpm N. */
+  private limitOf(e: Endpoint): Rate | null {
+    const known: Rate[] = [];
+    const ceiling = ceilingOf(e.control);
+    if (this.mode !== 0 && ceiling) known.push({ limit: ceiling.quota, windowMs: ceiling.windowMs, source: 'headers' });
+    const learned = e.control.learned;
+    if (this.mode !== 0 && learned) {
+      const w = e.control.windowMs ?? 1000;
+      known.push({ limit: Math.round(learned.rate * w * 100) / 100, windowMs: w, source: '429' });
+    }
+    if (this.cap) known.push({ limit: this.cap.rate * this.cap.windowMs, windowMs: this.cap.windowMs, source: 'cap' });
+    return known.length ? known.reduce((a, b) => (b.limit / b.windowMs < a.limit / a.windowMs ? b : a)) : null;
+  }
+
+  /** Every known limit, by endpoint (for the request budget). */
   rates(): Record<string, Rate> {
     const out: Record<string, Rate> = {};
-    for (const ep of this.endpoints.keys()) {
-      const r = this.rate(ep);
-      if (r) out[ep] = r;
+    for (const [name, e] of this.endpoints) {
+      const r = this.limitOf(e);
+      if (r) out[name] = r;
     }
     return out;
   }
 
-  /** Waits until a request to this endpoint may be sent, and takes its turn. */
-  async acquire(endpoint: string): Promise<number> {
-    for (;;) {
-      const paced = this.rate(endpoint) !== null;
-      const at = this.reserve(endpoint);
-      const wait = at - this.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const e = this.ep(endpoint);
-      // a pause that began while waiting sends this request to the back of the line, and a
-      // rate learnt while waiting gives it a paced turn (so a pause never ends in a burst)
-      if (e.pausedUntil > this.now() || (!paced && this.rate(endpoint) !== null)) continue;
-      const sent = this.now();
-      if (this.mode !== 0) e.log.push({ at: sent, limited: false });
-      return sent;
-    }
-  }
-
-  /** The time this request may start; spaced requests advance the endpoint's next turn. */
-  reserve(endpoint: string): number {
-    const e = this.ep(endpoint);
-    const start = Math.max(this.now(), e.pausedUntil);
-    const r = this.rate(endpoint);
-    if (!r) return start;
-    const at = Math.max(start, e.next);
-    e.next = at + spacing(r);
-    return at;
-  }
-
-  /**
-   * A rate is known from now on. Shown in headers, the requests already sent in its window
-   * count as if they had been paced, so the burst that left before the first answer does not
-   * fill the window early (after a 429, its Retry-After says when to go on instead).
-   */
-  private learn(e: Endpoint, rate: Rate) {
-    if (!e.learned && rate.source === 'headers') {
-      const recent = e.log.filter((x) => !x.limited && x.at > this.now() - rate.windowMs);
-      if (recent.length) e.next = Math.max(e.next, recent[0]!.at + recent.length * spacing(rate));
-    }
-    e.learned = rate;
-  }
-
-  /** An answer arrived for a request sent at `sentAt`: learn from its headers, or from a 429. */
-  observe(endpoint: string, sentAt: number, status: number, headers: Headers, retryAfterMs: number | null): void {
-    const e = this.ep(endpoint);
-    const h = readRateHeaders(headers, this.now());
-    if (h && this.mode !== 0) {
-      this.learn(e, { limit: h.limit, windowMs: h.windowMs ?? this.windowMs, source: 'headers' });
-      if (h.remaining === 0 && h.resetMs !== null) this.pause(endpoint, h.resetMs);
-    }
-    if (status !== 429) return;
-    const entry = e.log.find((x) => x.at === sentAt && !x.limited);
-    if (entry) entry.limited = true;
-    if (this.mode !== 0 && !h) e.learnAt ??= sentAt;
-    // without Retry-After, wait until the oldest accepted request leaves the window
-    const oldest = e.log.find((x) => !x.limited && x.at > this.now() - this.windowMs);
-    this.pause(endpoint, retryAfterMs ?? (oldest ? oldest.at + this.windowMs - this.now() : 1000));
-  }
-
-  /** No request to this endpoint before `ms` from now; then they go at the endpoint's rate. */
-  pause(endpoint: string, ms: number): void {
-    const e = this.ep(endpoint);
-    e.pausedUntil = Math.max(e.pausedUntil, this.now() + ms);
-    e.next = Math.max(e.next, e.pausedUntil);
-  }
-
-  /**
-   * After a bare 429: the limit is what the server accepted in the window before it, counted
-   * once the pause is over (answers to requests already in flight have arrived by then).
-   */
-  private learnFromLog(e: Endpoint) {
-    const now = this.now();
-    // the window before a pending 429 is kept until it has been counted
-    const keepFrom = Math.min(now, e.learnAt ?? now) - this.windowMs;
-    if (e.log.length && e.log[0]!.at <= keepFrom) e.log = e.log.filter((x) => x.at > keepFrom);
-    if (e.learnAt === undefined || now < e.pausedUntil) return;
-    const t = e.learnAt;
-    // paced already, and still a 429 (a limit shared with others): a tenth slower
-    const accepted = e.learned ? Math.floor(e.learned.limit * 0.9) : e.log.filter((x) => x.at > t - this.windowMs && x.at <= t && !x.limited).length;
-    this.learn(e, { limit: Math.max(1, accepted), windowMs: e.learned?.windowMs ?? this.windowMs, source: '429' });
-    e.learnAt = undefined;
-  }
-}
-
-export interface RateHeaders {
-  limit: number;
-  windowMs: number | null;
-  remaining: number | null;
-  resetMs: number | null;
-}
-
-const int = (v: string | undefined | null) => (v != null && /^\d+$/.test(v.trim()) ? Number(v.trim()) : null);
-
-/** `reset` in seconds from now, or (when it looks like one) a Unix time. */
-const resetMs = (v: number | null, now: number) => (v === null ? null : v > 1e9 ? Math.max(0, v * 1000 - now) : v * 1000);
-
-/**
- * Rate headers of the IETF draft (`RateLimit-Policy: "default";q=100;w=60` with
- * `RateLimit: "default";r=42;t=30`, or the older `100;w=60` and `limit=100, remaining=42,
- * reset=30`, or RateLimit-Limit/-Remaining/-Reset) and the common X-RateLimit-Limit,
- * X-RateLimit-Remaining, X-RateLimit-Reset. Null when the answer carries none.
- */
-export function readRateHeaders(headers: Headers, now = Date.now()): RateHeaders | null {
-  const policy = headers.get('ratelimit-policy');
-  const state = headers.get('ratelimit');
-  if (policy || state || headers.get('ratelimit-limit')) {
-    const param = (text: string | null, key: string) => int(text && new RegExp(`(?:^|[;,\\s])${key}=(\\d+)`).exec(text)?.[1]);
-    const bareLimit = int(policy?.split(/[;,]/)[0]);
-    const limit = param(policy, 'q') ?? bareLimit ?? param(state, 'limit') ?? int(headers.get('ratelimit-limit'));
-    if (limit !== null && limit > 0) {
-      const w = param(policy, 'w');
-      return {
-        limit,
-        windowMs: w !== null ? w * 1000 : null,
-        remaining: param(state, 'r') ?? param(state, 'remaining') ?? int(headers.get('ratelimit-remaining')),
-        resetMs: resetMs(param(state, 't') ?? param(state, 'reset') ?? int(headers.get('ratelimit-reset')), now),
+  /** What pacing did, by endpoint: requests, 429s, the rate run at, the time held back, the pace and limit now. */
+  pacing(): Record<string, EndpointPacing> {
+    const now = this.clock.now();
+    const out: Record<string, EndpointPacing> = {};
+    for (const [name, e] of this.endpoints) {
+      if (!e.requests) continue;
+      const ranFor = e.first !== null && e.last !== null ? e.last - e.first : 0;
+      const pace = this.mode === 0 ? null : paceOf(e.control, now, this.cap);
+      out[name] = {
+        requests: e.requests,
+        rateLimited: e.rateLimited,
+        ranPerMinute: e.requests > 1 && ranFor > 0 ? Math.round(((e.requests - 1) * 60_000 * 100) / ranFor) / 100 : null,
+        waitedMs: Math.round(e.waitedMs),
+        pacedPerMinute: pace ? Math.round(pace.rate * 60_000 * 100) / 100 : null,
+        limit: this.limitOf(e),
       };
     }
+    return out;
   }
-  const xLimit = int(headers.get('x-ratelimit-limit'));
-  if (xLimit !== null && xLimit > 0) {
-    return { limit: xLimit, windowMs: null, remaining: int(headers.get('x-ratelimit-remaining')), resetMs: resetMs(int(headers.get('x-ratelimit-reset')), now) };
+
+  /** The learned rate of an endpoint now, requests per minute (tests and benchmarks). */
+  learnedPerMinute(endpoint: string): number | null {
+    const e = this.endpoints.get(endpoint);
+    const r = e ? learnedRate(e.control, this.clock.now()) : null;
+    return r === null ? null : r * 60_000;
   }
-  return null;
 }
 
-/** `/v1/organisations/org_1` -> `/v1/organisations/{id}`: the unit a rate limit counts. */
-export function endpointOf(method: string, path: string): string {
-  const p = path.split('?')[0]!.replace(/\/+$/, '');
-  const m = /^(.*\/v1\/(?:organisations|integrations))(\/[^/]+)?$/.exec(p);
-  const template = m ? `${m[1]}${m[2] ? '/{id}' : ''}` : p;
-  return `${method} ${template.replace(/^https?:\/\/[^/]+/, '')}`;
+/** Inserts in time order; returns the time of the latest live entry before it (or -Infinity). */
+function insertSorted(sends: Sent[], entry: Sent): number {
+  let i = sends.length;
+  while (i > 0 && sends[i - 1]!.at > entry.at) i--;
+  sends.splice(i, 0, entry);
+  for (let j = i - 1; j >= 0; j--) if (sends[j]!.outcome !== 'limited') return sends[j]!.at;
+  return -Infinity;
 }

@@ -4,6 +4,7 @@
 // asserts; each figure is printed beside its target.
 import { benchApply, benchListingAfterPause } from './apply.js';
 import { reportListing } from './listing.js';
+import { benchPacing, CREATES, PACING_CASES } from './pacing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { benchSlowCommits } from './endings.js';
@@ -74,6 +75,29 @@ async function main() {
     }
     const p = await benchListingAfterPause(10, 2000);
     say(`A listing of 3,000 organisations (page cap 100) against a limit of 10 per 2 s, no headers: ${p.pages} pages in ${seconds(p.ms)}; ${p.rateLimited} answers 429, all in the first wave (at most ${p.firstWave}: ${met(p.rateLimited <= p.firstWave)}); none after the pause.`);
+    say();
+  }
+
+  if (want('pacing')) {
+    say(`## Pacing: ${CREATES} integration creates at concurrency 8 against a sliding window the client is not told in advance`);
+    say('| window, limit | rate headers | throughput, share of the limit | 429 answers (share of requests) | time held back |');
+    say('|---|---|---|---|---|');
+    for (const c of PACING_CASES) {
+      for (const headers of ['none', 'ietf', 'x'] as const) {
+        const r = await benchPacing(c, { rateLimitHeaders: headers });
+        const [target, ok429] = headers === 'none' ? [0.95, r.rateLimited / r.requests <= 0.02] : [0.97, r.rateLimited === 0];
+        say(`| ${c.label} | ${headers} | ${pct(r.share)} (${CREATES} in ${seconds(r.spanMs)}; target >= ${pct(target)}: ${met(r.share >= target)}) | ${r.rateLimited} (${((100 * r.rateLimited) / r.requests).toFixed(1)}%; target ${headers === 'none' ? '<= 2%' : 'none'}: ${met(ok429)}) | ${seconds(r.waitedMs)} |`);
+      }
+    }
+    say();
+    say('Starting with the budget spent by another process (no rate headers): the window in which the client first ran at >= 95% of the limit.');
+    say('| window, limit | spent at start | recovered in window | throughput | 429 answers |');
+    say('|---|---|---|---|---|');
+    for (const [c, spent] of [[PACING_CASES[0]!, 1], [PACING_CASES[1]!, 1], [PACING_CASES[1]!, 0.5]] as const) {
+      const r = await benchPacing(c, { rateSpent: Math.round(spent * c.limit) });
+      const goal = spent === 1 ? ` (target <= 3: ${met(r.recoveryWindows !== null && r.recoveryWindows <= 3)})` : '';
+      say(`| ${c.label} | ${pct(spent)} | ${r.recoveryWindows ?? 'never'}${goal} | ${pct(r.share)} | ${r.rateLimited} |`);
+    }
     say();
   }
 
