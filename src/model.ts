@@ -305,6 +305,17 @@ export interface RequestCost {
   rate_limited: number;
   seconds: number;
   min_seconds: number;
+  /** each endpoint: its requests, the rate it ran at, the 429s it met and the time the server held it back */
+  by_endpoint: Record<string, EndpointCost>;
+}
+
+export interface EndpointCost {
+  requests: number;
+  /** requests per minute from its first request to its last (null with fewer than two) */
+  per_minute: number | null;
+  rate_limited: number;
+  /** seconds it waited because the server held it back (after a 429, or a spent budget) */
+  waited_seconds: number;
 }
 
 export interface ApplyReport {

@@ -1,7 +1,8 @@
 import type { ApiClient } from '../live/client.js';
 import { ApiError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
-import type { Action, ActionResult, ApplyReport, Verification } from '../model.js';
+import type { Action, ActionResult, ApplyReport, EndpointCost, Verification } from '../model.js';
+import { byText } from '../text.js';
 import { Creates, SETTLE_MS } from './creates.js';
 import { execute, type ExecuteOptions } from './executor.js';
 import type { Planned } from './planned.js';
@@ -84,9 +85,19 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
     summary: summariseResults(results),
     verification,
     interrupted: !!opts.signal?.aborted,
-    requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds },
+    requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds, by_endpoint: costs(client) },
     ...(ids ? { ids_written: ids } : {}),
   };
+}
+
+/** What each endpoint cost, as the pacer saw it. */
+function costs(client: ApiClient): Record<string, EndpointCost> {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return Object.fromEntries(
+    Object.entries(client.pacing())
+      .sort(([a], [b]) => byText(a, b))
+      .map(([e, p]) => [e, { requests: p.requests, per_minute: p.ranPerMinute === null ? null : round(p.ranPerMinute), rate_limited: p.rateLimited, waited_seconds: round(p.waitedMs / 1000) }]),
+  );
 }
 
 /** Each action's result as far as it got: those that never ended are failed with `why`. */

@@ -30,6 +30,10 @@ describe('the request budget over HTTP', () => {
       // two requests an endpoint fit in one window of any limit seen: latency bounds this run, not the limit
       expect(report.requests.min_seconds).toBe(0);
       const text = await apply(emu.url, FILE, { maxRpm: 'auto', rateWindowMs: 1000 });
-      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s\.\n$/);
+      // where the server pushed back, each endpoint says its rate, its 429s and its wait
+      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s\.\n(  (GET|POST) \/v1\/\w+: \d+ requests? at [\d.]+ a minute, \d+ answered 429, [\d.]+ s waiting\n)*$/);
+      const listing = report.requests.by_endpoint['GET /v1/organisations'];
+      expect(listing.requests).toBeGreaterThan(0);
+      expect(listing.rate_limited).toBe(Object.values(report.requests.by_endpoint as Record<string, { rate_limited: number }>).reduce((n, e) => n + e.rate_limited, 0) - (report.requests.by_endpoint['GET /v1/integrations']?.rate_limited ?? 0) - (report.requests.by_endpoint['POST /v1/integrations']?.rate_limited ?? 0));
     }));
 });

@@ -59,5 +59,11 @@ export function summaryText(r: ApplyReport): string {
 export function requestsText(r: ApplyReport, ratePerMinute: number): string {
   const q = r.requests;
   const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)} (${ratePerMinute} a minute per endpoint)` : '';
-  return `Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`;
+  const lines = [`Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`];
+  // where the server pushed back: each endpoint's rate, its 429s and the time it waited
+  const pushed = Object.entries(q.by_endpoint).filter(([, e]) => e.rate_limited > 0 || e.waited_seconds > 0);
+  for (const [endpoint, e] of pushed) {
+    lines.push(`  ${endpoint}: ${plural(e.requests, 'request')}${e.per_minute === null ? '' : ` at ${e.per_minute} a minute`}, ${e.rate_limited} answered 429, ${duration(e.waited_seconds)} waiting`);
+  }
+  return lines.join('\n');
 }
