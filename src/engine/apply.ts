@@ -45,7 +45,7 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
   const startedAt = opts.startedAt ?? Date.now();
   const settleMs = opts.settleMs ?? SETTLE_MS;
   const known = [...planned.live.organisations, ...planned.live.integrations, ...plan.actions].flatMap((o) => (o.id ? [o.id] : []));
-  const creates = new Creates(client, known, { list: opts.list, settleMs });
+  const creates = new Creates(client, known, { list: opts.list, settleMs, signal: opts.signal });
   const run = { client, creates, created: new Map<string, string>() };
   const seen: ActionResult[] = [];
   const repairs: ActionResult[] = [];

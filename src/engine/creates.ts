@@ -37,7 +37,12 @@ export interface CreatesOptions {
   list?: ListOptions;
   /** the least time an uncertain create is looked for (default SETTLE_MS) */
   settleMs?: number;
+  /** Ctrl-C, SIGTERM: nothing is sent again, and nobody waits any longer for an uncertain create */
+  signal?: AbortSignal;
 }
+
+/** An uncertain create whose looking was cut short: it may or may not have been made. */
+class Unknown extends Error {}
 
 interface Pending {
   matches: (o: LiveObject) => boolean;
@@ -82,6 +87,13 @@ class Gate {
     });
   }
 
+  /** Stops looking: every waiting create is told its outcome stays unknown. */
+  cancel(why: string) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending.splice(0).forEach((p) => p.reject(new Unknown(why)));
+  }
+
   /** A fresh listing of the collection (the latest one when no POST went out since). */
   async current(): Promise<LiveObject[]> {
     if (this.last && this.postsSinceListing === 0) return this.last;
@@ -111,7 +123,8 @@ class Gate {
             p.resolve(found);
           }
         },
-        (e) => this.pending.splice(0).forEach((p) => p.reject(e)),
+        // the listing failed: what was uncertain stays so (never "failed" with the listing's error)
+        (e) => this.pending.splice(0).forEach((p) => p.reject(new Unknown(`the listing that looks for it failed (${e instanceof ApiError ? e.summary : String(e)})`))),
       )
       .finally(() => {
         this.listing = null;
@@ -149,6 +162,9 @@ export class Creates {
     this.known = new Set(known);
     this.claimed = new Set(this.known);
     this.settleMs = opts.settleMs ?? SETTLE_MS;
+    opts.signal?.addEventListener('abort', () => {
+      for (const g of this.gates.values()) g.cancel('the run was interrupted before a listing showed it');
+    });
   }
 
   gate(collection: Collection): Gate {
@@ -173,15 +189,14 @@ export class Creates {
     const idempotencyKey = randomUUID();
     let sent = 0;
     let busy = 0;
+    /** the latest time an attempt of this create whose outcome is unknown may still land */
+    let lateUntil = 0;
     for (;;) {
       gate.begin();
       const started = Date.now();
+      let object: T;
       try {
-        const object = await slot(() => post(idempotencyKey));
-        gate.end();
-        this.claimed.add(object.id);
-        this.ours.add(object.id);
-        return { id: object.id, object };
+        object = await slot(() => post(idempotencyKey));
       } catch (e) {
         // a resend answered 409 under its Idempotency-Key: the first attempt is still running
         const inProgress = sent > 0 && e instanceof ApiError && e.status === 409 && busy++ < MAX_BUSY;
@@ -192,19 +207,41 @@ export class Creates {
         if (!inProgress) sent++;
         this.uncertain.push(matches);
         const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
+        lateUntil = Date.now() + window;
         const found = gate.uncertain(matches, Date.now() + window);
         gate.end();
-        const [kept, ...others] = keptFirst((await found).filter(matches));
+        let candidates: T[];
+        try {
+          candidates = (await found).filter(matches);
+        } catch (cut) {
+          if (!(cut instanceof Unknown)) throw cut;
+          this.settlesAt = Math.max(this.settlesAt, lateUntil);
+          throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: false });
+        }
+        const [kept, ...others] = keptFirst(candidates);
         if (kept) {
           for (const o of [kept, ...others]) this.ours.add(o.id);
+          // another attempt of it may land later still: the closing check waits for it, and repairs it
+          if (sent > 1) this.settlesAt = Math.max(this.settlesAt, lateUntil);
           return { id: kept.id, object: kept, recovered: true };
         }
         // not seen in time: the first attempt may still land late; the closing check waits that long again
-        this.settlesAt = Math.max(this.settlesAt, Date.now() + window);
+        this.settlesAt = Math.max(this.settlesAt, lateUntil);
         if (sent >= POST_ATTEMPTS) {
           throw e.withMessage(`${e.message}; sent ${POST_ATTEMPTS} times, and listings for at least ${(this.settleMs / 1000).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
         }
+        // interrupted: nothing is sent again (it may still land)
+        if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: false });
+        continue;
       }
+      gate.end();
+      // a create proves itself with a new object: an id the run already knew (or already took) was not made by it
+      if (this.claimed.has(object.id)) {
+        throw new ApiError(`the server answered the create with ${object.id}, an object ${this.known.has(object.id) ? 'that existed before this run' : 'this run already holds'}: not taken as created (plan again)`, { method: 'POST', path: collection, kind: 'invalid_answer' });
+      }
+      this.claimed.add(object.id);
+      this.ours.add(object.id);
+      return { id: object.id, object };
     }
   }
 }

@@ -140,8 +140,10 @@ function planOrganisation(om: OrganisationMatch, sink: Sink) {
     sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, undefined, 'not listed in the file (prune.integrations)'));
   }
   for (const { live: li, successor, file, path } of om.leftovers) {
-    const reason = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
-    sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, { file, path }, reason));
+    // disabling what the file pins is a replace's second half: only when replacing is allowed
+    const action = updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, { file, path });
+    const why = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
+    sink.actions.push(sink.allowReplace ? { ...action, reason: why } : { ...action, status: 'unreconcilable', reason: `${why}; set allow_replace: true (or pass --allow-replace) to disable it as the replace meant` });
   }
   for (const li of om.unmanaged) sink.unmanaged.push({ address: integrationAddress(address, li.name), id: li.id, type: li.type, status: li.status, organisation: address });
 }

@@ -208,15 +208,20 @@ const CASES: Record<string, Case> = {
   'an ignore name matches a live name with stray whitespace': { file: 'ignore: {organisations: [Beta]}\norganisations: [{name: Acme}]', live: live([A, org('org_b', 'Beta ')]), expect: [] },
 
   // ---- an interrupted replace (seen: every later plan failed until a person pinned one) ----
-  'a pinned ENABLED old integration beside its successor: the successor matches, the old one is disabled': {
-    file: 'organisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
+  'a pinned ENABLED old integration beside its successor: the successor matches, the old one is disabled (with allow_replace)': {
+    file: 'allow_replace: true\norganisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
     live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
     expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old'],
   },
   '... also with prune.integrations off (the replace intended it)': {
-    file: 'prune: {integrations: false}\norganisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
+    file: 'allow_replace: true\nprune: {integrations: false}\norganisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
     live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
     expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old'],
+  },
+  'without allow_replace the pinned one is never disabled: unreconcilable (seen: disabled though the file pins it)': {
+    file: 'prune: {integrations: false}\norganisations: [{name: Acme, integrations: [{name: Orders, id: i_old, merchant_ids: [m2]}]}]',
+    live: live([A], [int('i_old', 'org_a', 'Orders', { m: ['m1'] }), int('i_new', 'org_a', 'Orders', { m: ['m2'] })]),
+    expect: ['update_integration organisation["Acme"].integration["Orders"]#i_old i_old [unreconcilable]'],
   },
   'unpinned: of two ENABLED namesakes the one with the file\'s merchants matches; the other is pruned': {
     file: 'organisations: [{name: Acme, integrations: [{name: Orders, merchant_ids: [m2]}]}]',

@@ -56,7 +56,8 @@ function violation(a: Action, d: DesiredState, l: LiveState): string | null {
   if (entry.status === 'DISABLED') return null;
   // an interrupted replace: the pinned one is disabled as the replace meant, beside its successor
   const successor = l.integrations.some((x) => x.id !== li.id && x.organisation_id === li.organisation_id && x.type === 'CUSTOM_ORDERS' && x.status === 'ENABLED' && intNameKey(x.name) === intNameKey(entry.name) && sameSet(x.merchant_ids, entry.merchant_ids));
-  return pinned && successor ? null : `disables ${li.id}, which the file lists ENABLED (${entry.name})`;
+  if (pinned && successor) return d.allowReplace ? null : `disables ${li.id} as an interrupted replace without allow_replace`;
+  return `disables ${li.id}, which the file lists ENABLED (${entry.name})`;
 }
 
 const key = (a: Action) => JSON.stringify(a);
