@@ -53,6 +53,93 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 	enumerable: true
 }) : target, mod));
 var __require = (() => createRequire(import.meta.url))();
+// src/live/redact.ts
+function base64Cores(secret) {
+	const bytes = Buffer.from(secret, "utf8");
+	const cores = [];
+	for (let k = 0; k < 3; k++) {
+		const core = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64").slice(4 * Math.ceil(k / 3), 4 * Math.floor((k + bytes.length) / 3));
+		if (core.length >= 8) cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+	}
+	return cores;
+}
+function redactor(secret) {
+	if (!secret) return (t) => t;
+	if (secret.length < SHORT) {
+		const alone = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(secret)}(?![\\p{L}\\p{N}_])`, "gu");
+		return (text) => text.replace(alone, REDACTED);
+	}
+	const json = (s) => JSON.stringify(s).slice(1, -1);
+	const once = [
+		secret,
+		encodeURIComponent(secret),
+		json(secret)
+	];
+	const forms = new Set([
+		...once,
+		...once.flatMap((f) => [encodeURIComponent(f), json(f)]),
+		...base64Cores(secret)
+	]);
+	const all = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join("|"), "g");
+	const minRun = Math.max(8, Math.floor(secret.length / 2));
+	const head = secret.length >= 12 ? secret.slice(0, 8) : null;
+	return (text) => {
+		let out = text.replace(all, REDACTED);
+		if (head && out.includes(head)) {
+			let at = out.indexOf(head);
+			while (at !== -1) {
+				let n = head.length;
+				while (n < secret.length && out[at + n] === secret[n]) n++;
+				if (n >= minRun) out = out.slice(0, at) + REDACTED + out.slice(at + n);
+				at = out.indexOf(head, at + (n >= minRun ? 10 : 1));
+			}
+		}
+		return out;
+	};
+}
+var REDACTED, escapeRe, SHORT;
+var init_redact = __esmMin((() => {
+	REDACTED = "[redacted]";
+	escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+	SHORT = 8;
+}));
+// src/text.ts
+function printable(s) {
+	return s.replace(UNSAFE, hex).replace(/^(\s*):(?=:)/, "$1\\x3a").replace(/##\[/g, "##\\x5b");
+}
+var UNSAFE, hex, UNSAFE_ONE, hasUnsafeChars, byText, plural;
+var init_text$1 = __esmMin((() => {
+	UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/gu;
+	hex = (c) => {
+		const n = c.codePointAt(0);
+		return n < 256 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
+	};
+	UNSAFE_ONE = new RegExp(UNSAFE.source, "u");
+	hasUnsafeChars = (s) => UNSAFE_ONE.test(s);
+	byText = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+	plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+}));
+// src/commands/io.ts
+function guarded(io) {
+	if (isGuarded(io)) return io;
+	const redact = redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim());
+	return {
+		...io,
+		redact,
+		stdout: (t) => io.stdout(redact(t)),
+		stderr: (t) => io.stderr(redact(t))
+	};
+}
+function scrubbed(value, redact) {
+	return JSON.parse(JSON.stringify(value), (_k, v) => typeof v === "string" ? redact(v) : v);
+}
+var line, isGuarded;
+var init_io = __esmMin((() => {
+	init_redact();
+	init_text$1();
+	line = (text) => `${printable(text)}\n`;
+	isGuarded = (io) => "redact" in io;
+}));
 // src/emulator/choices.ts
 var SLOW_COMMIT_ANSWERS, FAILED_READ_ANSWERS, RATE_HEADER_STYLES, RATE_WINDOW_KINDS, LIST_SHAPES, ERROR_SHAPES, ERROR_SHAPE_CHOICES;
 var init_choices = __esmMin((() => {
@@ -17654,8 +17741,23 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 					else vErrors.push(err85);
 					errors++;
 				}
-				for (const key6 in data45) if (!(key6 === "made" || key6 === "rate_limited" || key6 === "seconds" || key6 === "min_seconds")) {
+				if (data45.by_endpoint === void 0) {
 					const err86 = {
+						instancePath: instancePath + "/requests",
+						schemaPath: "#/properties/requests/required",
+						keyword: "required",
+						params: { missingProperty: "by_endpoint" },
+						message: "must have required property 'by_endpoint'",
+						schema: schema38.properties.requests.required,
+						parentSchema: schema38.properties.requests,
+						data: data45
+					};
+					if (vErrors === null) vErrors = [err86];
+					else vErrors.push(err86);
+					errors++;
+				}
+				for (const key6 in data45) if (!(key6 === "made" || key6 === "rate_limited" || key6 === "seconds" || key6 === "min_seconds" || key6 === "by_endpoint")) {
+					const err87 = {
 						instancePath: instancePath + "/requests",
 						schemaPath: "#/properties/requests/additionalProperties",
 						keyword: "additionalProperties",
@@ -17665,14 +17767,14 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 						parentSchema: schema38.properties.requests,
 						data: data45
 					};
-					if (vErrors === null) vErrors = [err86];
-					else vErrors.push(err86);
+					if (vErrors === null) vErrors = [err87];
+					else vErrors.push(err87);
 					errors++;
 				}
 				if (data45.made !== void 0) {
 					let data46 = data45.made;
 					if (!(typeof data46 == "number" && !(data46 % 1) && !isNaN(data46) && isFinite(data46))) {
-						const err87 = {
+						const err88 = {
 							instancePath: instancePath + "/requests/made",
 							schemaPath: "#/properties/requests/properties/made/type",
 							keyword: "type",
@@ -17682,13 +17784,13 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 							parentSchema: schema38.properties.requests.properties.made,
 							data: data46
 						};
-						if (vErrors === null) vErrors = [err87];
-						else vErrors.push(err87);
+						if (vErrors === null) vErrors = [err88];
+						else vErrors.push(err88);
 						errors++;
 					}
 					if (typeof data46 == "number" && isFinite(data46)) {
 						if (data46 < 0 || isNaN(data46)) {
-							const err88 = {
+							const err89 = {
 								instancePath: instancePath + "/requests/made",
 								schemaPath: "#/properties/requests/properties/made/minimum",
 								keyword: "minimum",
@@ -17701,8 +17803,8 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								parentSchema: schema38.properties.requests.properties.made,
 								data: data46
 							};
-							if (vErrors === null) vErrors = [err88];
-							else vErrors.push(err88);
+							if (vErrors === null) vErrors = [err89];
+							else vErrors.push(err89);
 							errors++;
 						}
 					}
@@ -17710,7 +17812,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 				if (data45.rate_limited !== void 0) {
 					let data47 = data45.rate_limited;
 					if (!(typeof data47 == "number" && !(data47 % 1) && !isNaN(data47) && isFinite(data47))) {
-						const err89 = {
+						const err90 = {
 							instancePath: instancePath + "/requests/rate_limited",
 							schemaPath: "#/properties/requests/properties/rate_limited/type",
 							keyword: "type",
@@ -17720,13 +17822,13 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 							parentSchema: schema38.properties.requests.properties.rate_limited,
 							data: data47
 						};
-						if (vErrors === null) vErrors = [err89];
-						else vErrors.push(err89);
+						if (vErrors === null) vErrors = [err90];
+						else vErrors.push(err90);
 						errors++;
 					}
 					if (typeof data47 == "number" && isFinite(data47)) {
 						if (data47 < 0 || isNaN(data47)) {
-							const err90 = {
+							const err91 = {
 								instancePath: instancePath + "/requests/rate_limited",
 								schemaPath: "#/properties/requests/properties/rate_limited/minimum",
 								keyword: "minimum",
@@ -17739,8 +17841,8 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								parentSchema: schema38.properties.requests.properties.rate_limited,
 								data: data47
 							};
-							if (vErrors === null) vErrors = [err90];
-							else vErrors.push(err90);
+							if (vErrors === null) vErrors = [err91];
+							else vErrors.push(err91);
 							errors++;
 						}
 					}
@@ -17749,7 +17851,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 					let data48 = data45.seconds;
 					if (typeof data48 == "number" && isFinite(data48)) {
 						if (data48 < 0 || isNaN(data48)) {
-							const err91 = {
+							const err92 = {
 								instancePath: instancePath + "/requests/seconds",
 								schemaPath: "#/properties/requests/properties/seconds/minimum",
 								keyword: "minimum",
@@ -17762,12 +17864,12 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								parentSchema: schema38.properties.requests.properties.seconds,
 								data: data48
 							};
-							if (vErrors === null) vErrors = [err91];
-							else vErrors.push(err91);
+							if (vErrors === null) vErrors = [err92];
+							else vErrors.push(err92);
 							errors++;
 						}
 					} else {
-						const err92 = {
+						const err93 = {
 							instancePath: instancePath + "/requests/seconds",
 							schemaPath: "#/properties/requests/properties/seconds/type",
 							keyword: "type",
@@ -17777,15 +17879,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 							parentSchema: schema38.properties.requests.properties.seconds,
 							data: data48
 						};
-						if (vErrors === null) vErrors = [err92];
-						else vErrors.push(err92);
+						if (vErrors === null) vErrors = [err93];
+						else vErrors.push(err93);
 						errors++;
 					}
 				}
 				if (data45.min_seconds !== void 0) {
 					let data49 = data45.min_seconds;
 					if (!(typeof data49 == "number" && !(data49 % 1) && !isNaN(data49) && isFinite(data49))) {
-						const err93 = {
+						const err94 = {
 							instancePath: instancePath + "/requests/min_seconds",
 							schemaPath: "#/properties/requests/properties/min_seconds/type",
 							keyword: "type",
@@ -17795,13 +17897,13 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 							parentSchema: schema38.properties.requests.properties.min_seconds,
 							data: data49
 						};
-						if (vErrors === null) vErrors = [err93];
-						else vErrors.push(err93);
+						if (vErrors === null) vErrors = [err94];
+						else vErrors.push(err94);
 						errors++;
 					}
 					if (typeof data49 == "number" && isFinite(data49)) {
 						if (data49 < 0 || isNaN(data49)) {
-							const err94 = {
+							const err95 = {
 								instancePath: instancePath + "/requests/min_seconds",
 								schemaPath: "#/properties/requests/properties/min_seconds/minimum",
 								keyword: "minimum",
@@ -17814,14 +17916,277 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								parentSchema: schema38.properties.requests.properties.min_seconds,
 								data: data49
 							};
-							if (vErrors === null) vErrors = [err94];
-							else vErrors.push(err94);
+							if (vErrors === null) vErrors = [err95];
+							else vErrors.push(err95);
 							errors++;
 						}
 					}
 				}
+				if (data45.by_endpoint !== void 0) {
+					let data50 = data45.by_endpoint;
+					if (data50 && typeof data50 == "object" && !Array.isArray(data50)) for (const key7 in data50) {
+						let data51 = data50[key7];
+						if (data51 && typeof data51 == "object" && !Array.isArray(data51)) {
+							if (data51.requests === void 0) {
+								const err96 = {
+									instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+									schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/required",
+									keyword: "required",
+									params: { missingProperty: "requests" },
+									message: "must have required property 'requests'",
+									schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.required,
+									parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+									data: data51
+								};
+								if (vErrors === null) vErrors = [err96];
+								else vErrors.push(err96);
+								errors++;
+							}
+							if (data51.per_minute === void 0) {
+								const err97 = {
+									instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+									schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/required",
+									keyword: "required",
+									params: { missingProperty: "per_minute" },
+									message: "must have required property 'per_minute'",
+									schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.required,
+									parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+									data: data51
+								};
+								if (vErrors === null) vErrors = [err97];
+								else vErrors.push(err97);
+								errors++;
+							}
+							if (data51.rate_limited === void 0) {
+								const err98 = {
+									instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+									schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/required",
+									keyword: "required",
+									params: { missingProperty: "rate_limited" },
+									message: "must have required property 'rate_limited'",
+									schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.required,
+									parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+									data: data51
+								};
+								if (vErrors === null) vErrors = [err98];
+								else vErrors.push(err98);
+								errors++;
+							}
+							if (data51.waited_seconds === void 0) {
+								const err99 = {
+									instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+									schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/required",
+									keyword: "required",
+									params: { missingProperty: "waited_seconds" },
+									message: "must have required property 'waited_seconds'",
+									schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.required,
+									parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+									data: data51
+								};
+								if (vErrors === null) vErrors = [err99];
+								else vErrors.push(err99);
+								errors++;
+							}
+							for (const key8 in data51) if (!(key8 === "requests" || key8 === "per_minute" || key8 === "rate_limited" || key8 === "waited_seconds")) {
+								const err100 = {
+									instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+									schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/additionalProperties",
+									keyword: "additionalProperties",
+									params: { additionalProperty: key8 },
+									message: "must NOT have additional properties",
+									schema: false,
+									parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+									data: data51
+								};
+								if (vErrors === null) vErrors = [err100];
+								else vErrors.push(err100);
+								errors++;
+							}
+							if (data51.requests !== void 0) {
+								let data52 = data51.requests;
+								if (!(typeof data52 == "number" && !(data52 % 1) && !isNaN(data52) && isFinite(data52))) {
+									const err101 = {
+										instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/requests",
+										schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/requests/type",
+										keyword: "type",
+										params: { type: "integer" },
+										message: "must be integer",
+										schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.requests.type,
+										parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.requests,
+										data: data52
+									};
+									if (vErrors === null) vErrors = [err101];
+									else vErrors.push(err101);
+									errors++;
+								}
+								if (typeof data52 == "number" && isFinite(data52)) {
+									if (data52 < 0 || isNaN(data52)) {
+										const err102 = {
+											instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/requests",
+											schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/requests/minimum",
+											keyword: "minimum",
+											params: {
+												comparison: ">=",
+												limit: 0
+											},
+											message: "must be >= 0",
+											schema: 0,
+											parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.requests,
+											data: data52
+										};
+										if (vErrors === null) vErrors = [err102];
+										else vErrors.push(err102);
+										errors++;
+									}
+								}
+							}
+							if (data51.per_minute !== void 0) {
+								let data53 = data51.per_minute;
+								if (!(typeof data53 == "number" && isFinite(data53)) && data53 !== null) {
+									const err103 = {
+										instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/per_minute",
+										schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/per_minute/type",
+										keyword: "type",
+										params: { type: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.per_minute.type },
+										message: "must be number,null",
+										schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.per_minute.type,
+										parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.per_minute,
+										data: data53
+									};
+									if (vErrors === null) vErrors = [err103];
+									else vErrors.push(err103);
+									errors++;
+								}
+								if (typeof data53 == "number" && isFinite(data53)) {
+									if (data53 < 0 || isNaN(data53)) {
+										const err104 = {
+											instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/per_minute",
+											schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/per_minute/minimum",
+											keyword: "minimum",
+											params: {
+												comparison: ">=",
+												limit: 0
+											},
+											message: "must be >= 0",
+											schema: 0,
+											parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.per_minute,
+											data: data53
+										};
+										if (vErrors === null) vErrors = [err104];
+										else vErrors.push(err104);
+										errors++;
+									}
+								}
+							}
+							if (data51.rate_limited !== void 0) {
+								let data54 = data51.rate_limited;
+								if (!(typeof data54 == "number" && !(data54 % 1) && !isNaN(data54) && isFinite(data54))) {
+									const err105 = {
+										instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/rate_limited",
+										schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/rate_limited/type",
+										keyword: "type",
+										params: { type: "integer" },
+										message: "must be integer",
+										schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.rate_limited.type,
+										parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.rate_limited,
+										data: data54
+									};
+									if (vErrors === null) vErrors = [err105];
+									else vErrors.push(err105);
+									errors++;
+								}
+								if (typeof data54 == "number" && isFinite(data54)) {
+									if (data54 < 0 || isNaN(data54)) {
+										const err106 = {
+											instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/rate_limited",
+											schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/rate_limited/minimum",
+											keyword: "minimum",
+											params: {
+												comparison: ">=",
+												limit: 0
+											},
+											message: "must be >= 0",
+											schema: 0,
+											parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.rate_limited,
+											data: data54
+										};
+										if (vErrors === null) vErrors = [err106];
+										else vErrors.push(err106);
+										errors++;
+									}
+								}
+							}
+							if (data51.waited_seconds !== void 0) {
+								let data55 = data51.waited_seconds;
+								if (typeof data55 == "number" && isFinite(data55)) {
+									if (data55 < 0 || isNaN(data55)) {
+										const err107 = {
+											instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/waited_seconds",
+											schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/waited_seconds/minimum",
+											keyword: "minimum",
+											params: {
+												comparison: ">=",
+												limit: 0
+											},
+											message: "must be >= 0",
+											schema: 0,
+											parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.waited_seconds,
+											data: data55
+										};
+										if (vErrors === null) vErrors = [err107];
+										else vErrors.push(err107);
+										errors++;
+									}
+								} else {
+									const err108 = {
+										instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/waited_seconds",
+										schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/properties/waited_seconds/type",
+										keyword: "type",
+										params: { type: "number" },
+										message: "must be number",
+										schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.waited_seconds.type,
+										parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties.properties.waited_seconds,
+										data: data55
+									};
+									if (vErrors === null) vErrors = [err108];
+									else vErrors.push(err108);
+									errors++;
+								}
+							}
+						} else {
+							const err109 = {
+								instancePath: instancePath + "/requests/by_endpoint/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+								schemaPath: "#/properties/requests/properties/by_endpoint/additionalProperties/type",
+								keyword: "type",
+								params: { type: "object" },
+								message: "must be object",
+								schema: schema38.properties.requests.properties.by_endpoint.additionalProperties.type,
+								parentSchema: schema38.properties.requests.properties.by_endpoint.additionalProperties,
+								data: data51
+							};
+							if (vErrors === null) vErrors = [err109];
+							else vErrors.push(err109);
+							errors++;
+						}
+					}
+					else {
+						const err110 = {
+							instancePath: instancePath + "/requests/by_endpoint",
+							schemaPath: "#/properties/requests/properties/by_endpoint/type",
+							keyword: "type",
+							params: { type: "object" },
+							message: "must be object",
+							schema: schema38.properties.requests.properties.by_endpoint.type,
+							parentSchema: schema38.properties.requests.properties.by_endpoint,
+							data: data50
+						};
+						if (vErrors === null) vErrors = [err110];
+						else vErrors.push(err110);
+						errors++;
+					}
+				}
 			} else {
-				const err95 = {
+				const err111 = {
 					instancePath: instancePath + "/requests",
 					schemaPath: "#/properties/requests/type",
 					keyword: "type",
@@ -17831,20 +18196,20 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 					parentSchema: schema38.properties.requests,
 					data: data45
 				};
-				if (vErrors === null) vErrors = [err95];
-				else vErrors.push(err95);
+				if (vErrors === null) vErrors = [err111];
+				else vErrors.push(err111);
 				errors++;
 			}
 		}
 		if (data.ids_written !== void 0) {
-			let data50 = data.ids_written;
-			if (Array.isArray(data50)) {
-				const len5 = data50.length;
+			let data56 = data.ids_written;
+			if (Array.isArray(data56)) {
+				const len5 = data56.length;
 				for (let i5 = 0; i5 < len5; i5++) {
-					let data51 = data50[i5];
-					if (data51 && typeof data51 == "object" && !Array.isArray(data51)) {
-						if (data51.file === void 0) {
-							const err96 = {
+					let data57 = data56[i5];
+					if (data57 && typeof data57 == "object" && !Array.isArray(data57)) {
+						if (data57.file === void 0) {
+							const err112 = {
 								instancePath: instancePath + "/ids_written/" + i5,
 								schemaPath: "#/properties/ids_written/items/required",
 								keyword: "required",
@@ -17852,14 +18217,14 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								message: "must have required property 'file'",
 								schema: schema38.properties.ids_written.items.required,
 								parentSchema: schema38.properties.ids_written.items,
-								data: data51
+								data: data57
 							};
-							if (vErrors === null) vErrors = [err96];
-							else vErrors.push(err96);
+							if (vErrors === null) vErrors = [err112];
+							else vErrors.push(err112);
 							errors++;
 						}
-						if (data51.written === void 0) {
-							const err97 = {
+						if (data57.written === void 0) {
+							const err113 = {
 								instancePath: instancePath + "/ids_written/" + i5,
 								schemaPath: "#/properties/ids_written/items/required",
 								keyword: "required",
@@ -17867,14 +18232,14 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								message: "must have required property 'written'",
 								schema: schema38.properties.ids_written.items.required,
 								parentSchema: schema38.properties.ids_written.items,
-								data: data51
+								data: data57
 							};
-							if (vErrors === null) vErrors = [err97];
-							else vErrors.push(err97);
+							if (vErrors === null) vErrors = [err113];
+							else vErrors.push(err113);
 							errors++;
 						}
-						if (data51.problems === void 0) {
-							const err98 = {
+						if (data57.problems === void 0) {
+							const err114 = {
 								instancePath: instancePath + "/ids_written/" + i5,
 								schemaPath: "#/properties/ids_written/items/required",
 								keyword: "required",
@@ -17882,31 +18247,31 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 								message: "must have required property 'problems'",
 								schema: schema38.properties.ids_written.items.required,
 								parentSchema: schema38.properties.ids_written.items,
-								data: data51
+								data: data57
 							};
-							if (vErrors === null) vErrors = [err98];
-							else vErrors.push(err98);
+							if (vErrors === null) vErrors = [err114];
+							else vErrors.push(err114);
 							errors++;
 						}
-						for (const key7 in data51) if (!(key7 === "file" || key7 === "written" || key7 === "problems" || key7 === "note")) {
-							const err99 = {
+						for (const key9 in data57) if (!(key9 === "file" || key9 === "written" || key9 === "problems" || key9 === "note")) {
+							const err115 = {
 								instancePath: instancePath + "/ids_written/" + i5,
 								schemaPath: "#/properties/ids_written/items/additionalProperties",
 								keyword: "additionalProperties",
-								params: { additionalProperty: key7 },
+								params: { additionalProperty: key9 },
 								message: "must NOT have additional properties",
 								schema: false,
 								parentSchema: schema38.properties.ids_written.items,
-								data: data51
+								data: data57
 							};
-							if (vErrors === null) vErrors = [err99];
-							else vErrors.push(err99);
+							if (vErrors === null) vErrors = [err115];
+							else vErrors.push(err115);
 							errors++;
 						}
-						if (data51.file !== void 0) {
-							let data52 = data51.file;
-							if (typeof data52 !== "string") {
-								const err100 = {
+						if (data57.file !== void 0) {
+							let data58 = data57.file;
+							if (typeof data58 !== "string") {
+								const err116 = {
 									instancePath: instancePath + "/ids_written/" + i5 + "/file",
 									schemaPath: "#/properties/ids_written/items/properties/file/type",
 									keyword: "type",
@@ -17914,17 +18279,17 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 									message: "must be string",
 									schema: schema38.properties.ids_written.items.properties.file.type,
 									parentSchema: schema38.properties.ids_written.items.properties.file,
-									data: data52
+									data: data58
 								};
-								if (vErrors === null) vErrors = [err100];
-								else vErrors.push(err100);
+								if (vErrors === null) vErrors = [err116];
+								else vErrors.push(err116);
 								errors++;
 							}
 						}
-						if (data51.written !== void 0) {
-							let data53 = data51.written;
-							if (!(typeof data53 == "number" && !(data53 % 1) && !isNaN(data53) && isFinite(data53))) {
-								const err101 = {
+						if (data57.written !== void 0) {
+							let data59 = data57.written;
+							if (!(typeof data59 == "number" && !(data59 % 1) && !isNaN(data59) && isFinite(data59))) {
+								const err117 = {
 									instancePath: instancePath + "/ids_written/" + i5 + "/written",
 									schemaPath: "#/properties/ids_written/items/properties/written/type",
 									keyword: "type",
@@ -17932,15 +18297,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 									message: "must be integer",
 									schema: schema38.properties.ids_written.items.properties.written.type,
 									parentSchema: schema38.properties.ids_written.items.properties.written,
-									data: data53
+									data: data59
 								};
-								if (vErrors === null) vErrors = [err101];
-								else vErrors.push(err101);
+								if (vErrors === null) vErrors = [err117];
+								else vErrors.push(err117);
 								errors++;
 							}
-							if (typeof data53 == "number" && isFinite(data53)) {
-								if (data53 < 0 || isNaN(data53)) {
-									const err102 = {
+							if (typeof data59 == "number" && isFinite(data59)) {
+								if (data59 < 0 || isNaN(data59)) {
+									const err118 = {
 										instancePath: instancePath + "/ids_written/" + i5 + "/written",
 										schemaPath: "#/properties/ids_written/items/properties/written/minimum",
 										keyword: "minimum",
@@ -17951,22 +18316,22 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 										message: "must be >= 0",
 										schema: 0,
 										parentSchema: schema38.properties.ids_written.items.properties.written,
-										data: data53
+										data: data59
 									};
-									if (vErrors === null) vErrors = [err102];
-									else vErrors.push(err102);
+									if (vErrors === null) vErrors = [err118];
+									else vErrors.push(err118);
 									errors++;
 								}
 							}
 						}
-						if (data51.problems !== void 0) {
-							let data54 = data51.problems;
-							if (Array.isArray(data54)) {
-								const len6 = data54.length;
+						if (data57.problems !== void 0) {
+							let data60 = data57.problems;
+							if (Array.isArray(data60)) {
+								const len6 = data60.length;
 								for (let i6 = 0; i6 < len6; i6++) {
-									let data55 = data54[i6];
-									if (typeof data55 !== "string") {
-										const err103 = {
+									let data61 = data60[i6];
+									if (typeof data61 !== "string") {
+										const err119 = {
 											instancePath: instancePath + "/ids_written/" + i5 + "/problems/" + i6,
 											schemaPath: "#/properties/ids_written/items/properties/problems/items/type",
 											keyword: "type",
@@ -17974,15 +18339,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 											message: "must be string",
 											schema: schema38.properties.ids_written.items.properties.problems.items.type,
 											parentSchema: schema38.properties.ids_written.items.properties.problems.items,
-											data: data55
+											data: data61
 										};
-										if (vErrors === null) vErrors = [err103];
-										else vErrors.push(err103);
+										if (vErrors === null) vErrors = [err119];
+										else vErrors.push(err119);
 										errors++;
 									}
 								}
 							} else {
-								const err104 = {
+								const err120 = {
 									instancePath: instancePath + "/ids_written/" + i5 + "/problems",
 									schemaPath: "#/properties/ids_written/items/properties/problems/type",
 									keyword: "type",
@@ -17990,17 +18355,17 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 									message: "must be array",
 									schema: schema38.properties.ids_written.items.properties.problems.type,
 									parentSchema: schema38.properties.ids_written.items.properties.problems,
-									data: data54
+									data: data60
 								};
-								if (vErrors === null) vErrors = [err104];
-								else vErrors.push(err104);
+								if (vErrors === null) vErrors = [err120];
+								else vErrors.push(err120);
 								errors++;
 							}
 						}
-						if (data51.note !== void 0) {
-							let data56 = data51.note;
-							if (typeof data56 !== "string") {
-								const err105 = {
+						if (data57.note !== void 0) {
+							let data62 = data57.note;
+							if (typeof data62 !== "string") {
+								const err121 = {
 									instancePath: instancePath + "/ids_written/" + i5 + "/note",
 									schemaPath: "#/properties/ids_written/items/properties/note/type",
 									keyword: "type",
@@ -18008,15 +18373,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 									message: "must be string",
 									schema: schema38.properties.ids_written.items.properties.note.type,
 									parentSchema: schema38.properties.ids_written.items.properties.note,
-									data: data56
+									data: data62
 								};
-								if (vErrors === null) vErrors = [err105];
-								else vErrors.push(err105);
+								if (vErrors === null) vErrors = [err121];
+								else vErrors.push(err121);
 								errors++;
 							}
 						}
 					} else {
-						const err106 = {
+						const err122 = {
 							instancePath: instancePath + "/ids_written/" + i5,
 							schemaPath: "#/properties/ids_written/items/type",
 							keyword: "type",
@@ -18024,15 +18389,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 							message: "must be object",
 							schema: schema38.properties.ids_written.items.type,
 							parentSchema: schema38.properties.ids_written.items,
-							data: data51
+							data: data57
 						};
-						if (vErrors === null) vErrors = [err106];
-						else vErrors.push(err106);
+						if (vErrors === null) vErrors = [err122];
+						else vErrors.push(err122);
 						errors++;
 					}
 				}
 			} else {
-				const err107 = {
+				const err123 = {
 					instancePath: instancePath + "/ids_written",
 					schemaPath: "#/properties/ids_written/type",
 					keyword: "type",
@@ -18040,15 +18405,15 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 					message: "must be array",
 					schema: schema38.properties.ids_written.type,
 					parentSchema: schema38.properties.ids_written,
-					data: data50
+					data: data56
 				};
-				if (vErrors === null) vErrors = [err107];
-				else vErrors.push(err107);
+				if (vErrors === null) vErrors = [err123];
+				else vErrors.push(err123);
 				errors++;
 			}
 		}
 	} else {
-		const err108 = {
+		const err124 = {
 			instancePath,
 			schemaPath: "#/type",
 			keyword: "type",
@@ -18058,8 +18423,8 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
 			parentSchema: schema38,
 			data
 		};
-		if (vErrors === null) vErrors = [err108];
-		else vErrors.push(err108);
+		if (vErrors === null) vErrors = [err124];
+		else vErrors.push(err124);
 		errors++;
 	}
 	validate27.errors = vErrors;
@@ -19260,7 +19625,8 @@ var init_validators_generated = __esmMin((() => {
 					"made",
 					"rate_limited",
 					"seconds",
-					"min_seconds"
+					"min_seconds",
+					"by_endpoint"
 				],
 				"properties": {
 					"made": {
@@ -19282,6 +19648,42 @@ var init_validators_generated = __esmMin((() => {
 						"description": "The plan budget's least time under the known limit.",
 						"type": "integer",
 						"minimum": 0
+					},
+					"by_endpoint": {
+						"description": "Each endpoint, e.g. \"POST /v1/integrations\": its requests, the rate it ran at, the 429s it met and the time the server held it back.",
+						"type": "object",
+						"additionalProperties": {
+							"type": "object",
+							"additionalProperties": false,
+							"required": [
+								"requests",
+								"per_minute",
+								"rate_limited",
+								"waited_seconds"
+							],
+							"properties": {
+								"requests": {
+									"description": "Requests sent, retries included.",
+									"type": "integer",
+									"minimum": 0
+								},
+								"per_minute": {
+									"description": "Requests per minute from its first request to its last; null with fewer than two.",
+									"type": ["number", "null"],
+									"minimum": 0
+								},
+								"rate_limited": {
+									"description": "Answers 429.",
+									"type": "integer",
+									"minimum": 0
+								},
+								"waited_seconds": {
+									"description": "Seconds it waited because the server held it back.",
+									"type": "number",
+									"minimum": 0
+								}
+							}
+						}
 					}
 				}
 			},
@@ -25809,22 +26211,6 @@ var require_unhomoglyph = __commonJSMin(((exports, module) => {
 	}
 	module.exports = unhomoglyph;
 }));
-// src/text.ts
-function printable(s) {
-	return s.replace(UNSAFE, hex).replace(/^(\s*):(?=:)/, "$1\\x3a").replace(/##\[/g, "##\\x5b");
-}
-var UNSAFE, hex, UNSAFE_ONE, hasUnsafeChars, byText, plural;
-var init_text$1 = __esmMin((() => {
-	UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/gu;
-	hex = (c) => {
-		const n = c.codePointAt(0);
-		return n < 256 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
-	};
-	UNSAFE_ONE = new RegExp(UNSAFE.source, "u");
-	hasUnsafeChars = (s) => UNSAFE_ONE.test(s);
-	byText = (a, b) => a < b ? -1 : a > b ? 1 : 0;
-	plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-}));
 // src/names.ts
 function stripTestPrefix(name) {
 	return name.replace(/^\[TEST\]\s*/, "");
@@ -26938,99 +27324,6 @@ var init_errors$1 = __esmMin((() => {
 		return ENTITIES[e.toLowerCase()] ?? m;
 	});
 	htmlWords = (html) => decodeEntities(html.replace(/<!--[\s\S]*?-->/g, " ").replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ").replace(/<[^>]*>/g, " ")).replace(/\s+/g, " ").trim();
-}));
-// src/live/redact.ts
-function base64Cores(secret) {
-	const bytes = Buffer.from(secret, "utf8");
-	const cores = [];
-	for (let k = 0; k < 3; k++) {
-		const core = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64").slice(4 * Math.ceil(k / 3), 4 * Math.floor((k + bytes.length) / 3));
-		if (core.length >= 8) cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
-	}
-	return cores;
-}
-function redactor(secret) {
-	if (!secret) return (t) => t;
-	if (secret.length < SHORT) {
-		const alone = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(secret)}(?![\\p{L}\\p{N}_])`, "gu");
-		return (text) => text.replace(alone, REDACTED);
-	}
-	const json = (s) => JSON.stringify(s).slice(1, -1);
-	const once = [
-		secret,
-		encodeURIComponent(secret),
-		json(secret)
-	];
-	const forms = new Set([
-		...once,
-		...once.flatMap((f) => [encodeURIComponent(f), json(f)]),
-		...base64Cores(secret)
-	]);
-	const all = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join("|"), "g");
-	const minRun = Math.max(8, Math.floor(secret.length / 2));
-	const head = secret.length >= 12 ? secret.slice(0, 8) : null;
-	return (text) => {
-		let out = text.replace(all, REDACTED);
-		if (head && out.includes(head)) {
-			let at = out.indexOf(head);
-			while (at !== -1) {
-				let n = head.length;
-				while (n < secret.length && out[at + n] === secret[n]) n++;
-				if (n >= minRun) out = out.slice(0, at) + REDACTED + out.slice(at + n);
-				at = out.indexOf(head, at + (n >= minRun ? 10 : 1));
-			}
-		}
-		return out;
-	};
-}
-var REDACTED, escapeRe, SHORT;
-var init_redact = __esmMin((() => {
-	REDACTED = "[redacted]";
-	escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-	SHORT = 8;
-}));
-// src/commands/io.ts
-var io_exports = __exportAll({
-	bufferedIo: () => bufferedIo,
-	guarded: () => guarded,
-	line: () => line
-});
-function guarded(io) {
-	if (isGuarded(io)) return io;
-	const redact = redactor(io.env.CHARGEBACKSTOP_API_KEY?.trim());
-	return {
-		...io,
-		redact,
-		stdout: (t) => io.stdout(redact(t)),
-		stderr: (t) => io.stderr(redact(t))
-	};
-}
-function bufferedIo(env = {}, tty = false) {
-	let out = "";
-	let err = "";
-	return {
-		stdout: (t) => {
-			out += t;
-		},
-		stderr: (t) => {
-			err += t;
-		},
-		env,
-		tty: {
-			stdout: tty,
-			stderr: tty,
-			stdin: tty
-		},
-		out: () => out,
-		err: () => err
-	};
-}
-var line, isGuarded;
-var init_io = __esmMin((() => {
-	init_redact();
-	init_text$1();
-	line = (text) => `${printable(text)}\n`;
-	isGuarded = (io) => "redact" in io;
 }));
 // src/commands/errors.ts
 var errors_exports = __exportAll({
@@ -28409,6 +28702,11 @@ var init_symbols = __esmMin((() => {
 	show = (v) => Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" && !/^[A-Z_]+$/.test(v) ? JSON.stringify(v) : String(v);
 }));
 // src/plan/render/markdown.ts
+function within(lines, room, more) {
+	let used = 0;
+	const kept = lines.findIndex((l) => (used += l.length + 1) > room);
+	return kept === -1 ? lines : [...lines.slice(0, kept), more(lines.length - kept)];
+}
 function renderMarkdown(plan, opts = {}) {
 	const limit = opts.limit ?? 6e4;
 	const head = [
@@ -28420,7 +28718,7 @@ function renderMarkdown(plan, opts = {}) {
 	if (plan.selection) head.push(`Partial plan: only ${plan.selection.map((t) => `<code>${mdText(t)}</code>`).join(", ")}; nothing outside the selection is planned or pruned.`, "");
 	if (plan.actions.some((a) => a.status === "pending")) head.push(budgetLine(plan.budget), "");
 	const notes = [...plan.safety.violations.map((v) => `Apply will refuse without --force: ${v.message}`), ...plan.warnings];
-	if (notes.length) head.push("> [!WARNING]", ...notes.map((n) => `> ${mdText(n)}`), "");
+	if (notes.length) head.push("> [!WARNING]", ...within(notes.map((n) => `> ${mdText(n)}`), Math.floor(limit / 4), (n) => `> ... and ${n} more: run \`cbsync plan\` for all of them`), "");
 	if (plan.actions.length === 0) head.push("No changes. Live state matches the file.", "");
 	const out = [...head];
 	let size = out.join("\n").length;
@@ -29123,7 +29421,7 @@ var init_kept = __esmMin((() => {
 		const t = o.created_at ? Date.parse(o.created_at) : NaN;
 		return Number.isNaN(t) ? Infinity : t;
 	};
-})), MAX_BUSY, LOOK_FIRST_MS, LOOK_MAX_MS, Gate, Creates;
+})), MAX_BUSY, LOOK_FIRST_MS, LOOK_MAX_MS, Unknown, Gate, Creates;
 var init_creates = __esmMin((() => {
 	init_api();
 	init_errors$1();
@@ -29131,6 +29429,7 @@ var init_creates = __esmMin((() => {
 	MAX_BUSY = 10;
 	LOOK_FIRST_MS = 250;
 	LOOK_MAX_MS = 2e3;
+	Unknown = class extends Error {};
 	Gate = class {
 		read;
 		claimed;
@@ -29164,6 +29463,11 @@ var init_creates = __esmMin((() => {
 				this.look();
 			});
 		}
+		cancel(why) {
+			if (this.timer) clearTimeout(this.timer);
+			this.timer = null;
+			this.pending.splice(0).forEach((p) => p.reject(new Unknown(why)));
+		}
 		async current() {
 			if (this.last && this.postsSinceListing === 0) return this.last;
 			return this.refresh();
@@ -29185,7 +29489,7 @@ var init_creates = __esmMin((() => {
 					this.pending.splice(this.pending.indexOf(p), 1);
 					p.resolve(found);
 				}
-			}, (e) => this.pending.splice(0).forEach((p) => p.reject(e))).finally(() => {
+			}, (e) => this.pending.splice(0).forEach((p) => p.reject(new Unknown(`the listing that looks for it failed (${e instanceof ApiError ? e.summary : String(e)})`)))).finally(() => {
 				this.listing = null;
 				if (!this.pending.length) return void (this.pause = LOOK_FIRST_MS);
 				const wait = Math.max(0, Math.min(this.pause, Math.min(...this.pending.map((p) => p.deadline)) - Date.now()));
@@ -29213,6 +29517,9 @@ var init_creates = __esmMin((() => {
 			this.known = new Set(known);
 			this.claimed = new Set(this.known);
 			this.settleMs = opts.settleMs ?? 1e4;
+			opts.signal?.addEventListener("abort", () => {
+				for (const g of this.gates.values()) g.cancel("the run was interrupted before a listing showed it");
+			});
 		}
 		gate(collection) {
 			let g = this.gates.get(collection);
@@ -29228,18 +29535,14 @@ var init_creates = __esmMin((() => {
 			const idempotencyKey = randomUUID();
 			let sent = 0;
 			let busy = 0;
+			let lateUntil = 0;
+			const failures = [];
 			for (;;) {
 				gate.begin();
 				const started = Date.now();
+				let object;
 				try {
-					const object = await slot(() => post(idempotencyKey));
-					gate.end();
-					this.claimed.add(object.id);
-					this.ours.add(object.id);
-					return {
-						id: object.id,
-						object
-					};
+					object = await slot(() => post(idempotencyKey));
 				} catch (e) {
 					const inProgress = sent > 0 && e instanceof ApiError && e.status === 409 && busy++ < MAX_BUSY;
 					if (!(e instanceof ApiError) || !(e.ambiguous || inProgress)) {
@@ -29249,20 +29552,47 @@ var init_creates = __esmMin((() => {
 					if (!inProgress) sent++;
 					this.uncertain.push(matches);
 					const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
+					lateUntil = Date.now() + window;
+					failures.push(Date.now());
 					const found = gate.uncertain(matches, Date.now() + window);
 					gate.end();
-					const [kept, ...others] = keptFirst((await found).filter(matches));
+					let candidates;
+					try {
+						candidates = (await found).filter(matches);
+					} catch (cut) {
+						if (!(cut instanceof Unknown)) throw cut;
+						this.settlesAt = Math.max(this.settlesAt, lateUntil);
+						throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: true });
+					}
+					const [kept, ...others] = keptFirst(candidates);
 					if (kept) {
 						for (const o of [kept, ...others]) this.ours.add(o.id);
+						const lag = Date.now() - failures[0];
+						for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
 						return {
 							id: kept.id,
 							object: kept,
-							recovered: true
+							recovered: true,
+							...sent > 1 ? { resent: sent } : {}
 						};
 					}
-					this.settlesAt = Math.max(this.settlesAt, Date.now() + window);
+					this.settlesAt = Math.max(this.settlesAt, lateUntil);
 					if (sent >= 3) throw e.withMessage(`${e.message}; sent 3 times, and listings for at least ${(this.settleMs / 1e3).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
+					if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: true });
+					continue;
 				}
+				gate.end();
+				if (this.claimed.has(object.id)) throw new ApiError(`the server answered the create with ${object.id}, an object ${this.known.has(object.id) ? "that existed before this run" : "this run already holds"}: not taken as created (plan again)`, {
+					method: "POST",
+					path: collection,
+					kind: "invalid_answer"
+				});
+				this.claimed.add(object.id);
+				this.ours.add(object.id);
+				return {
+					id: object.id,
+					object
+				};
 			}
 		}
 	};
@@ -29421,6 +29751,7 @@ async function createOrganisation$1(ctx, address, name) {
 	return {
 		id: r.id,
 		recovered: r.recovered,
+		resent: r.resent,
 		notes: storedName(orgNameKey, name, r.object)
 	};
 }
@@ -29437,6 +29768,7 @@ async function createIntegration$1(ctx, a) {
 	return {
 		id: r.id,
 		recovered: r.recovered,
+		resent: r.resent,
 		notes: storedName(intNameKey, fields.name, r.object)
 	};
 }
@@ -29564,6 +29896,10 @@ var init_repair = __esmMin((() => {
 	integrationKey = (i) => i.type === "CUSTOM_ORDERS" && i.status === "ENABLED" ? `${i.organisation_id}\u0000${intNameKey(i.name)}\u0000${[...i.merchant_ids].sort().join("\0")}` : `\u0001${i.id}`;
 }));
 // src/engine/executor.ts
+function unknownOutcome(e) {
+	if (!(e instanceof ApiError)) return false;
+	return e.ambiguous || e.kind === "timeout" || e.kind === "network" || e.status !== null && e.status >= 502 && e.status <= 504;
+}
 function failure(a, e, redact) {
 	if (e instanceof NotStarted) return {
 		outcome: "skipped",
@@ -29588,7 +29924,7 @@ function failure(a, e, redact) {
 function execute(actions, run, opts, redact) {
 	return new Execution(actions, run, opts, redact).all();
 }
-var BLOCKING, NotStarted, Execution;
+var BLOCKING, NotStarted, quietly$1, Execution;
 var init_executor = __esmMin((() => {
 	init_p_limit();
 	init_api$1();
@@ -29597,6 +29933,11 @@ var init_executor = __esmMin((() => {
 	init_repair();
 	BLOCKING = /^HAS_[A-Z_]+$/;
 	NotStarted = class extends Error {};
+	quietly$1 = (fn) => (...args) => {
+		try {
+			fn?.(...args);
+		} catch {}
+	};
 	Execution = class {
 		actions;
 		opts;
@@ -29605,7 +29946,10 @@ var init_executor = __esmMin((() => {
 		byAddress;
 		running = new Map();
 		repairs = [];
+		uncertain = new Set();
 		ctx;
+		onResult;
+		onStart;
 		settled;
 		stopped = false;
 		constructor(actions, run, opts, redact) {
@@ -29619,13 +29963,16 @@ var init_executor = __esmMin((() => {
 				slot: (fn) => this.limit(fn),
 				orgsSettled: () => this.settled ??= this.settleOrganisations()
 			};
+			this.onResult = quietly$1(opts.onResult);
+			this.onStart = quietly$1(opts.onStart);
 		}
 		async all() {
 			const results = await Promise.all(this.actions.map((a) => this.start(a)));
 			if (this.settled) await this.settled;
 			return {
 				results,
-				repairs: this.repairs
+				repairs: this.repairs,
+				uncertain: this.uncertain
 			};
 		}
 		result(a, r) {
@@ -29636,7 +29983,7 @@ var init_executor = __esmMin((() => {
 				...a.path ? { path: a.path } : {},
 				...r
 			};
-			this.opts.onResult?.(full);
+			this.onResult(full);
 			return full;
 		}
 		async settleOrganisations() {
@@ -29645,8 +29992,9 @@ var init_executor = __esmMin((() => {
 			const orgs = (await this.ctx.creates.gate(ORGANISATIONS).current()).filter((o) => !("organisation_id" in o));
 			for (const l of losers(orgs, orgKey, this.ctx).filter((x) => x.ours)) {
 				for (const a of creates) if (this.ctx.created.get(a.address) === l.loser.id) this.ctx.created.set(a.address, l.kept.id);
+				this.ctx.replacedBy.set(l.loser.id, l.kept.id);
 				const r = await deleteLoser(this.ctx, l);
-				this.opts.onResult?.(r);
+				this.onResult(r);
 				this.repairs.push(r);
 			}
 		}
@@ -29657,7 +30005,7 @@ var init_executor = __esmMin((() => {
 					if (this.opts.signal?.aborted) throw new NotStarted("not started: interrupted");
 					if (this.stopped) throw new NotStarted("not started after a failure (--fail-fast)");
 					started = true;
-					this.opts.onStart?.(a);
+					this.onStart(a);
 				}
 				try {
 					return await fn();
@@ -29699,15 +30047,17 @@ var init_executor = __esmMin((() => {
 					...this.ctx,
 					slot: this.slotFor(a)
 				});
+				const notes = [...done.resent ? [`found after ambiguous creates, sent ${done.resent} times: the closing check looks for a late twin`] : [], ...done.notes ?? []];
 				return this.result(a, {
 					outcome: "done",
 					id: done.id,
-					...done.recovered ? { recovered: true } : {},
-					...done.notes?.length ? { notes: done.notes } : {}
+					...done.recovered && !done.resent ? { recovered: true } : {},
+					...notes.length ? { notes } : {}
 				});
 			} catch (e) {
 				const r = failure(a, e, this.redact);
 				if (this.opts.failFast && r.outcome === "failed") this.stopped = true;
+				if (r.outcome === "failed" && unknownOutcome(e)) this.uncertain.add(a.address);
 				return this.result(a, r);
 			}
 		}
@@ -29978,7 +30328,7 @@ function subjectOf(a) {
 	if (a.kind === "create_organisation" || a.kind === "create_integration") return entryKey(a);
 	return a.kind === "rename_organisation" || a.kind === "delete_organisation" ? `org#${a.id}` : `int#${a.id}`;
 }
-function selectPlan(actions, m, desired, live, targets, lenient = false) {
+function selectPlan(actions, m, desired, live, targets) {
 	const used = new Set();
 	const select = (ts, names, also = () => true) => ts.filter((t) => names.some((n) => t.organisation.test(orgNameKey(n))) && also(t) && (used.add(t), true)).length > 0;
 	const named = (names) => (t) => names.some((n) => t.integration.test(intNameKey(n)));
@@ -30002,12 +30352,15 @@ function selectPlan(actions, m, desired, live, targets, lenient = false) {
 	}
 	const unlisted = m.unlistedOrganisations.filter((o) => select(whole, [o.name]));
 	for (const o of unlisted) keys.add(`org#${o.id}`), wholeOrgs.add(o.id);
-	for (const o of [...m.unlistedOrganisations, ...m.ignoredOrganisations]) {
+	for (const o of m.unlistedOrganisations) {
 		select(whole, [o.name]);
 		select(partial, [o.name], named((m.integrationsOf.get(o.id) ?? []).map((i) => i.name)));
 	}
 	const missed = targets.filter((t) => !used.has(t));
-	if (missed.length && !lenient) throw new SelectionError(missed.map((t) => t.text));
+	if (missed.length) {
+		const ignored = missed.filter((t) => m.ignoredOrganisations.some((o) => t.organisation.test(orgNameKey(o.name))));
+		throw new SelectionError(missed.map((t) => t.text), ignored.length === missed.length);
+	}
 	const chosen = new Set(actions.filter((a) => keys.has(subjectOf(a))));
 	const byAddress = new Map(actions.map((a) => [a.address, a]));
 	for (const a of [...chosen]) for (const d of a.depends_on) if (byAddress.get(d)?.kind === "create_organisation") chosen.add(byAddress.get(d));
@@ -30034,7 +30387,8 @@ function selectPlan(actions, m, desired, live, targets, lenient = false) {
 			integrations: live.integrations.filter(keepInt)
 		},
 		organisations: new Set(pairs.map((p) => orgAddress(p.desired.name))),
-		entries: new Set(pairs.flatMap((p) => p.integrations.map((x) => `${x.desired.file}#${x.desired.path}`)))
+		entries: new Set(pairs.flatMap((p) => p.integrations.map((x) => `${x.desired.file}#${x.desired.path}`))),
+		subjects: new Set([...keys, ...[...chosen].map(subjectOf)])
 	};
 }
 function selectIntegrations(om, pick, keys) {
@@ -30067,8 +30421,9 @@ var init_select = __esmMin((() => {
 	SelectionError = class extends Error {
 		targets;
 		code = "SELECTION";
-		constructor(targets) {
-			super(`${targets.map((t) => `--target ${t}`).join(", ")} ${targets.length === 1 ? "selects" : "select"} nothing: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`);
+		constructor(targets, ignoredOnly = false) {
+			const which = `${targets.map((t) => `--target ${t}`).join(", ")} ${targets.length === 1 ? "selects" : "select"} nothing`;
+			super(ignoredOnly ? `${which}: it names only organisations the file ignores, which cbsync never plans (remove them from ignore to manage them)` : `${which}: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`);
 			this.targets = targets;
 		}
 	};
@@ -30082,9 +30437,10 @@ function planState(desired, live, options = {}) {
 		plan: assemble(desired, live, match, whole, options),
 		match,
 		desired,
-		live
+		live,
+		subjects: null
 	};
-	const sel = selectPlan(whole.actions, match, desired, live, options.targets, options.lenientTargets);
+	const sel = selectPlan(whole.actions, match, desired, live, options.targets);
 	const part = {
 		...whole,
 		actions: sel.actions,
@@ -30095,7 +30451,8 @@ function planState(desired, live, options = {}) {
 		plan: assemble(desired, sel.live, sel.match, part, options, desired.organisations.length),
 		match: sel.match,
 		desired: sel.desired,
-		live: sel.live
+		live: sel.live,
+		subjects: sel.subjects
 	};
 }
 function planActions(desired, live, options, m) {
@@ -30188,11 +30545,19 @@ function planOrganisation(om, sink) {
 		sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, void 0, "not listed in the file (prune.integrations)"));
 	}
 	for (const { live: li, successor, file, path } of om.leftovers) {
-		const reason = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
-		sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, {
+		const action = updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, {
 			file,
 			path
-		}, reason));
+		});
+		const why = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
+		sink.actions.push(sink.allowReplace ? {
+			...action,
+			reason: why
+		} : {
+			...action,
+			status: "unreconcilable",
+			reason: `${why}; set allow_replace: true (or pass --allow-replace) to disable it as the replace meant`
+		});
 	}
 	for (const li of om.unmanaged) sink.unmanaged.push({
 		address: integrationAddress(address, li.name),
@@ -30266,6 +30631,97 @@ var init_planner = __esmMin((() => {
 	init_safety();
 	init_select();
 }));
+// src/engine/remaining.ts
+function replan(desired, live, results, opts) {
+	let again;
+	try {
+		again = planState(desired, live, { allowReplace: opts.allowReplace }).plan;
+	} catch (e) {
+		if (!(e instanceof PlanError)) throw e;
+		return {
+			remaining: e.problems.map((p) => ({
+				address: p.path ?? "",
+				kind: "plan_error",
+				reason: p.message
+			})),
+			confirmed: new Set()
+		};
+	}
+	const byAddress = new Map(results.map((r) => [r.address, r]));
+	const foundBlocked = new Set(results.filter((r) => r.outcome === "blocked").flatMap((r) => r.id ? [r.id] : []));
+	const left = again.actions.filter((a) => a.status === "pending" && (!opts.subjects || opts.subjects.has(subjectOf(a))) && !(a.kind === "delete_organisation" && a.id && foundBlocked.has(a.id)));
+	const pending = new Set(left.map((a) => a.address));
+	return {
+		remaining: left.map((a) => ({
+			address: a.address,
+			kind: a.kind,
+			reason: why(a, byAddress.get(a.address))
+		})),
+		confirmed: new Set([...opts.uncertain].filter((address) => !pending.has(address)))
+	};
+}
+function why(a, r) {
+	const change = describeChanges(a).join(", ") || a.kind.replace("_", " ");
+	if (!r) return `still to do (${change}): it was not in the plan; another writer changed it meanwhile`;
+	if (r.outcome !== "done") return `still to do (${change}): ${r.outcome} above`;
+	return `still to do (${change}) although the write was done: ${r.notes?.length ? r.notes.join("; ") : "the server did not keep it"}`;
+}
+function effects(plan, results, live, uncertain) {
+	const orgs = new Map(live.organisations.map((o) => [o.id, o]));
+	const ints = new Map(live.integrations.map((i) => [i.id, i]));
+	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+	const int = (id) => id ? ints.get(id) : void 0;
+	const confirmed = new Set();
+	return {
+		remaining: results.flatMap((r) => {
+			const a = byAddress.get(r.address);
+			if (!a || r.outcome === "blocked") return [];
+			if (r.outcome === "done") return missingEffects(a, r.id, orgs, int).map((what) => ({
+				address: a.address,
+				kind: a.kind,
+				reason: `done, but the fresh listing shows ${what}`
+			}));
+			const creates = a.kind === "create_organisation" || a.kind === "create_integration" || a.kind === "replace_integration";
+			if (uncertain.has(r.address) && !creates && missingEffects(a, a.id, orgs, int).length === 0) return confirmed.add(r.address), [];
+			return [{
+				address: a.address,
+				kind: a.kind,
+				reason: `still to do (${describeChanges(a).join(", ") || a.kind.replace("_", " ")}): ${r.outcome} above`
+			}];
+		}),
+		confirmed
+	};
+}
+function missingEffects(a, id, orgs, int) {
+	switch (a.kind) {
+		case "create_organisation": return id && orgs.has(id) ? [] : [`no organisation ${id}`];
+		case "rename_organisation": {
+			const o = orgs.get(a.id);
+			if (!o) return [`no organisation ${a.id}`];
+			return orgNameKey(o.name) === orgNameKey(a.body.name) ? [] : [`it named ${JSON.stringify(o.name)}`];
+		}
+		case "create_integration":
+		case "replace_integration": {
+			const out = int(id)?.status === "ENABLED" ? [] : [`no ENABLED integration ${id}`];
+			if (a.kind === "replace_integration" && int(a.id)?.status === "ENABLED") out.push(`${a.id} still ENABLED`);
+			return out;
+		}
+		case "update_integration": {
+			const i = int(a.id);
+			if (!i) return [`no integration ${a.id}`];
+			if (a.body.status === "DISABLED" && i.status !== "DISABLED") return [`${a.id} still ${i.status}`];
+			return a.body.name !== void 0 && intNameKey(i.name) !== intNameKey(a.body.name) ? [`it named ${JSON.stringify(i.name)}`] : [];
+		}
+		case "delete_organisation": return orgs.has(a.id) ? [`organisation ${a.id} still there`] : [];
+	}
+}
+var init_remaining = __esmMin((() => {
+	init_names();
+	init_match();
+	init_planner();
+	init_symbols();
+	init_select();
+}));
 // src/engine/verify.ts
 async function look(ctx, opts, repairs) {
 	const live = await fetchLiveState(ctx.client, opts.list);
@@ -30273,7 +30729,7 @@ async function look(ctx, opts, repairs) {
 	const orgName = new Map(live.organisations.map((o) => [o.id, o.name]));
 	for (const l of losers(live.integrations, integrationKey, ctx)) {
 		const org = orgName.get(l.loser.organisation_id) ?? l.loser.organisation_id;
-		if (l.ours) repairs.push(await disableLoser(ctx, l, org));
+		if (l.ours) repairs.push(await disableLoser(ctx, l, org)), ctx.replacedBy.set(l.loser.id, l.kept.id);
 		else foreign.push({
 			address: integrationAddress(orgAddress(org), l.loser.name),
 			reason: `integration ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: disable ${l.loser.id} (or pin the one to keep with \`id:\`)`
@@ -30283,7 +30739,7 @@ async function look(ctx, opts, repairs) {
 	const used = new Set(live.integrations.map((i) => i.organisation_id));
 	for (const l of losers(live.organisations, orgKey, ctx)) {
 		if (l.ours && used.has(l.loser.id)) continue;
-		if (l.ours) repairs.push(await deleteLoser(ctx, l));
+		if (l.ours) repairs.push(await deleteLoser(ctx, l)), ctx.replacedBy.set(l.loser.id, l.kept.id);
 		else foreign.push({
 			address: orgAddress(l.loser.name),
 			reason: `organisation ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: delete ${l.loser.id} (or pin the one to keep with \`id:\`)`
@@ -30306,11 +30762,16 @@ async function verifyApply(plan, results, ctx, opts) {
 		waited += wait;
 		seen = await look(ctx, opts, repairs);
 	}
+	const left = opts.desired ? replan(opts.desired, seen.live, results, {
+		allowReplace: opts.allowReplace,
+		subjects: opts.subjects,
+		uncertain: opts.uncertain
+	}) : effects(plan, results, seen.live, opts.uncertain);
 	const remaining = [...seen.foreign.map((f) => ({
 		address: f.address,
 		kind: "duplicate",
 		reason: f.reason
-	})), ...opts.desired ? replan(opts.desired, seen.live, opts.planOptions ?? {}, results) : effects(plan, results, seen.live)];
+	})), ...left.remaining];
 	return {
 		verification: {
 			status: remaining.length ? "not_verified" : "verified",
@@ -30319,85 +30780,16 @@ async function verifyApply(plan, results, ctx, opts) {
 			requests: ctx.client.stats.requests - before,
 			remaining
 		},
-		repairs
+		repairs,
+		confirmed: left.confirmed
 	};
-}
-function replan(desired, live, options, results) {
-	let again;
-	try {
-		again = planState(desired, live, {
-			...options,
-			lenientTargets: true
-		}).plan;
-	} catch (e) {
-		if (!(e instanceof PlanError)) throw e;
-		return e.problems.map((p) => ({
-			address: p.path ?? "",
-			kind: "plan_error",
-			reason: p.message
-		}));
-	}
-	const byAddress = new Map(results.map((r) => [r.address, r]));
-	const foundBlocked = new Set(results.filter((r) => r.outcome === "blocked").flatMap((r) => r.id ? [r.id] : []));
-	return again.actions.filter((a) => a.status === "pending" && !(a.kind === "delete_organisation" && a.id && foundBlocked.has(a.id))).map((a) => ({
-		address: a.address,
-		kind: a.kind,
-		reason: why(a, byAddress.get(a.address))
-	}));
-}
-function why(a, r) {
-	const change = describeChanges(a).join(", ") || a.kind.replace("_", " ");
-	if (!r) return `still to do (${change}): it was not in the plan; another writer changed it meanwhile`;
-	if (r.outcome !== "done") return `still to do (${change}): ${r.outcome} above`;
-	return `still to do (${change}) although the write was done: ${r.notes?.length ? r.notes.join("; ") : "the server did not keep it"}`;
-}
-function effects(plan, results, live) {
-	const orgs = new Map(live.organisations.map((o) => [o.id, o]));
-	const ints = new Map(live.integrations.map((i) => [i.id, i]));
-	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-	const int = (id) => id ? ints.get(id) : void 0;
-	return results.flatMap((r) => {
-		const a = byAddress.get(r.address);
-		if (!a || r.outcome !== "done") return [];
-		return missingEffects(a, r, orgs, int).map((what) => ({
-			address: a.address,
-			kind: a.kind,
-			reason: `done, but the fresh listing shows ${what}`
-		}));
-	});
-}
-function missingEffects(a, r, orgs, int) {
-	switch (a.kind) {
-		case "create_organisation": return r.id && orgs.has(r.id) ? [] : [`no organisation ${r.id}`];
-		case "rename_organisation": {
-			const o = orgs.get(a.id);
-			if (!o) return [`no organisation ${a.id}`];
-			return orgNameKey(o.name) === orgNameKey(a.body.name) ? [] : [`it named ${JSON.stringify(o.name)}`];
-		}
-		case "create_integration":
-		case "replace_integration": {
-			const out = int(r.id)?.status === "ENABLED" ? [] : [`no ENABLED integration ${r.id}`];
-			if (a.kind === "replace_integration" && int(a.id)?.status === "ENABLED") out.push(`${a.id} still ENABLED`);
-			return out;
-		}
-		case "update_integration": {
-			const i = int(a.id);
-			if (!i) return [`no integration ${a.id}`];
-			if (a.body.status === "DISABLED" && i.status !== "DISABLED") return [`${a.id} still ${i.status}`];
-			return a.body.name !== void 0 && intNameKey(i.name) !== intNameKey(a.body.name) ? [`it named ${JSON.stringify(i.name)}`] : [];
-		}
-		case "delete_organisation": return orgs.has(a.id) ? [`organisation ${a.id} still there`] : [];
-	}
 }
 var sleep$1;
 var init_verify = __esmMin((() => {
 	init_state();
-	init_names();
 	init_text$1();
 	init_address();
-	init_match();
-	init_planner();
-	init_symbols();
+	init_remaining();
 	init_repair();
 	sleep$1 = (ms) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2 ** 31 - 1))));
 }));
@@ -30489,7 +30881,7 @@ var init_write_ids$1 = __esmMin((() => {
 	plainId = (id) => /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id);
 }));
 // src/engine/write-ids.ts
-function writeCreatedIds(results, plan) {
+function writeCreatedIds(results, plan, redact) {
 	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
 	const entries = results.flatMap((r) => {
 		const a = byAddress.get(r.address);
@@ -30513,6 +30905,12 @@ function writeCreatedIds(results, plan) {
 			written: 0,
 			problems: [],
 			note: `${plural(list.length, "id")} of entries read from standard input not written`
+		};
+		const secret = list.filter((e) => redact(e.id) !== e.id);
+		if (secret.length) return {
+			file,
+			written: 0,
+			problems: secret.map((e) => `the server's id for ${e.path} holds the API key: not written into the file (pin it by hand with another id, or ask the API's owner)`)
 		};
 		try {
 			return {
@@ -30543,7 +30941,10 @@ var init_write_ids = __esmMin((() => {
 // src/engine/apply.ts
 async function apply(planned, client, opts = {}) {
 	const { plan } = planned;
+	if (planned.client !== client.identity) throw new ConfigError(`${planned.label} was prepared with another client (another API URL or key): prepare it again with this one`);
+	if (applied.has(planned)) throw new ConfigError(`${planned.label} was applied already, and live state has moved on since: prepare it again`);
 	if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
+	applied.add(planned);
 	const startedAt = opts.startedAt ?? Date.now();
 	const settleMs = opts.settleMs ?? 1e4;
 	const known = [
@@ -30555,10 +30956,13 @@ async function apply(planned, client, opts = {}) {
 		client,
 		creates: new Creates(client, known, {
 			list: opts.list,
-			settleMs
+			settleMs,
+			signal: opts.signal
 		}),
-		created: new Map()
+		created: new Map(),
+		replacedBy: new Map()
 	};
+	let uncertain = new Set();
 	const seen = [];
 	const repairs = [];
 	let results = [];
@@ -30573,6 +30977,7 @@ async function apply(planned, client, opts = {}) {
 			}, client.redact);
 			results = done.results;
 			repairs.push(...done.repairs);
+			uncertain = done.uncertain;
 		} catch (e) {
 			results = unfinished(plan.actions, seen, `the run stopped: ${describe(e, client.redact)}`);
 			repairs.push(...seen.filter((r) => !plan.actions.some((a) => a.address === r.address)));
@@ -30592,16 +30997,17 @@ async function apply(planned, client, opts = {}) {
 					orgsSettled: async () => {}
 				}, {
 					desired: planned.desired ?? void 0,
-					planOptions: {
-						allowReplace: planned.allowReplace,
-						targets: planned.targets
-					},
+					allowReplace: planned.allowReplace,
+					subjects: planned.subjects,
+					uncertain,
 					list: opts.list,
 					settleMs
 				});
-				for (const r of v.repairs) opts.onResult?.(r);
+				for (const r of v.repairs) quietly$1(opts.onResult)(r);
 				repairs.push(...v.repairs);
 				verification = v.verification;
+				results = results.map((r) => v.confirmed.has(r.address) ? confirmed$1(r) : r);
+				for (const r of results) if (v.confirmed.has(r.address)) quietly$1(opts.onResult)(r);
 			} catch (e) {
 				verification = {
 					status: "not_verified",
@@ -30613,7 +31019,8 @@ async function apply(planned, client, opts = {}) {
 			}
 		}
 	} finally {
-		if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen, plan);
+		results = results.map((r) => keptIn(r, run.replacedBy));
+		if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen.map((r) => keptIn(r, run.replacedBy)), plan, client.redact);
 	}
 	return {
 		format_version: 1,
@@ -30626,10 +31033,37 @@ async function apply(planned, client, opts = {}) {
 			made: client.stats.requests,
 			rate_limited: client.stats.rateLimited,
 			seconds: Math.round((Date.now() - startedAt) / 100) / 10,
-			min_seconds: plan.budget.min_seconds
+			min_seconds: plan.budget.min_seconds,
+			by_endpoint: costs(client)
 		},
 		...ids ? { ids_written: ids } : {}
 	};
+}
+function confirmed$1(r) {
+	const { http_status: _, code: __, message, ...rest } = r;
+	return {
+		...rest,
+		outcome: "done",
+		notes: [...r.notes ?? [], `its answer was lost (${message ?? "no answer"}), but the fresh listing shows it made`]
+	};
+}
+function keptIn(r, replacedBy) {
+	const kept = r.id ? replacedBy.get(r.id) : void 0;
+	if (!kept || r.outcome !== "done") return r;
+	return {
+		...r,
+		id: kept,
+		notes: [...r.notes ?? [], `its duplicate ${r.id} was removed; ${kept}, made first, is kept`]
+	};
+}
+function costs(client) {
+	const round = (n) => Math.round(n * 10) / 10;
+	return Object.fromEntries(Object.entries(client.pacing()).sort(([a], [b]) => byText(a, b)).map(([e, p]) => [e, {
+		requests: p.requests,
+		per_minute: p.ranPerMinute === null ? null : round(p.ranPerMinute),
+		rate_limited: p.rateLimited,
+		waited_seconds: round(p.waitedMs / 1e3)
+	}]));
 }
 function unfinished(actions, seen, why) {
 	const byAddress = new Map(seen.map((r) => [r.address, r]));
@@ -30643,9 +31077,10 @@ function unfinished(actions, seen, why) {
 		...a.path ? { path: a.path } : {}
 	});
 }
-var skipped, describe;
+var skipped, describe, applied;
 var init_apply$2 = __esmMin((() => {
 	init_errors$1();
+	init_text$1();
 	init_creates();
 	init_executor();
 	init_report();
@@ -30660,6 +31095,7 @@ var init_apply$2 = __esmMin((() => {
 		remaining: []
 	});
 	describe = (e, redact) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
+	applied = new WeakSet();
 }));
 // src/desired/load.ts
 function loadDesiredPaths(paths, readStdin) {
@@ -30718,9 +31154,11 @@ async function prepare(source, client, opts = {}) {
 		});
 		return {
 			plan: p.plan,
+			client: client.identity,
 			desired: loaded.state,
 			live,
 			targets,
+			subjects: p.subjects,
 			allowReplace: !!opts.allowReplace,
 			shown: {
 				desired: p.desired,
@@ -30764,9 +31202,11 @@ async function loadSaved(file, client, opts = {}) {
 	if (live.fingerprint !== plan.live_fingerprint) throw new StalePlanError(`the live state has changed since ${file} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.`);
 	return {
 		plan,
+		client: client.identity,
 		desired: null,
 		live,
 		targets: [],
+		subjects: null,
 		allowReplace: false,
 		shown: null,
 		label: file
@@ -51224,6 +51664,7 @@ function setUp(options) {
 	};
 	return {
 		base,
+		identity: createHash("sha256").update(`${baseUrl}\u0000${apiKey}`).digest("hex").slice(0, 16),
 		baseUrl,
 		transport,
 		pacer: new Pacer({
@@ -51347,6 +51788,7 @@ function createClient(options = {}) {
 	}
 	return {
 		baseUrl: s.baseUrl,
+		identity: s.identity,
 		origin: s.base.origin,
 		stats,
 		redact,
@@ -51451,7 +51893,7 @@ async function planCommand(paths, opts, raw) {
 	const format = opts.json ? "json" : opts.format ?? "text";
 	const color = useColor(io, "stdout", opts.color);
 	let md;
-	const markdown = () => md ??= renderMarkdown(plan, {
+	const markdown = () => md ??= renderMarkdown(scrubbed(plan, io.redact), {
 		file,
 		diff: renderDiff(shown.desired, shown.live, {
 			color: false,
@@ -51544,7 +51986,10 @@ function summaryText(r) {
 function requestsText(r, ratePerMinute) {
 	const q = r.requests;
 	const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)} (${ratePerMinute} a minute per endpoint)` : "";
-	return `Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`;
+	const lines = [`Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`];
+	const pushed = Object.entries(q.by_endpoint).filter(([, e]) => e.rate_limited > 0 || e.waited_seconds > 0);
+	for (const [endpoint, e] of pushed) lines.push(`  ${endpoint}: ${plural(e.requests, "request")}${e.per_minute === null ? "" : ` at ${e.per_minute} a minute`}, ${e.rate_limited} answered 429, ${duration(e.waited_seconds)} waiting`);
+	return lines.join("\n");
 }
 var import_picocolors;
 var init_apply$1 = __esmMin((() => {
@@ -51637,6 +52082,7 @@ async function applyCommand(paths, opts, raw) {
 	if (!await confirmed(plan.actions.filter((a) => a.status === "pending").length, opts, io)) return 1;
 	const bar = progress(plan.actions.length, io.stderr, io.tty.stderr && !opts.json && io.env.TERM !== "dumb", opts.concurrency ?? 4);
 	const started = new Set();
+	const ended = new Set();
 	const width = Math.max(0, ...plan.actions.map((a) => a.kind.length));
 	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
 	if (!opts.json) say("\n");
@@ -51656,7 +52102,7 @@ async function applyCommand(paths, opts, raw) {
 		},
 		onResult: (r) => {
 			const a = byAddress.get(r.address);
-			if (a) bar.finished(started.has(r.address));
+			if (a && !ended.has(r.address)) bar.finished(started.has(r.address)), ended.add(r.address);
 			if (!opts.json) bar.around(() => say(resultLine(r, a, {
 				color,
 				width
@@ -51941,18 +52387,15 @@ async function exportCommand(opts, raw) {
 		const first = refusal();
 		if (first) return usage(first);
 		const schema = schemaFor(opts.schema, io);
-		const live = await fetchLiveState(clientFor(opts, io), listOptions(opts));
-		for (const w of live.warnings) io.stderr(line(`warning: ${w}`));
+		const read = await fetchLiveState(clientFor(opts, io), listOptions(opts));
+		for (const w of read.warnings) io.stderr(line(`warning: ${w}`));
+		const live = scrubbed(read, io.redact);
+		if (JSON.stringify(live) !== JSON.stringify(read)) io.stderr("warning: a live name or id holds the API key: it is written without it (the first apply renames that object; a pinned id will not be found)\n");
 		if (live.keyLevel === "organisation" && !live.organisationId) io.stderr("warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n");
 		const counts = `${plural(live.organisations.length, "organisation")}, ${plural(live.integrations.length, "integration")}`;
 		if (opts.outDir) {
 			const dir = opts.outDir;
-			const exported = exportFiles(live, { schema: () => schema(dir) });
-			const files = exported.files.map((f) => ({
-				...f,
-				text: scrubbed(f.text, io)
-			}));
-			const { warnings } = exported;
+			const { files, warnings } = exportFiles(live, { schema: () => schema(dir) });
 			for (const w of warnings) io.stderr(line(`warning: ${w}`));
 			const late = refusal();
 			if (late) return usage(late);
@@ -51960,9 +52403,7 @@ async function exportCommand(opts, raw) {
 			io.stderr(line(`wrote ${plural(files.length, "file")} into ${dir} (${counts}); plan them with: cbsync plan ${dir}`));
 			return signal ? stopped(signal, dir, io) : 0;
 		}
-		const exported = exportDocument(live, { schema: schema(file ? dirname(file) : ".") });
-		const { warnings } = exported;
-		const text = scrubbed(exported.text, io);
+		const { text, warnings } = exportDocument(live, { schema: schema(file ? dirname(file) : ".") });
 		for (const w of warnings) io.stderr(line(`warning: ${w}`));
 		if (!file) return io.stdout(text), 0;
 		const late = refusal();
@@ -51974,11 +52415,6 @@ async function exportCommand(opts, raw) {
 		reportError(e, io);
 		return 1;
 	}
-}
-function scrubbed(text, io) {
-	const clean = io.redact(text);
-	if (clean !== text) io.stderr("warning: a live name holds the API key: it is written without it (the first apply renames that object)\n");
-	return clean;
 }
 function schemaFor(option, io) {
 	if (!option) return () => void 0;
@@ -52019,6 +52455,7 @@ var init_export = __esmMin((() => {
 	};
 }));
 // src/cli.ts
+init_io();
 init_choices();
 const closed = {
 	stdout: false,
@@ -52029,7 +52466,7 @@ for (const name of ["stdout", "stderr"]) process[name].on("error", (e) => {
 	else throw e;
 });
 const write = (name) => (t) => void (closed[name] || process[name].write(t));
-const io = {
+const io = guarded({
 	stdout: write("stdout"),
 	stderr: write("stderr"),
 	env: process.env,
@@ -52050,7 +52487,7 @@ const io = {
 			rl.close();
 		}
 	}
-};
+});
 const VERSION = JSON.parse(readFileSync(new URL("../package.json", new URL("../src/cli.ts", import.meta.url).href), "utf8")).version;
 if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-V")) {
 	process.stdout.write(`${VERSION}\n`);
@@ -52209,8 +52646,7 @@ Examples:
 });
 await program.parseAsync(process.argv).catch(async (e) => {
 	const { reportError } = await Promise.resolve().then(() => (init_errors(), errors_exports));
-	const { guarded } = await Promise.resolve().then(() => (init_io(), io_exports));
-	reportError(e, guarded(io));
+	reportError(e, io);
 	process.exitCode = 1;
 });
 export { durationArg, intArg };

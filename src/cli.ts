@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import type { Command as CommandType } from 'commander';
-import type { Io } from './commands/io.js';
+import { guarded, type Io } from './commands/io.js';
 import { ERROR_SHAPE_CHOICES, FAILED_READ_ANSWERS, LIST_SHAPES, RATE_HEADER_STYLES, RATE_WINDOW_KINDS, SLOW_COMMIT_ANSWERS } from './emulator/choices.js';
 
 // commander wiring only: flags -> a command function -> exit code. A command's module is
@@ -21,7 +21,8 @@ for (const name of ['stdout', 'stderr'] as const) {
 }
 const write = (name: 'stdout' | 'stderr') => (t: string) => void (closed[name] || process[name].write(t));
 
-const io: Io = {
+// every line printed, usage errors of the parser included, has the key removed (Guarantee 5)
+const io: Io = guarded({
   stdout: write('stdout'),
   stderr: write('stderr'),
   env: process.env,
@@ -35,7 +36,7 @@ const io: Io = {
       rl.close();
     }
   },
-};
+});
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -115,6 +116,7 @@ const program = new Command('cbsync')
   .description('Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with YAML files')
   .version(VERSION)
   .showHelpAfterError("(see 'cbsync --help')")
+  // usage errors may quote a flag's value, which may be the key: printed through the guarded Io
   .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
   .addHelpText('after', `${ENV_API}\n\nExit codes: 0 success, 1 error or failed action, 2 changes present (plan --detailed-exitcode).\n\nExample:\n  cbsync plan accounts/ --diff`);
 
@@ -313,7 +315,6 @@ Examples:
 // Last line of defence: anything unexpected is one readable line and exit 1, never a stack trace.
 await program.parseAsync(process.argv).catch(async (e: unknown) => {
   const { reportError } = await import('./commands/errors.js');
-  const { guarded } = await import('./commands/io.js');
-  reportError(e, guarded(io));
+  reportError(e, io);
   process.exitCode = 1;
 });

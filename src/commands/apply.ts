@@ -76,6 +76,7 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, raw: Io)
 
   const bar = progress(plan.actions.length, io.stderr, io.tty.stderr && !opts.json && io.env.TERM !== 'dumb', opts.concurrency ?? 4);
   const started = new Set<string>();
+  const ended = new Set<string>();
   const width = Math.max(0, ...plan.actions.map((a) => a.kind.length));
   const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
   if (!opts.json) say('\n');
@@ -95,7 +96,8 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, raw: Io)
     },
     onResult: (r) => {
       const a = byAddress.get(r.address);
-      if (a) bar.finished(started.has(r.address));
+      // a result said again (a lost answer the closing check shows made) is not counted twice
+      if (a && !ended.has(r.address)) bar.finished(started.has(r.address)), ended.add(r.address);
       if (!opts.json) bar.around(() => say(resultLine(r, a, { color, width })));
     },
   });

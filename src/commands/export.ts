@@ -6,7 +6,7 @@ import { plural } from '../text.js';
 import { fetchLiveState } from '../live/state.js';
 import { clientFor, listOptions, type ApiFlags } from './client.js';
 import { reportError } from './errors.js';
-import { guarded, line, type GuardedIo, type Io } from './io.js';
+import { guarded, line, scrubbed, type Io } from './io.js';
 
 export interface ExportOptions extends ApiFlags {
   /** one file; `-` for standard output */
@@ -33,17 +33,19 @@ export async function exportCommand(opts: ExportOptions, raw: Io): Promise<numbe
     const first = refusal();
     if (first) return usage(first);
     const schema = schemaFor(opts.schema, io);
-    const live = await fetchLiveState(clientFor(opts, io), listOptions(opts));
-    for (const w of live.warnings) io.stderr(line(`warning: ${w}`));
+    const read = await fetchLiveState(clientFor(opts, io), listOptions(opts));
+    for (const w of read.warnings) io.stderr(line(`warning: ${w}`));
+    // Guarantee 5: a file goes into git, so the key never goes into it, even inside a name or an
+    // id a server sent (names, file names and the export's own seal are all made from this copy)
+    const live = scrubbed(read, io.redact);
+    if (JSON.stringify(live) !== JSON.stringify(read)) io.stderr('warning: a live name or id holds the API key: it is written without it (the first apply renames that object; a pinned id will not be found)\n');
     if (live.keyLevel === 'organisation' && !live.organisationId) {
       io.stderr('warning: organisation-level key with no integrations: its organisation cannot be found out; pin its id by hand\n');
     }
     const counts = `${plural(live.organisations.length, 'organisation')}, ${plural(live.integrations.length, 'integration')}`;
     if (opts.outDir) {
       const dir = opts.outDir;
-      const exported = exportFiles(live, { schema: () => schema(dir) });
-      const files = exported.files.map((f) => ({ ...f, text: scrubbed(f.text, io) }));
-      const { warnings } = exported;
+      const { files, warnings } = exportFiles(live, { schema: () => schema(dir) });
       for (const w of warnings) io.stderr(line(`warning: ${w}`));
       const late = refusal();
       if (late) return usage(late);
@@ -51,9 +53,7 @@ export async function exportCommand(opts: ExportOptions, raw: Io): Promise<numbe
       io.stderr(line(`wrote ${plural(files.length, 'file')} into ${dir} (${counts}); plan them with: cbsync plan ${dir}`));
       return signal ? stopped(signal, dir, io) : 0;
     }
-    const exported = exportDocument(live, { schema: schema(file ? dirname(file) : '.') });
-    const { warnings } = exported;
-    const text = scrubbed(exported.text, io);
+    const { text, warnings } = exportDocument(live, { schema: schema(file ? dirname(file) : '.') });
     for (const w of warnings) io.stderr(line(`warning: ${w}`));
     if (!file) return io.stdout(text), 0;
     const late = refusal();
@@ -65,13 +65,6 @@ export async function exportCommand(opts: ExportOptions, raw: Io): Promise<numbe
     reportError(e, io);
     return 1;
   }
-}
-
-/** Guarantee 5: a file goes into git, so the key never goes into it, even inside a name a server sent. */
-function scrubbed(text: string, io: GuardedIo): string {
-  const clean = io.redact(text);
-  if (clean !== text) io.stderr('warning: a live name holds the API key: it is written without it (the first apply renames that object)\n');
-  return clean;
 }
 
 /** The modeline's schema for a file written in `dir`: undefined for the default (the schema's versioned URL). */

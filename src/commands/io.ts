@@ -35,6 +35,11 @@ export function guarded(io: Io): GuardedIo {
   return { ...io, redact, stdout: (t) => io.stdout(redact(t)), stderr: (t) => io.stderr(redact(t)) };
 }
 
+/** A copy of plain data (JSON: a plan, a live state) with the key removed from every string in it. */
+export function scrubbed<T>(value: T, redact: (text: string) => string): T {
+  return JSON.parse(JSON.stringify(value), (_k, v: unknown) => (typeof v === 'string' ? redact(v) : v)) as T;
+}
+
 export interface BufferedIo extends Io {
   out: () => string;
   err: () => string;

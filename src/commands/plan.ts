@@ -4,7 +4,7 @@ import { renderMarkdown } from '../plan/render/markdown.js';
 import { renderText } from '../plan/render/text.js';
 import { useColor } from './color.js';
 import { reportError } from './errors.js';
-import { guarded, line, type Io } from './io.js';
+import { guarded, line, scrubbed, type Io } from './io.js';
 import { planFromFiles, type PlanFlags } from './prepare.js';
 
 export interface PlanOptions extends PlanFlags {
@@ -31,7 +31,8 @@ export async function planCommand(paths: string[], opts: PlanOptions, raw: Io): 
   const color = useColor(io, 'stdout', opts.color);
   // rendered once, whether printed, written with --markdown-out, or both
   let md: string | undefined;
-  const markdown = () => (md ??= renderMarkdown(plan, { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { savedPlan: opts.out } : {}) }));
+  // Markdown escapes names (`cbs_key` becomes `cbs\_key`), so the key is removed before, not after
+  const markdown = () => (md ??= renderMarkdown(scrubbed(plan, io.redact), { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { savedPlan: opts.out } : {}) }));
   if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
   else if (format === 'markdown') io.stdout(markdown());
   else {

@@ -1,10 +1,10 @@
 import type { ApiClient } from '../live/client.js';
-import { ApiError } from '../live/errors.js';
+import { ApiError, ConfigError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
 import type { Action, ActionResult, ApplyReport, EndpointCost, Verification } from '../model.js';
 import { byText } from '../text.js';
 import { Creates, SETTLE_MS } from './creates.js';
-import { execute, type ExecuteOptions } from './executor.js';
+import { execute, quietly, type ExecuteOptions } from './executor.js';
 import type { Planned } from './planned.js';
 import { summariseResults } from './report.js';
 import { verifyApply } from './verify.js';
@@ -38,15 +38,23 @@ const skipped = (reason: string): Verification => ({ status: 'skipped', reason, 
 /** One line for a failure the report records (the key scrubbed). */
 const describe = (e: unknown, redact: (t: string) => string) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
 
+/** Plans applied already: live state has moved on since each was prepared. */
+const applied = new WeakSet<Planned>();
+
 export async function apply(planned: Planned, client: ApiClient, opts: ApplyOptions = {}): Promise<ApplyReport> {
   const { plan } = planned;
+  // a plan is applied once, by the account it was planned against
+  if (planned.client !== client.identity) throw new ConfigError(`${planned.label} was prepared with another client (another API URL or key): prepare it again with this one`);
+  if (applied.has(planned)) throw new ConfigError(`${planned.label} was applied already, and live state has moved on since: prepare it again`);
   // the guard is the engine's, not only the CLI's: a program calling this gets it too
   if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
+  applied.add(planned);
   const startedAt = opts.startedAt ?? Date.now();
   const settleMs = opts.settleMs ?? SETTLE_MS;
   const known = [...planned.live.organisations, ...planned.live.integrations, ...plan.actions].flatMap((o) => (o.id ? [o.id] : []));
   const creates = new Creates(client, known, { list: opts.list, settleMs, signal: opts.signal });
-  const run = { client, creates, created: new Map<string, string>() };
+  const run = { client, creates, created: new Map<string, string>(), replacedBy: new Map<string, string>() };
+  let uncertain = new Set<string>();
   const seen: ActionResult[] = [];
   const repairs: ActionResult[] = [];
   let results: ActionResult[] = [];
@@ -57,6 +65,7 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
       const done = await execute(plan.actions, run, { ...opts, concurrency: opts.concurrency ?? 4, onResult: (r) => (seen.push(r), opts.onResult?.(r)) }, client.redact);
       results = done.results;
       repairs.push(...done.repairs);
+      uncertain = done.uncertain;
     } catch (e) {
       // not expected (each action's failure is its result): what did not end is reported so
       results = unfinished(plan.actions, seen, `the run stopped: ${describe(e, client.redact)}`);
@@ -67,16 +76,21 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
     else if (opts.verify !== false && verification.status === 'skipped') {
       const before = client.stats.requests;
       try {
-        const v = await verifyApply(plan, results, { ...run, slot: (fn) => fn(), orgsSettled: async () => {} }, { desired: planned.desired ?? undefined, planOptions: { allowReplace: planned.allowReplace, targets: planned.targets }, list: opts.list, settleMs });
-        for (const r of v.repairs) opts.onResult?.(r);
+        const v = await verifyApply(plan, results, { ...run, slot: (fn) => fn(), orgsSettled: async () => {} }, { desired: planned.desired ?? undefined, allowReplace: planned.allowReplace, subjects: planned.subjects, uncertain, list: opts.list, settleMs });
+        for (const r of v.repairs) quietly(opts.onResult)(r);
         repairs.push(...v.repairs);
         verification = v.verification;
+        // a write reported failed whose answer was lost, which the listing shows made: said again, as done
+        results = results.map((r) => (v.confirmed.has(r.address) ? confirmed(r) : r));
+        for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
       } catch (e) {
         verification = { status: 'not_verified', reason: `the closing check failed: ${describe(e, client.redact)}`, converged: false, requests: client.stats.requests - before, remaining: [] };
       }
     }
   } finally {
-    if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen, plan);
+    // a duplicate of this run's that was repaired: the id kept in its place is the one to pin
+    results = results.map((r) => keptIn(r, run.replacedBy));
+    if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen.map((r) => keptIn(r, run.replacedBy)), plan, client.redact);
   }
   return {
     format_version: 1,
@@ -88,6 +102,19 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
     requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds, by_endpoint: costs(client) },
     ...(ids ? { ids_written: ids } : {}),
   };
+}
+
+/** A write whose answer was lost, which the closing listing shows made. */
+function confirmed(r: ActionResult): ActionResult {
+  const { http_status: _, code: __, message, ...rest } = r;
+  return { ...rest, outcome: 'done', notes: [...(r.notes ?? []), `its answer was lost (${message ?? 'no answer'}), but the fresh listing shows it made`] };
+}
+
+/** The result of a create whose object lost to a namesake made first: the kept one's id. */
+function keptIn(r: ActionResult, replacedBy: Map<string, string>): ActionResult {
+  const kept = r.id ? replacedBy.get(r.id) : undefined;
+  if (!kept || r.outcome !== 'done') return r;
+  return { ...r, id: kept, notes: [...(r.notes ?? []), `its duplicate ${r.id} was removed; ${kept}, made first, is kept`] };
 }
 
 /** What each endpoint cost, as the pacer saw it. */

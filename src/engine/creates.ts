@@ -31,6 +31,8 @@ export interface Created<T extends LiveObject> {
   object: T;
   /** found by a listing after an uncertain POST, not created twice */
   recovered?: boolean;
+  /** POSTs sent before it was found: the closing check looks for a late twin of the others */
+  resent?: number;
 }
 
 export interface CreatesOptions {
@@ -191,6 +193,8 @@ export class Creates {
     let busy = 0;
     /** the latest time an attempt of this create whose outcome is unknown may still land */
     let lateUntil = 0;
+    /** when each attempt whose outcome is unknown failed */
+    const failures: number[] = [];
     for (;;) {
       gate.begin();
       const started = Date.now();
@@ -208,6 +212,7 @@ export class Creates {
         this.uncertain.push(matches);
         const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
         lateUntil = Date.now() + window;
+        failures.push(Date.now());
         const found = gate.uncertain(matches, Date.now() + window);
         gate.end();
         let candidates: T[];
@@ -216,14 +221,16 @@ export class Creates {
         } catch (cut) {
           if (!(cut instanceof Unknown)) throw cut;
           this.settlesAt = Math.max(this.settlesAt, lateUntil);
-          throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: false });
+          throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: true });
         }
         const [kept, ...others] = keptFirst(candidates);
         if (kept) {
           for (const o of [kept, ...others]) this.ours.add(o.id);
-          // another attempt of it may land later still: the closing check waits for it, and repairs it
-          if (sent > 1) this.settlesAt = Math.max(this.settlesAt, lateUntil);
-          return { id: kept.id, object: kept, recovered: true };
+          // another attempt of it may land later still, about as late as this one did: the closing
+          // check waits that long (and half as long again), finds it as this run's, and repairs it
+          const lag = Date.now() - failures[0]!;
+          for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
+          return { id: kept.id, object: kept, recovered: true, ...(sent > 1 ? { resent: sent } : {}) };
         }
         // not seen in time: the first attempt may still land late; the closing check waits that long again
         this.settlesAt = Math.max(this.settlesAt, lateUntil);
@@ -231,7 +238,7 @@ export class Creates {
           throw e.withMessage(`${e.message}; sent ${POST_ATTEMPTS} times, and listings for at least ${(this.settleMs / 1000).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
         }
         // interrupted: nothing is sent again (it may still land)
-        if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: false });
+        if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: true });
         continue;
       }
       gate.end();

@@ -33,7 +33,24 @@ export type RunContext = Omit<PerformContext, 'slot' | 'orgsSettled'>;
 export interface Executed {
   results: ActionResult[];
   repairs: ActionResult[];
+  /** addresses that failed without knowing whether the write happened (a 504, a timeout, a lost answer) */
+  uncertain: Set<string>;
 }
+
+/** A failure after which the write may or may not have happened: the closing listing tells. */
+function unknownOutcome(e: unknown): boolean {
+  if (!(e instanceof ApiError)) return false;
+  return e.ambiguous || e.kind === 'timeout' || e.kind === 'network' || (e.status !== null && e.status >= 502 && e.status <= 504);
+}
+
+/** A caller's callback that throws does not stop the run: the report still says what happened. */
+export const quietly = <A extends unknown[]>(fn: ((...args: A) => void) | undefined) => (...args: A) => {
+  try {
+    fn?.(...args);
+  } catch {
+    // the run goes on
+  }
+};
 
 /** How an error ends an action: a HAS_* refusal of a delete is blocked, anything else failed. */
 function failure(a: Action, e: unknown, redact: (t: string) => string): Outcome {
@@ -62,7 +79,10 @@ class Execution {
   private readonly byAddress: Map<string, Action>;
   private readonly running = new Map<string, Promise<ActionResult>>();
   private readonly repairs: ActionResult[] = [];
+  private readonly uncertain = new Set<string>();
   private readonly ctx: PerformContext;
+  private readonly onResult: (r: ActionResult) => void;
+  private readonly onStart: (a: Action) => void;
   private settled: Promise<void> | undefined;
   /** --fail-fast: an action failed, so no new one starts */
   private stopped = false;
@@ -76,17 +96,19 @@ class Execution {
     this.limit = pLimit(opts.concurrency);
     this.byAddress = new Map(actions.map((a) => [a.address, a]));
     this.ctx = { ...run, slot: (fn) => this.limit(fn), orgsSettled: () => (this.settled ??= this.settleOrganisations()) };
+    this.onResult = quietly(opts.onResult);
+    this.onStart = quietly(opts.onStart);
   }
 
   async all(): Promise<Executed> {
     const results = await Promise.all(this.actions.map((a) => this.start(a)));
     if (this.settled) await this.settled;
-    return { results, repairs: this.repairs };
+    return { results, repairs: this.repairs, uncertain: this.uncertain };
   }
 
   private result(a: Pick<Action, 'address' | 'kind' | 'file' | 'path'>, r: Outcome): ActionResult {
     const full: ActionResult = { address: a.address, kind: a.kind, ...(a.file ? { file: a.file } : {}), ...(a.path ? { path: a.path } : {}), ...r };
-    this.opts.onResult?.(full);
+    this.onResult(full);
     return full;
   }
 
@@ -99,8 +121,9 @@ class Execution {
     for (const l of losers(orgs, orgKey, this.ctx).filter((x) => x.ours)) {
       // integrations of this run go to the kept one; the loser is still empty
       for (const a of creates) if (this.ctx.created.get(a.address) === l.loser.id) this.ctx.created.set(a.address, l.kept.id);
+      this.ctx.replacedBy.set(l.loser.id, l.kept.id);
       const r = await deleteLoser(this.ctx, l);
-      this.opts.onResult?.(r);
+      this.onResult(r);
       this.repairs.push(r);
     }
   }
@@ -117,7 +140,7 @@ class Execution {
           if (this.opts.signal?.aborted) throw new NotStarted('not started: interrupted');
           if (this.stopped) throw new NotStarted('not started after a failure (--fail-fast)');
           started = true;
-          this.opts.onStart?.(a);
+          this.onStart(a);
         }
         try {
           return await fn();
@@ -145,10 +168,13 @@ class Execution {
     if (failedDep) return this.result(a, { outcome: 'skipped', id: a.id, message: `${failedDep.address} was ${failedDep.outcome}` });
     try {
       const done = await perform(a, { ...this.ctx, slot: this.slotFor(a) });
-      return this.result(a, { outcome: 'done', id: done.id, ...(done.recovered ? { recovered: true } : {}), ...(done.notes?.length ? { notes: done.notes } : {}) });
+      // found, but sent more than once: "not created twice" is for the closing check to say
+      const notes = [...(done.resent ? [`found after ambiguous creates, sent ${done.resent} times: the closing check looks for a late twin`] : []), ...(done.notes ?? [])];
+      return this.result(a, { outcome: 'done', id: done.id, ...(done.recovered && !done.resent ? { recovered: true } : {}), ...(notes.length ? { notes } : {}) });
     } catch (e) {
       const r = failure(a, e, this.redact);
       if (this.opts.failFast && r.outcome === 'failed') this.stopped = true;
+      if (r.outcome === 'failed' && unknownOutcome(e)) this.uncertain.add(a.address);
       return this.result(a, r);
     }
   }

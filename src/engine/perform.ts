@@ -21,11 +21,15 @@ export interface PerformContext {
   created: Map<string, string>;
   /** resolves once the run's organisation creates have settled and namesakes are resolved */
   orgsSettled: () => Promise<void>;
+  /** this run's duplicates repaired: the loser's id, and the id kept in its place */
+  replacedBy: Map<string, string>;
 }
 
 export interface Performed {
   id: string | null;
   recovered?: boolean;
+  /** POSTs sent before it was found (a late twin of the others is the closing check's to find) */
+  resent?: number;
   /** what the server did differently from what was asked */
   notes?: string[];
 }
@@ -44,7 +48,7 @@ async function createOrganisation(ctx: PerformContext, address: string, name: st
   const matches = (o: LiveObject): o is LiveOrganisation => isOrganisation(o) && orgNameKey(o.name) === orgNameKey(name);
   const r = await ctx.creates.create(ORGANISATIONS, (idempotencyKey) => api.createOrganisation(ctx.client, name, { idempotencyKey }), matches, ctx.slot);
   ctx.created.set(address, r.id);
-  return { id: r.id, recovered: r.recovered, notes: storedName(orgNameKey, name, r.object) };
+  return { id: r.id, recovered: r.recovered, resent: r.resent, notes: storedName(orgNameKey, name, r.object) };
 }
 
 async function createIntegration(ctx: PerformContext, a: CreateIntegrationAction | ReplaceIntegrationAction): Promise<Performed> {
@@ -55,7 +59,7 @@ async function createIntegration(ctx: PerformContext, a: CreateIntegrationAction
   const matches = (o: LiveObject): o is LiveIntegration =>
     isIntegration(o) && o.organisation_id === orgId && intNameKey(o.name) === intNameKey(fields.name) && o.type === CUSTOM_ORDERS && o.status === fields.status && sameSet(o.merchant_ids, fields.merchant_ids);
   const r = await ctx.creates.create(INTEGRATIONS, (idempotencyKey) => api.createIntegration(ctx.client, orgId, fields, { idempotencyKey }), matches, ctx.slot);
-  return { id: r.id, recovered: r.recovered, notes: storedName(intNameKey, fields.name, r.object) };
+  return { id: r.id, recovered: r.recovered, resent: r.resent, notes: storedName(intNameKey, fields.name, r.object) };
 }
 
 export async function perform(a: Action, ctx: PerformContext): Promise<Performed> {

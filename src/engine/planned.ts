@@ -17,9 +17,13 @@ export interface Shown {
 
 export interface Planned {
   readonly plan: Plan;
+  /** the client it was prepared with (ApiClient.identity): apply refuses another account's */
+  readonly client: string;
   readonly desired: DesiredState | null;
   readonly live: FetchedLiveState;
   readonly targets: Target[];
+  /** under --target, what the selection acts on (plan/select.ts subjectOf): the closing check looks at these again */
+  readonly subjects: ReadonlySet<string> | null;
   readonly allowReplace: boolean;
   /** what the plan shows (null for a saved plan) */
   readonly shown: Shown | null;

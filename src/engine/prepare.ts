@@ -67,7 +67,7 @@ export async function prepare(source: string[] | Loaded, client: ApiClient, opts
   const targets = opts.targets ?? [];
   try {
     const p = planState(loaded.state, live, { allowReplace: opts.allowReplace, budget: budgetInputs(client, opts), targets });
-    return { plan: p.plan, desired: loaded.state, live, targets, allowReplace: !!opts.allowReplace, shown: { desired: p.desired, live: p.live, match: p.match }, label: loaded.label };
+    return { plan: p.plan, client: client.identity, desired: loaded.state, live, targets, subjects: p.subjects, allowReplace: !!opts.allowReplace, shown: { desired: p.desired, live: p.live, match: p.match }, label: loaded.label };
   } catch (e) {
     if (!(e instanceof PlanError)) throw e;
     // each problem where its entry is written, found in its file only now
@@ -107,5 +107,5 @@ export async function loadSaved(file: string, client: ApiClient, opts: SavedOpti
   if (live.fingerprint !== plan.live_fingerprint) {
     throw new StalePlanError(`the live state has changed since ${file} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.`);
   }
-  return { plan, desired: null, live, targets: [], allowReplace: false, shown: null, label: file };
+  return { plan, client: client.identity, desired: null, live, targets: [], subjects: null, allowReplace: false, shown: null, label: file };
 }

@@ -1,13 +1,10 @@
 import type { ListOptions } from '../live/paginate.js';
 import { fetchLiveState } from '../live/state.js';
-import type { Action, ActionResult, DesiredState, LiveIntegration, LiveState, Plan, Remaining, Verification } from '../model.js';
-import { intNameKey, orgNameKey } from '../names.js';
+import type { ActionResult, DesiredState, LiveState, Plan, Remaining, Verification } from '../model.js';
 import { plural } from '../text.js';
 import { integrationAddress, orgAddress } from '../plan/address.js';
-import { PlanError } from '../plan/match.js';
-import { planState, type PlanOptions } from '../plan/planner.js';
-import { describeChanges } from '../plan/render/symbols.js';
 import type { PerformContext } from './perform.js';
+import { effects, replan } from './remaining.js';
 import { deleteLoser, disableLoser, integrationKey, losers, orgKey } from './repair.js';
 
 // After the writes, the closing check. It waits until this run's uncertain writes have settled
@@ -21,10 +18,21 @@ import { deleteLoser, disableLoser, integrationKey, losers, orgKey } from './rep
 export interface VerifyOptions {
   /** the file the plan was made from (absent for a saved plan) */
   desired?: DesiredState;
-  planOptions?: PlanOptions;
+  allowReplace?: boolean;
+  /** under --target, what the selection acted on: looked at again whatever names became */
+  subjects?: ReadonlySet<string> | null;
+  /** addresses whose failure left the outcome unknown: the listing may show them made */
+  uncertain: ReadonlySet<string>;
   list?: ListOptions;
   /** how long another writer is given to remove its duplicate before the check reports it */
   settleMs: number;
+}
+
+export interface Checked {
+  verification: Verification;
+  repairs: ActionResult[];
+  /** addresses of results with an unknown outcome that the listing shows done */
+  confirmed: Set<string>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2 ** 31 - 1))));
@@ -42,21 +50,21 @@ async function look(ctx: PerformContext, opts: VerifyOptions, repairs: ActionRes
   const orgName = new Map(live.organisations.map((o) => [o.id, o.name]));
   for (const l of losers(live.integrations, integrationKey, ctx)) {
     const org = orgName.get(l.loser.organisation_id) ?? l.loser.organisation_id;
-    if (l.ours) repairs.push(await disableLoser(ctx, l, org));
+    if (l.ours) repairs.push(await disableLoser(ctx, l, org)), ctx.replacedBy.set(l.loser.id, l.kept.id);
     else foreign.push({ address: integrationAddress(orgAddress(org), l.loser.name), reason: `integration ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: disable ${l.loser.id} (or pin the one to keep with \`id:\`)` });
     if (!l.ours || repairs.at(-1)?.outcome === 'done') l.loser.status = 'DISABLED';
   }
   const used = new Set(live.integrations.map((i) => i.organisation_id));
   for (const l of losers(live.organisations, orgKey, ctx)) {
     if (l.ours && used.has(l.loser.id)) continue; // not empty: it cannot go, and the re-plan says so
-    if (l.ours) repairs.push(await deleteLoser(ctx, l));
+    if (l.ours) repairs.push(await deleteLoser(ctx, l)), ctx.replacedBy.set(l.loser.id, l.kept.id);
     else foreign.push({ address: orgAddress(l.loser.name), reason: `organisation ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: delete ${l.loser.id} (or pin the one to keep with \`id:\`)` });
     if (!l.ours || repairs.at(-1)?.outcome === 'done') live.organisations = live.organisations.filter((o) => o !== l.loser);
   }
   return { live, foreign };
 }
 
-export async function verifyApply(plan: Plan, results: ActionResult[], ctx: PerformContext, opts: VerifyOptions): Promise<{ verification: Verification; repairs: ActionResult[] }> {
+export async function verifyApply(plan: Plan, results: ActionResult[], ctx: PerformContext, opts: VerifyOptions): Promise<Checked> {
   const before = ctx.client.stats.requests;
   await sleep(ctx.creates.settlesAt - Date.now());
   const repairs: ActionResult[] = [];
@@ -68,10 +76,10 @@ export async function verifyApply(plan: Plan, results: ActionResult[], ctx: Perf
     waited += wait;
     seen = await look(ctx, opts, repairs);
   }
-  const remaining: Remaining[] = [
-    ...seen.foreign.map((f) => ({ address: f.address, kind: 'duplicate' as const, reason: f.reason })),
-    ...(opts.desired ? replan(opts.desired, seen.live, opts.planOptions ?? {}, results) : effects(plan, results, seen.live)),
-  ];
+  const left = opts.desired
+    ? replan(opts.desired, seen.live, results, { allowReplace: opts.allowReplace, subjects: opts.subjects, uncertain: opts.uncertain })
+    : effects(plan, results, seen.live, opts.uncertain);
+  const remaining: Remaining[] = [...seen.foreign.map((f) => ({ address: f.address, kind: 'duplicate' as const, reason: f.reason })), ...left.remaining];
   const verification: Verification = {
     status: remaining.length ? 'not_verified' : 'verified',
     ...(remaining.length ? { reason: `a fresh listing shows ${plural(remaining.length, 'thing')} left to do` } : {}),
@@ -79,69 +87,5 @@ export async function verifyApply(plan: Plan, results: ActionResult[], ctx: Perf
     requests: ctx.client.stats.requests - before,
     remaining,
   };
-  return { verification, repairs };
-}
-
-/** The pending actions a re-plan still finds, but deletes this run found blocked. */
-function replan(desired: DesiredState, live: LiveState, options: PlanOptions, results: ActionResult[]): Remaining[] {
-  let again: Plan;
-  try {
-    // a target may select nothing now (what it named was deleted): that is done, not an error
-    again = planState(desired, live, { ...options, lenientTargets: true }).plan;
-  } catch (e) {
-    if (!(e instanceof PlanError)) throw e;
-    return e.problems.map((p) => ({ address: p.path ?? '', kind: 'plan_error' as const, reason: p.message }));
-  }
-  const byAddress = new Map(results.map((r) => [r.address, r]));
-  const foundBlocked = new Set(results.filter((r) => r.outcome === 'blocked').flatMap((r) => (r.id ? [r.id] : [])));
-  return again.actions
-    .filter((a) => a.status === 'pending' && !(a.kind === 'delete_organisation' && a.id && foundBlocked.has(a.id)))
-    .map((a) => ({ address: a.address, kind: a.kind, reason: why(a, byAddress.get(a.address)) }));
-}
-
-function why(a: Action, r: ActionResult | undefined): string {
-  const change = describeChanges(a).join(', ') || a.kind.replace('_', ' ');
-  if (!r) return `still to do (${change}): it was not in the plan; another writer changed it meanwhile`;
-  if (r.outcome !== 'done') return `still to do (${change}): ${r.outcome} above`;
-  return `still to do (${change}) although the write was done: ${r.notes?.length ? r.notes.join('; ') : 'the server did not keep it'}`;
-}
-
-/** Without the file: each done action's effect, looked for in the fresh listing. */
-function effects(plan: Plan, results: ActionResult[], live: LiveState): Remaining[] {
-  const orgs = new Map(live.organisations.map((o) => [o.id, o]));
-  const ints = new Map(live.integrations.map((i) => [i.id, i]));
-  const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-  const int = (id: string | null): LiveIntegration | undefined => (id ? ints.get(id) : undefined);
-  return results.flatMap((r) => {
-    const a = byAddress.get(r.address);
-    if (!a || r.outcome !== 'done') return [];
-    return missingEffects(a, r, orgs, int).map((what) => ({ address: a.address, kind: a.kind, reason: `done, but the fresh listing shows ${what}` }));
-  });
-}
-
-/** What the listing shows instead of an action's effect (nothing when the effect is there). */
-function missingEffects(a: Action, r: ActionResult, orgs: Map<string, { name: string }>, int: (id: string | null) => LiveIntegration | undefined): string[] {
-  switch (a.kind) {
-    case 'create_organisation':
-      return r.id && orgs.has(r.id) ? [] : [`no organisation ${r.id}`];
-    case 'rename_organisation': {
-      const o = orgs.get(a.id);
-      if (!o) return [`no organisation ${a.id}`];
-      return orgNameKey(o.name) === orgNameKey(a.body.name) ? [] : [`it named ${JSON.stringify(o.name)}`];
-    }
-    case 'create_integration':
-    case 'replace_integration': {
-      const out = int(r.id)?.status === 'ENABLED' ? [] : [`no ENABLED integration ${r.id}`];
-      if (a.kind === 'replace_integration' && int(a.id)?.status === 'ENABLED') out.push(`${a.id} still ENABLED`);
-      return out;
-    }
-    case 'update_integration': {
-      const i = int(a.id);
-      if (!i) return [`no integration ${a.id}`];
-      if (a.body.status === 'DISABLED' && i.status !== 'DISABLED') return [`${a.id} still ${i.status}`];
-      return a.body.name !== undefined && intNameKey(i.name) !== intNameKey(a.body.name) ? [`it named ${JSON.stringify(i.name)}`] : [];
-    }
-    case 'delete_organisation':
-      return orgs.has(a.id) ? [`organisation ${a.id} still there`] : [];
-  }
+  return { verification, repairs, confirmed: left.confirmed };
 }

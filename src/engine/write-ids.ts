@@ -11,7 +11,8 @@ import { plural } from '../text.js';
 /** The kinds that bring a new object (and so a new id) into being. */
 const CREATING = new Set(['create_organisation', 'create_integration', 'replace_integration']);
 
-export function writeCreatedIds(results: ActionResult[], plan: Plan): IdsWritten[] {
+/** `redact` finds the key in an id a server chose: such an id is never written into a file that goes into git. */
+export function writeCreatedIds(results: ActionResult[], plan: Plan, redact: (text: string) => string): IdsWritten[] {
   const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
   const entries = results.flatMap((r) => {
     const a = byAddress.get(r.address);
@@ -22,6 +23,8 @@ export function writeCreatedIds(results: ActionResult[], plan: Plan): IdsWritten
   for (const p of plan.stale_pins ?? []) entries.push({ file: p.file, path: p.path, id: p.live_id, name: p.name });
   return [...groupBy(entries, (e) => e.file)].map(([file, list]): IdsWritten => {
     if (file === STDIN) return { file, written: 0, problems: [], note: `${plural(list.length, 'id')} of entries read from standard input not written` };
+    const secret = list.filter((e) => redact(e.id) !== e.id);
+    if (secret.length) return { file, written: 0, problems: secret.map((e) => `the server's id for ${e.path} holds the API key: not written into the file (pin it by hand with another id, or ask the API's owner)`) };
     try {
       return { file, ...writeIdsToFile(file, list) };
     } catch (e) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiError, ConfigError, describeText, readErrorBody, type FailureKind } from './errors.js';
 import { endpointOf } from '../api.js';
 import { Pacer, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
@@ -64,6 +65,8 @@ export interface ClientStats {
 
 export interface ApiClient {
   readonly baseUrl: string;
+  /** which account this client speaks to: a hash of the API URL and the key (never the key itself) */
+  readonly identity: string;
   readonly origin: string;
   readonly stats: ClientStats;
   /** scrubs the API key (and any proxy password) from text about to be printed */
@@ -80,6 +83,7 @@ const MAX_429_WAITS = 30;
 
 interface Setup {
   base: URL;
+  identity: string;
   baseUrl: string;
   transport: Transport;
   pacer: Pacer;
@@ -118,6 +122,7 @@ function setUp(options: ClientOptions): Setup {
   };
   return {
     base,
+    identity: createHash('sha256').update(`${baseUrl}\u0000${apiKey}`).digest('hex').slice(0, 16),
     baseUrl,
     transport,
     // waits beyond maxWaitMs are refused, longer than 10 s announced
@@ -217,5 +222,5 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     }
   }
 
-  return { baseUrl: s.baseUrl, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request };
+  return { baseUrl: s.baseUrl, identity: s.identity, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request };
 }

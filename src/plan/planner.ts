@@ -18,8 +18,6 @@ export interface PlanOptions {
   budget?: BudgetInputs;
   /** --target: plan only these addresses (see select.ts) */
   targets?: Target[];
-  /** a target that selects nothing selects nothing, rather than being an error (apply's closing check) */
-  lenientTargets?: boolean;
 }
 
 export interface PlannedState {
@@ -29,6 +27,8 @@ export interface PlannedState {
   /** the states planned: the selected parts when there are targets */
   desired: DesiredState;
   live: LiveState;
+  /** under --target, what the selection acts on (select.ts subjectOf); null for the whole plan */
+  subjects: Set<string> | null;
 }
 
 /**
@@ -39,10 +39,10 @@ export interface PlannedState {
 export function planState(desired: DesiredState, live: LiveState, options: PlanOptions = {}): PlannedState {
   const match = matchState(desired, live);
   const whole = planActions(desired, live, options, match);
-  if (!options.targets?.length) return { plan: assemble(desired, live, match, whole, options), match, desired, live };
-  const sel = selectPlan(whole.actions, match, desired, live, options.targets, options.lenientTargets);
+  if (!options.targets?.length) return { plan: assemble(desired, live, match, whole, options), match, desired, live, subjects: null };
+  const sel = selectPlan(whole.actions, match, desired, live, options.targets);
   const part: Planned = { ...whole, actions: sel.actions, unmanaged: whole.unmanaged.filter((u) => sel.organisations.has(u.organisation)), stalePins: whole.stalePins.filter((p) => sel.entries.has(`${p.file}#${p.path}`)) };
-  return { plan: assemble(desired, sel.live, sel.match, part, options, desired.organisations.length), match: sel.match, desired: sel.desired, live: sel.live };
+  return { plan: assemble(desired, sel.live, sel.match, part, options, desired.organisations.length), match: sel.match, desired: sel.desired, live: sel.live, subjects: sel.subjects };
 }
 
 /** The whole plan, without selection (the pure core; `m` lets a caller that also renders a diff match once). */

@@ -40,8 +40,17 @@ export function parseTarget(text: string): Target | string {
 /** Targets that select nothing: the selection is a mistake (a typo must not read as "No changes"). */
 export class SelectionError extends Error {
   readonly code = 'SELECTION';
-  constructor(readonly targets: string[]) {
-    super(`${targets.map((t) => `--target ${t}`).join(', ')} ${targets.length === 1 ? 'selects' : 'select'} nothing: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`);
+  constructor(
+    readonly targets: string[],
+    /** they name only organisations the file ignores */
+    ignoredOnly = false,
+  ) {
+    const which = `${targets.map((t) => `--target ${t}`).join(', ')} ${targets.length === 1 ? 'selects' : 'select'} nothing`;
+    super(
+      ignoredOnly
+        ? `${which}: it names only organisations the file ignores, which cbsync never plans (remove them from ignore to manage them)`
+        : `${which}: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`,
+    );
   }
 }
 
@@ -55,17 +64,19 @@ export interface Selected {
   organisations: Set<string>;
   /** `file#path` of the file entries selected */
   entries: Set<string>;
+  /** what the selection acts on (see subjectOf): apply's closing check looks at these again, whatever their names become */
+  subjects: Set<string>;
 }
 
 const entryKey = (e: { file?: string; path?: string }) => `entry#${e.file}#${e.path}`;
 
 /** What an action acts on: its file entry for a create, else its live object. */
-function subjectOf(a: Action): string {
+export function subjectOf(a: Action): string {
   if (a.kind === 'create_organisation' || a.kind === 'create_integration') return entryKey(a);
   return a.kind === 'rename_organisation' || a.kind === 'delete_organisation' ? `org#${a.id}` : `int#${a.id}`;
 }
 
-export function selectPlan(actions: Action[], m: MatchResult, desired: DesiredState, live: LiveState, targets: Target[], lenient = false): Selected {
+export function selectPlan(actions: Action[], m: MatchResult, desired: DesiredState, live: LiveState, targets: Target[]): Selected {
   const used = new Set<Target>();
   /** the targets among `ts` whose organisation pattern matches one of `names`, marked as used when `also` holds */
   const select = (ts: Target[], names: string[], also: (t: Target) => boolean = () => true) =>
@@ -95,13 +106,17 @@ export function selectPlan(actions: Action[], m: MatchResult, desired: DesiredSt
   // integration address naming what they hold selects something that needs nothing
   const unlisted = m.unlistedOrganisations.filter((o) => select(whole, [o.name]));
   for (const o of unlisted) keys.add(`org#${o.id}`), wholeOrgs.add(o.id);
-  for (const o of [...m.unlistedOrganisations, ...m.ignoredOrganisations]) {
+  for (const o of m.unlistedOrganisations) {
     select(whole, [o.name]);
     select(partial, [o.name], named((m.integrationsOf.get(o.id) ?? []).map((i) => i.name)));
   }
 
+  // an ignored organisation is never planned: a target that names only ignored ones selects nothing
   const missed = targets.filter((t) => !used.has(t));
-  if (missed.length && !lenient) throw new SelectionError(missed.map((t) => t.text));
+  if (missed.length) {
+    const ignored = missed.filter((t) => m.ignoredOrganisations.some((o) => t.organisation.test(orgNameKey(o.name))));
+    throw new SelectionError(missed.map((t) => t.text), ignored.length === missed.length);
+  }
 
   const chosen = new Set(actions.filter((a) => keys.has(subjectOf(a))));
   // a selected create may depend on its organisation's create: that comes too (creates only)
@@ -118,6 +133,7 @@ export function selectPlan(actions: Action[], m: MatchResult, desired: DesiredSt
     live: { ...live, organisations: live.organisations.filter((o) => liveOrgs.has(o.id)), integrations: live.integrations.filter(keepInt) },
     organisations: new Set(pairs.map((p) => orgAddress(p.desired.name))),
     entries: new Set(pairs.flatMap((p) => p.integrations.map((x) => `${x.desired.file}#${x.desired.path}`))),
+    subjects: new Set([...keys, ...[...chosen].map(subjectOf)]),
   };
 }
 

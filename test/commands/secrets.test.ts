@@ -1,6 +1,10 @@
-import { symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { exportCommand } from '../../src/commands/export.js';
 import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/commands/apply.js';
 import { planCommand } from '../../src/commands/plan.js';
+import { jsonProxy } from '../live/hostile.js';
 import { validateCommand } from '../../src/commands/validate.js';
 import { testIo, tree, withEmulator } from '../helpers.js';
 import { keyPieces } from '../wire/helpers.js';
@@ -60,3 +64,53 @@ describe('data is decoded exactly as sent', () => {
     }));
 });
 
+
+describe('the key in what cbsync writes, from a hostile review', () => {
+  const seed = { mode: 'TEST' as const, keys: [{ key: KEY, level: 'admin' as const }], organisations: [{ id: 'org_a', name: '[TEST] Acme' }, { id: 'org_leak', name: `[TEST] ${KEY}` }] };
+  const env = (url: string) => ({ CHARGEBACKSTOP_API_URL: url, CHARGEBACKSTOP_API_KEY: KEY });
+
+  it('the Markdown plan: escaping cannot hide the key from the filter (seen: cbs\\_test\\_admin\\_key, rendered back as the key)', () =>
+    withEmulator({ seed }, async (emu) => {
+      const root = tree({ 'desired.yaml': 'version: 1\norganisations:\n  - name: Acme\n' });
+      const io = testIo(env(emu.url));
+      expect(await planCommand([`${root}/desired.yaml`], { maxRpm: 0, format: 'markdown', markdownOut: `${root}/plan.md` }, io)).toBe(0);
+      const unescape = (t: string) => t.replace(/\\(.)/g, '$1');
+      expect(keyPieces(KEY, 8, unescape(io.out()), unescape(readFileSync(`${root}/plan.md`, 'utf8')))).toEqual([]);
+      expect(io.out()).toContain('organisation\\["\\[redacted\\]"\\]');
+    }));
+
+  it('export --out-dir: no file is named after the key, and export -o replaces its own file again (seen: s3cret....yaml; "was edited since")', () =>
+    withEmulator({ seed }, async (emu) => {
+      const dir = `${mkdtempSync(`${tmpdir()}/cbsync-keyexport-`)}/out`;
+      expect(await exportCommand({ maxRpm: 0, outDir: dir }, testIo(env(emu.url)))).toBe(0);
+      expect(keyPieces(KEY, 8, readdirSync(dir).join('\n'), ...readdirSync(dir).map((f) => readFileSync(`${dir}/${f}`, 'utf8')))).toEqual([]);
+      const file = `${dir}-one.yaml`;
+      expect(await exportCommand({ maxRpm: 0, out: file }, testIo(env(emu.url)))).toBe(0);
+      expect(await exportCommand({ maxRpm: 0, out: file }, testIo(env(emu.url)))).toBe(0);
+      expect(keyPieces(KEY, 8, readFileSync(file, 'utf8'))).toEqual([]);
+    }));
+
+  it('usage errors of the command line, which quote a flag\'s value (seen: --format <key> printed the key)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    for (const args of [['plan', 'x.yaml', '--format', KEY], [KEY], ['apply', 'x.yaml', '--concurrency', KEY]]) {
+      const r = spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, CHARGEBACKSTOP_API_KEY: KEY } });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('[redacted]');
+      expect(keyPieces(KEY, 8, r.stdout, r.stderr)).toEqual([]);
+    }
+  });
+
+  it('--write-ids never writes an id a server chose that holds the key (seen: org_<key> pinned in the file)', () =>
+    withEmulator({ seed }, async (emu) => {
+      const proxy = await jsonProxy(emu.url, (method, path, _status, body) => (method === 'POST' && path === '/v1/organisations' ? { body: { ...body, id: `org_${KEY}` } } : undefined));
+      try {
+        const root = tree({ 'desired.yaml': 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Wayne\n' });
+        const io = testIo(env(proxy.url));
+        await applyCommand([`${root}/desired.yaml`], { maxRpm: 0, yes: true, writeIds: true, verify: false }, io);
+        expect(io.err()).toContain("holds the API key: not written into the file");
+        expect(keyPieces(KEY, 8, readFileSync(`${root}/desired.yaml`, 'utf8'), io.out(), io.err())).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    }));
+});

@@ -59,6 +59,14 @@ describe('markdown under a comment limit (seen: 1,500 creates made 216,064 chara
     expect(renderMarkdown(many)).toContain('run `cbsync plan` (or `--json`) for the whole plan.');
   });
 
+  it('800 warnings still fit the limit: as many as fit, then how many more (seen: 137,477 characters)', () => {
+    const warned = { ...many, warnings: Array.from({ length: 800 }, (_, i) => `case.yaml: organisations[${i}].integrations[0]: pinned integration int_${i} was replaced by int_new_${i}; update its id in the file (apply --write-ids does it)`) };
+    const md = renderMarkdown(warned, { diff: '+ x\n'.repeat(1000) });
+    expect(md.length).toBeLessThan(60_000);
+    expect(md).toMatch(/> \.\.\. and \d+ more: run `cbsync plan` for all of them/);
+    expect(md).toContain('| `+` |');
+  });
+
   it('a small plan is whole, diff included', () => {
     const md = renderMarkdown(plan, { diff: '-a\n+b\n' });
     expect(md).not.toContain('not shown here');

@@ -57,6 +57,12 @@ const CASES: Record<string, Case> = {
     targets: ['organisation["Acme"].integration["Other"]'],
     expect: /selects nothing/,
   },
+  'a target that names only an ignored organisation selects nothing (seen: "No changes", exit 0)': {
+    file: 'ignore: {organisations: [Bravo]}\norganisations: [{name: Acme}]',
+    live: live([A, B]),
+    targets: ['organisation["Bravo"]'],
+    expect: /names only organisations the file ignores/,
+  },
   'an organisation in sync selects something that needs nothing': {
     file: 'organisations: [{name: Acme}, {name: Fresh}]',
     live: live([A]),

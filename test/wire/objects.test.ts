@@ -82,7 +82,8 @@ describe('strict reading of listed objects', () => {
     try {
       const plan = { actions: [{ kind: 'delete_organisation', address: 'organisation["X"]', id: bad, changes: {}, depends_on: [], status: 'pending' }], safety: { violations: [] }, budget: { min_seconds: 0 } } as unknown as Plan;
       const live = { keyLevel: 'partner' as const, organisations: [], integrations: [], mode: null, fingerprint: '', warnings: [] };
-      const report = await apply({ plan, desired: null, live, targets: [], allowReplace: false, shown: null, label: 'saved' }, testClient(h.url, ADMIN), { concurrency: 1, verify: false });
+      const client = testClient(h.url, ADMIN);
+      const report = await apply({ plan, client: client.identity, desired: null, live, targets: [], subjects: null, allowReplace: false, shown: null, label: 'saved' }, client, { concurrency: 1, verify: false });
       expect(report.results[0]!.outcome).toBe('failed');
       expect(h.hits).toEqual([]);
     } finally {

@@ -20,6 +20,13 @@ export const mdText = (s: string) =>
 /** A fence longer than any run of backticks in the block, so the block cannot close it. */
 const fence = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 
+/** As many lines as fit in `room` characters, then one that says how many were left out. */
+function within(lines: string[], room: number, more: (n: number) => string): string[] {
+  let used = 0;
+  const kept = lines.findIndex((l) => (used += l.length + 1) > room);
+  return kept === -1 ? lines : [...lines.slice(0, kept), more(lines.length - kept)];
+}
+
 /** A GitHub comment holds 65,536 characters; the plan keeps a margin under it. */
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -45,7 +52,7 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   if (plan.selection) head.push(`Partial plan: only ${plan.selection.map((t) => `<code>${mdText(t)}</code>`).join(', ')}; nothing outside the selection is planned or pruned.`, '');
   if (plan.actions.some((a) => a.status === 'pending')) head.push(budgetLine(plan.budget), '');
   const notes = [...plan.safety.violations.map((v) => `Apply will refuse without --force: ${v.message}`), ...plan.warnings];
-  if (notes.length) head.push('> [!WARNING]', ...notes.map((n) => `> ${mdText(n)}`), '');
+  if (notes.length) head.push('> [!WARNING]', ...within(notes.map((n) => `> ${mdText(n)}`), Math.floor(limit / 4), (n) => `> ... and ${n} more: run \`cbsync plan\` for all of them`), '');
   if (plan.actions.length === 0) head.push('No changes. Live state matches the file.', '');
 
   const out = [...head];
