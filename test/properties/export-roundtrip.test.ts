@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { check } from './run.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { exportDocument, exportedState, exportFiles } from '../../src/desired/export.js';
@@ -51,7 +52,7 @@ function expectRoundTrip(live: LiveState, state: ReturnType<typeof loadDesiredTe
 
 describe('plan(export(live)) is empty but for what export warns about', () => {
   it('one file (exportDocument, loadDesiredText)', () => {
-    fc.assert(
+    return check(
       fc.property(arbLiveState({ awkwardNames: 0.1, organisationNamesakes: true }), (live) => {
         const { text, warnings } = exportDocument(live);
         expectRoundTrip(live, loadDesiredText(text, 'export.yaml'), warnings);
@@ -61,7 +62,7 @@ describe('plan(export(live)) is empty but for what export warns about', () => {
   });
 
   it('one file per organisation (exportFiles, loadDesired)', () => {
-    fc.assert(
+    return check(
       fc.property(arbLiveState({ awkwardNames: 0.1 }), (live) => {
         const { files, warnings } = exportFiles(live);
         expectRoundTrip(live, loadDesired(files.map((f) => ({ file: f.path, text: f.text }))), warnings);
@@ -71,7 +72,7 @@ describe('plan(export(live)) is empty but for what export warns about', () => {
   });
 
   it('an organisation-level key', () => {
-    fc.assert(
+    return check(
       fc.property(arbLiveState({ keyLevel: 'organisation' }), (live) => {
         const { text, warnings } = exportDocument(live);
         expectRoundTrip(live, loadDesiredText(text, 'export.yaml'), warnings);
@@ -83,7 +84,7 @@ describe('plan(export(live)) is empty but for what export warns about', () => {
 
 describe('exported text', () => {
   it('every name, id and merchant id reads as the same string in YAML 1.1 (yamllint, PyYAML) and YAML 1.2', () => {
-    fc.assert(
+    return check(
       fc.property(arbLiveState({ awkwardNames: 0.1 }), (live) => {
         const { text } = exportDocument(live);
         const v12 = parse(text);
@@ -101,7 +102,7 @@ describe('exported text', () => {
   });
 
   it('carries a hash of itself: unchanged as written, edited after any change', () => {
-    fc.assert(
+    return check(
       fc.property(arbLiveState({ maxOrganisations: 3 }), fc.nat(), fc.constantFrom('x', '#', '\n', ''), (live, at, insert) => {
         const { text } = exportDocument(live);
         expect(exportedState(text)).toBe('unchanged');

@@ -8,6 +8,7 @@ import { benchPacing, CREATES, PACING_CASES } from './pacing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { benchSlowCommits } from './endings.js';
+import { benchProperties } from './properties.js';
 import { benchStartup } from './startup.js';
 import { LATENCY, pct, seconds } from './util.js';
 
@@ -124,6 +125,19 @@ async function main() {
       say(`| ${name} | ${seconds(r.ms)} | ${r.requests} | ${r.done} | ${r.failed} | ${r.duplicates} | ${r.recovered} | ${r.verified} |`);
     }
     say(`The waiting costs ${seconds(slow.ms - clean.ms)} (${(slow.ms / clean.ms).toFixed(1)}x). Targets: 0 duplicates (${met(slow.duplicates === 0)}), 0 false failures (${met(slow.failed === 0 && slow.done === 200)}).`);
+    say();
+  }
+
+  if (want('properties')) {
+    say('## The guarantees as properties (fast-check; seeded, shrinking): as in npm test, then with 10x the cases');
+    say('| run | property | cases tried | time |');
+    say('|---|---|---|---|');
+    for (const [label, scale] of [['npm test', 1], ['10x', 10]] as const) {
+      const p = benchProperties(scale);
+      if (!p.ok) say(`| ${label} | FAILED or did not run (CBSYNC_PROPERTY_SCALE=${scale} npx vitest run test/properties) | | ${seconds(p.ms)} |`);
+      for (const r of p.properties) say(`| ${label} | ${r.name} | ${r.cases.toLocaleString('en')} | ${seconds(r.ms)} |`);
+      if (p.ok) say(`| ${label} | all ${p.properties.length}, with vitest starting | ${p.properties.reduce((s, r) => s + r.cases, 0).toLocaleString('en')} | ${seconds(p.ms)} |`);
+    }
     say();
   }
 

@@ -1,9 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIST_CONCURRENCY, newListingStats } from '../../live/paginate.js';
 import { list as listObjects } from '../../live/api.js';
 import { fetchLiveState } from '../../live/state.js';
@@ -86,32 +82,6 @@ export async function benchAbsurdCount() {
   return { ms, requests, message, rssGrowthMb: Math.max(0, process.memoryUsage().rss - rss) / 1024 / 1024 };
 }
 
-export interface PropertyRun {
-  name: string;
-  cases: number;
-  ms: number;
-}
-
-/**
- * The listing properties (test/properties/listing*.test.ts) through vitest, with `runs` cases
- * each (default: as many as `npm test` runs); their report tells the cases tried.
- */
-export function benchListingProperties(runs?: number): { ok: boolean; properties: PropertyRun[]; ms: number } {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const report = `${mkdtempSync(`${tmpdir()}/cbsync-props-`)}/report.jsonl`;
-  const env = { ...process.env, LISTING_PROPERTY_REPORT: report, ...(runs ? { LISTING_PROPERTY_RUNS: String(runs) } : {}) };
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', 'test/properties/listing.test.ts', 'test/properties/listing-decode.test.ts'], { cwd: root, env, stdio: 'ignore' });
-  const ms = performance.now() - t;
-  let properties: PropertyRun[] = [];
-  try {
-    properties = readFileSync(report, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as PropertyRun);
-  } catch {
-    // no report: vitest did not run (the bench needs the repository's test files)
-  }
-  return { ok: r.status === 0 && properties.length > 0, properties, ms };
-}
-
 const fmt = (n: number) => n.toLocaleString('en');
 const more = (now: number, then: number) => `${now >= then ? '+' : ''}${(((now - then) / then) * 100).toFixed(1)}%`;
 
@@ -129,15 +99,5 @@ export async function reportListing(say: (line?: string) => void) {
   say(`Cost of the checks that a listing adds up, in a quiet world: ${fmt(l.fast.requests)} requests against ${fmt(l.before.requests)} before them (${more(l.fast.requests, l.before.requests)}), ${fmt(l.fast.objectsRead)} objects read against ${fmt(l.before.objectsRead)} (${more(l.fast.objectsRead, l.before.objectsRead)}), ${l.fast.readings} readings for 2 listings (target at most 2% more: ${extra <= 0.02 ? 'met' : 'MISSED'}).`);
   const a = await benchAbsurdCount();
   say(`An absurd count (3 objects a page, count 30,545,457; 0.2 ran out of memory after 36 s and 4.3 GB): stopped after ${a.requests} requests in ${seconds(a.ms)}, memory grown by ${a.rssGrowthMb.toFixed(0)} MB (target: stops at its first page, in bounded memory: ${a.requests <= 2 && a.message.includes('30,545,457') ? 'met' : 'MISSED'}).`);
-  say();
-  say('## Listing properties (fast-check over real HTTP against a scripted server; seeded, shrinking)');
-  say('| run | property | cases tried | time |');
-  say('|---|---|---|---|');
-  for (const [label, runs] of [['as in npm test', undefined], ['larger', 2000]] as const) {
-    const p = benchListingProperties(runs);
-    if (!p.ok) say(`| ${label} | FAILED or did not run (run: LISTING_PROPERTY_RUNS=${runs ?? ''} npx vitest run test/properties) | | ${seconds(p.ms)} |`);
-    for (const r of p.properties) say(`| ${label} | ${r.name} | ${fmt(r.cases)} | ${seconds(r.ms)} |`);
-    if (p.ok) say(`| ${label} | all, with vitest starting | ${fmt(p.properties.reduce((s, r) => s + r.cases, 0))} | ${seconds(p.ms)} |`);
-  }
   say();
 }
