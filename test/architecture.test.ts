@@ -34,4 +34,24 @@ describe('architecture', () => {
   it('the canary check catches a leaked key', () => {
     expect(() => expectNoKey(`Authorization: Bearer ${CANARIES[0]}`)).toThrow(/leaked/);
   });
+
+  it('the API is named in one table: no endpoint path is written in src/ but api.ts, the emulator and the benchmarks', () => {
+    const allowed = /^src\/(api\.ts|emulator\/|scripts\/bench\/|desired\/validators\.generated\.ts)/;
+    for (const f of files('src').filter((f) => !allowed.test(f))) {
+      const code = readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+      expect(`${f}: ${/\/v1\//.test(code)}`).toBe(`${f}: false`);
+    }
+  });
+
+  it('the engine needs no casts and no non-null assertions: each action kind has its own type', () => {
+    for (const f of files('src/engine')) {
+      const code = readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '').replace(/`[^`]*`|'[^']*'/g, "''").replace(/^(import|export) .*$/gm, '');
+      expect(`${f}: ${(code.match(/\bas (?!const\b)[A-Za-z{(]|[\w)\]]!(?=[.,;)\[])/g) ?? []).join(' ')}`).toBe(`${f}: `);
+    }
+  });
+
+  it('a command imports what it needs when it runs: cli.ts loads no command, engine, client or emulator module up front', () => {
+    const eager = imports('src/cli.ts').filter((i) => i.startsWith('.'));
+    expect(eager.filter((i) => !/^\.\/(commands\/io|emulator\/choices)\.js$/.test(i))).toEqual([]);
+  });
 });

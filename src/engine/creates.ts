@@ -228,7 +228,7 @@ export class Creates {
           for (const o of [kept, ...others]) this.ours.add(o.id);
           // another attempt of it may land later still, about as late as this one did: the closing
           // check waits that long (and half as long again), finds it as this run's, and repairs it
-          const lag = Date.now() - failures[0]!;
+          const lag = Date.now() - (failures[0] ?? Date.now());
           for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
           return { id: kept.id, object: kept, recovered: true, ...(sent > 1 ? { resent: sent } : {}) };
         }

@@ -91,7 +91,7 @@ export async function loadSaved(file: string, client: ApiClient, opts: SavedOpti
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError(`cannot read saved plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot read saved plan ${file}: ${e instanceof Error ? ('code' in e && typeof e.code === 'string' ? e.code : e.message) : String(e)}`);
   }
   if (!isPlan(data)) {
     const first = schemaValidator('plan').errors?.[0];
