@@ -4,7 +4,7 @@ import { exportCommand } from '../../src/commands/export.js';
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/commands/apply.js';
 import { planCommand } from '../../src/commands/plan.js';
-import { jsonProxy } from '../live/hostile.js';
+import { withProxy } from '../live/hostile.js';
 import { validateCommand } from '../../src/commands/validate.js';
 import { testIo, tree, withEmulator } from '../helpers.js';
 import { keyPieces } from '../wire/helpers.js';
@@ -102,15 +102,12 @@ describe('the key in what cbsync writes, from a hostile review', () => {
 
   it('--write-ids never writes an id a server chose that holds the key (seen: org_<key> pinned in the file)', () =>
     withEmulator({ seed }, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (method, path, _status, body) => (method === 'POST' && path === '/v1/organisations' ? { body: { ...body, id: `org_${KEY}` } } : undefined));
-      try {
-        const root = tree({ 'desired.yaml': 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Wayne\n' });
-        const io = testIo(env(proxy.url));
-        await applyCommand([`${root}/desired.yaml`], { maxRpm: 0, yes: true, writeIds: true, verify: false }, io);
-        expect(io.err()).toContain("holds the API key: not written into the file");
-        expect(keyPieces(KEY, 8, readFileSync(`${root}/desired.yaml`, 'utf8'), io.out(), io.err())).toEqual([]);
-      } finally {
-        await proxy.close();
-      }
+      await withProxy(emu.url, (method, path, _status, body) => (method === 'POST' && path === '/v1/organisations' ? { body: { ...body, id: `org_${KEY}` } } : undefined), undefined, async (proxy) => {
+      const root = tree({ 'desired.yaml': 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Wayne\n' });
+      const io = testIo(env(proxy.url));
+      await applyCommand([`${root}/desired.yaml`], { maxRpm: 0, yes: true, writeIds: true, verify: false }, io);
+      expect(io.err()).toContain("holds the API key: not written into the file");
+      expect(keyPieces(KEY, 8, readFileSync(`${root}/desired.yaml`, 'utf8'), io.out(), io.err())).toEqual([]);
+      });
     }));
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Seed } from '../../src/emulator/seed.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { ADMIN, testSeed, withEmulator } from '../helpers.js';
-import { jsonProxy } from '../live/hostile.js';
+import { withProxy } from '../live/hostile.js';
 import { apply, expectNoDuplicates, planExit, requests, write } from './helpers.js';
 
 /** Organisations with merchants and existing integrations, room for many creates. */
@@ -135,17 +135,14 @@ describe('names a server normalises', () => {
 
   it('a server that stores another name: the result line and the check say so, with both values; exit 1', () =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, () => {}, (m, _path, body) => (m === 'POST' && body?.name ? { body: { ...body, name: String(body.name).toUpperCase() } } : undefined));
-      try {
-        const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n  - name: Brand New\n');
-        const r = await apply(proxy.url, f);
-        expect(r.out).toContain('create_organisation  organisation["Brand New"] (');
-        expect(r.out).toContain('done (the server stored the name as "[TEST] BRAND NEW" (sent "Brand New"): the file will not converge until it says "[TEST] BRAND NEW")');
-        expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (2 requests):\n  organisation["Brand New"]: still to do (name: "Brand New") although the write was done: the server stored the name as "[TEST] BRAND NEW"');
-        expect(r.code).toBe(1);
-      } finally {
-        await proxy.close();
-      }
+      await withProxy(emu.url, () => {}, (m, _path, body) => (m === 'POST' && body?.name ? { body: { ...body, name: String(body.name).toUpperCase() } } : undefined), async (proxy) => {
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n  - name: Brand New\n');
+      const r = await apply(proxy.url, f);
+      expect(r.out).toContain('create_organisation  organisation["Brand New"] (');
+      expect(r.out).toContain('done (the server stored the name as "[TEST] BRAND NEW" (sent "Brand New"): the file will not converge until it says "[TEST] BRAND NEW")');
+      expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (2 requests):\n  organisation["Brand New"]: still to do (name: "Brand New") although the write was done: the server stored the name as "[TEST] BRAND NEW"');
+      expect(r.code).toBe(1);
+      });
     }));
 });
 
@@ -179,17 +176,14 @@ describe('apply verifies itself', () => {
   it('a write the server answered but did not keep is reported, exit 1', () =>
     withEmulator({}, async (emu) => {
       // a lying gateway: PATCH answered 200 with the asked-for object, never forwarded
-      const proxy = await jsonProxy(emu.url, () => {}, (m, path, body) => (m === 'PATCH' ? { answer: { status: 200, body: { id: path.split('/').pop(), ...body } } } : undefined));
-      try {
-        const f = write('version: 1\nprune: {organisations: false, integrations: false}\norganisations:\n  - name: Alpha Renamed\n    id: org_a\n');
-        const r = await apply(proxy.url, f);
-        expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
-        expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (');
-        expect(r.out).toContain('organisation["Alpha Renamed"]: still to do (name: "[TEST] Alpha" -> "Alpha Renamed") although the write was done: the server did not keep it');
-        expect(r.code).toBe(1);
-      } finally {
-        await proxy.close();
-      }
+      await withProxy(emu.url, () => {}, (m, path, body) => (m === 'PATCH' ? { answer: { status: 200, body: { id: path.split('/').pop(), ...body } } } : undefined), async (proxy) => {
+      const f = write('version: 1\nprune: {organisations: false, integrations: false}\norganisations:\n  - name: Alpha Renamed\n    id: org_a\n');
+      const r = await apply(proxy.url, f);
+      expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
+      expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (');
+      expect(r.out).toContain('organisation["Alpha Renamed"]: still to do (name: "[TEST] Alpha" -> "Alpha Renamed") although the write was done: the server did not keep it');
+      expect(r.code).toBe(1);
+      });
     }));
 
   it('a converged apply says so, with the check\'s cost; --no-verify skips the listing', () =>

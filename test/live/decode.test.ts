@@ -5,7 +5,7 @@ import { exportCommand } from '../../src/commands/export.js';
 import { decodeIntegration, NO_NAME, NO_STATUS } from '../../src/live/decode.js';
 import { ADMIN, testIo, withEmulator } from '../helpers.js';
 import { FAST, run } from '../wire/helpers.js';
-import { jsonProxy } from './hostile.js';
+import { withProxy, type Hostile } from './hostile.js';
 
 // Issue 17, "Integrations cbsync does not manage break the run": a SHOPIFY integration without
 // merchant_ids made export and plan fail. cbsync never changes other types; it reads only their
@@ -16,25 +16,22 @@ const W = 'GET /v1/integrations';
 describe('integrations of other types are read with only what cbsync needs (G6)', () => {
   it('a SHOPIFY integration without merchant_ids, name or status: export and plan of the export run as a user runs them', () =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (m, path, _s, body) => {
+      await withProxy(emu.url, (m, path, _s, body) => {
         if (m !== 'GET' || path !== '/v1/integrations') return;
         const odd = ({ merchant_ids: _m, name: _n, status: _s2, ...i }: any) => ({ ...i, status: 7, settings: { shop: 'x.myshopify.com' }, merchant_ids: undefined });
         return { body: { ...body, items: body.items.map((i: any) => (i.type === 'CUSTOM_ORDERS' ? i : odd(i))) } };
+      }, async (proxy: Hostile) => {
+      const out = `${mkdtempSync(`${tmpdir()}/cbsync-g6-`)}/state.yaml`;
+      const io = testIo({ CHARGEBACKSTOP_API_URL: proxy.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+      expect(await exportCommand({ ...FAST, out }, io)).toBe(0);
+      expect(io.err()).toContain('wrote');
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(out, 'utf8')).toContain(`# unmanaged SHOPIFY integration "${NO_NAME}" (int_b1, ${NO_STATUS})`);
+      const plan = await run('plan', proxy.url, out, ADMIN);
+      expect(plan.err).not.toContain('error');
+      expect(plan.out).toContain('No changes. Live state matches the file.');
+      expect(plan.code).toBe(0);
       });
-      try {
-        const out = `${mkdtempSync(`${tmpdir()}/cbsync-g6-`)}/state.yaml`;
-        const io = testIo({ CHARGEBACKSTOP_API_URL: proxy.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-        expect(await exportCommand({ ...FAST, out }, io)).toBe(0);
-        expect(io.err()).toContain('wrote');
-        const { readFileSync } = await import('node:fs');
-        expect(readFileSync(out, 'utf8')).toContain(`# unmanaged SHOPIFY integration "${NO_NAME}" (int_b1, ${NO_STATUS})`);
-        const plan = await run('plan', proxy.url, out, ADMIN);
-        expect(plan.err).not.toContain('error');
-        expect(plan.out).toContain('No changes. Live state matches the file.');
-        expect(plan.code).toBe(0);
-      } finally {
-        await proxy.close();
-      }
     }));
 
   it('CUSTOM_ORDERS integrations stay strict', () => {

@@ -87,3 +87,18 @@ export function jsonProxy(
     json(res, out.status ?? up.status, out.body !== undefined ? out.body : parsed);
   });
 }
+
+/** Runs `fn` with a jsonProxy in front of `target` (rewriting answers, and maybe requests), closing it afterwards. */
+export async function withProxy<T>(
+  target: string,
+  rewrite: Parameters<typeof jsonProxy>[1],
+  ...rest: [fn: (proxy: Hostile) => Promise<T>] | [before: Parameters<typeof jsonProxy>[2], fn: (proxy: Hostile) => Promise<T>]
+): Promise<T> {
+  const [before, fn] = rest.length === 1 ? [undefined, rest[0]] : rest;
+  const proxy = await jsonProxy(target, rewrite, before);
+  try {
+    return await fn(proxy);
+  } finally {
+    await proxy.close();
+  }
+}

@@ -7,7 +7,7 @@ import { isValidId } from '../../src/live/decode.js';
 import type { Plan } from '../../src/model.js';
 import { ADMIN, withEmulator } from '../helpers.js';
 import { testClient } from '../live/helpers.js';
-import { jsonProxy, hostile, json } from '../live/hostile.js';
+import { hostile, json, withProxy, type Hostile } from '../live/hostile.js';
 import { miniApi, run } from './helpers.js';
 
 // Seen: a server listing `display_name` instead of `name` made apply DELETE and re-POST every
@@ -27,48 +27,39 @@ const mapItems = (body: any, f: (x: any) => any) => (body?.items ? { ...body, it
 describe('strict reading of listed objects', () => {
   it('organisations listed with display_name instead of name: the run stops before planning, one line naming endpoint, id and field', () =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (m, path, _s, body) => {
+      await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/organisations') return { body: mapItems(body, ({ name, ...o }: any) => ({ ...o, display_name: name })) };
+      }, async (proxy: Hostile) => {
+      const r = await run('apply', proxy.url, ALL, ADMIN);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^error: GET \/v1\/organisations: invalid answer: organisation "org_a" has no "name" \(it has [^)]*display_name[^)]*\)/m);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(writes(emu.stats)).toBe(0);
       });
-      try {
-        const r = await run('apply', proxy.url, ALL, ADMIN);
-        expect(r.code).toBe(1);
-        expect(r.err).toMatch(/^error: GET \/v1\/organisations: invalid answer: organisation "org_a" has no "name" \(it has [^)]*display_name[^)]*\)/m);
-        expect(r.err.trim().split('\n')).toHaveLength(1);
-        expect(writes(emu.stats)).toBe(0);
-      } finally {
-        await proxy.close();
-      }
     }));
 
   it.each(['merchant_ids', 'status'])('integrations listed without %s: nothing is replaced or disabled', (field) =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (m, path, _s, body) => {
+      await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/integrations') return { body: mapItems(body, (i: any) => ({ ...i, [field]: undefined })) };
+      }, async (proxy: Hostile) => {
+      const r = await run('apply', proxy.url, ALL, ADMIN, { allowReplace: true });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`GET /v1/integrations: invalid answer: integration "int_a1" has no "${field}"`);
+      expect(writes(emu.stats)).toBe(0);
       });
-      try {
-        const r = await run('apply', proxy.url, ALL, ADMIN, { allowReplace: true });
-        expect(r.code).toBe(1);
-        expect(r.err).toContain(`GET /v1/integrations: invalid answer: integration "int_a1" has no "${field}"`);
-        expect(writes(emu.stats)).toBe(0);
-      } finally {
-        await proxy.close();
-      }
     }));
 
   it.each(['.', '..', '', 'a/b', 42])('a listed id %j stops the run: no request is built from it', (bad) =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (m, path, _s, body) => {
+      await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/organisations') return { body: mapItems(body, (o: any) => (o.id === 'org_empty' ? { ...o, id: bad } : o)) };
+      }, async (proxy: Hostile) => {
+      const r = await run('apply', proxy.url, ALL, ADMIN);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`GET /v1/organisations: invalid answer: organisation has an id that cannot be used (${JSON.stringify(bad)})`);
+      expect(writes(emu.stats)).toBe(0);
       });
-      try {
-        const r = await run('apply', proxy.url, ALL, ADMIN);
-        expect(r.code).toBe(1);
-        expect(r.err).toContain(`GET /v1/organisations: invalid answer: organisation has an id that cannot be used (${JSON.stringify(bad)})`);
-        expect(writes(emu.stats)).toBe(0);
-      } finally {
-        await proxy.close();
-      }
     }));
 
   it('ids enter a path only when valid, percent-encoded', () => {
@@ -107,15 +98,12 @@ describe('writes must prove they happened', () => {
 
   it('a created integration answered without merchant_ids is failed too', () =>
     withEmulator({}, async (emu) => {
-      const proxy = await jsonProxy(emu.url, (m, path, _s, body) => {
+      await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'POST' && path === '/v1/integrations') return { body: { ...body, merchant_ids: undefined } };
+      }, undefined, async (proxy) => {
+      const r = await run('apply', proxy.url, file('int.yaml', 'version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha, integrations: [{name: Orders, merchant_ids: [mer_a1]}, {name: New, merchant_ids: [mer_a2]}]}\n'), ADMIN, {});
+      expect(r.out).toMatch(/integration\["New"\]: failed \(POST \/v1\/integrations: invalid answer: integration "int_[0-9a-f]+" has no "merchant_ids"/);
+      expect(r.code).toBe(1);
       });
-      try {
-        const r = await run('apply', proxy.url, file('int.yaml', 'version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha, integrations: [{name: Orders, merchant_ids: [mer_a1]}, {name: New, merchant_ids: [mer_a2]}]}\n'), ADMIN, {});
-        expect(r.out).toMatch(/integration\["New"\]: failed \(POST \/v1\/integrations: invalid answer: integration "int_[0-9a-f]+" has no "merchant_ids"/);
-        expect(r.code).toBe(1);
-      } finally {
-        await proxy.close();
-      }
     }));
 });
