@@ -103,11 +103,11 @@ describe('the key in what cbsync writes, from a hostile review', () => {
   it('--write-ids never writes an id a server chose that holds the key (seen: org_<key> pinned in the file)', () =>
     withEmulator({ seed }, async (emu) => {
       await withProxy(emu.url, (method, path, _status, body) => (method === 'POST' && path === '/v1/organisations' ? { body: { ...body, id: `org_${KEY}` } } : undefined), undefined, async (proxy) => {
-      const root = tree({ 'desired.yaml': 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Wayne\n' });
-      const io = testIo(env(proxy.url));
-      await applyCommand([`${root}/desired.yaml`], { maxRpm: 0, yes: true, writeIds: true, verify: false }, io);
-      expect(io.err()).toContain("holds the API key: not written into the file");
-      expect(keyPieces(KEY, 8, readFileSync(`${root}/desired.yaml`, 'utf8'), io.out(), io.err())).toEqual([]);
+        const root = tree({ 'desired.yaml': 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: Wayne\n' });
+        const io = testIo(env(proxy.url));
+        await applyCommand([`${root}/desired.yaml`], { maxRpm: 0, yes: true, writeIds: true, verify: false }, io);
+        expect(io.err()).toContain("holds the API key: not written into the file");
+        expect(keyPieces(KEY, 8, readFileSync(`${root}/desired.yaml`, 'utf8'), io.out(), io.err())).toEqual([]);
       });
     }));
 });

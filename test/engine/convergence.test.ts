@@ -136,12 +136,12 @@ describe('names a server normalises', () => {
   it('a server that stores another name: the result line and the check say so, with both values; exit 1', () =>
     withEmulator({}, async (emu) => {
       await withProxy(emu.url, () => {}, (m, _path, body) => (m === 'POST' && body?.name ? { body: { ...body, name: String(body.name).toUpperCase() } } : undefined), async (proxy) => {
-      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n  - name: Brand New\n');
-      const r = await apply(proxy.url, f);
-      expect(r.out).toContain('create_organisation  organisation["Brand New"] (');
-      expect(r.out).toContain('done (the server stored the name as "[TEST] BRAND NEW" (sent "Brand New"): the file will not converge until it says "[TEST] BRAND NEW")');
-      expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (2 requests):\n  organisation["Brand New"]: still to do (name: "Brand New") although the write was done: the server stored the name as "[TEST] BRAND NEW"');
-      expect(r.code).toBe(1);
+        const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Alpha\n  - name: Brand New\n');
+        const r = await apply(proxy.url, f);
+        expect(r.out).toContain('create_organisation  organisation["Brand New"] (');
+        expect(r.out).toContain('done (the server stored the name as "[TEST] BRAND NEW" (sent "Brand New"): the file will not converge until it says "[TEST] BRAND NEW")');
+        expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (2 requests):\n  organisation["Brand New"]: still to do (name: "Brand New") although the write was done: the server stored the name as "[TEST] BRAND NEW"');
+        expect(r.code).toBe(1);
       });
     }));
 });
@@ -177,12 +177,12 @@ describe('apply verifies itself', () => {
     withEmulator({}, async (emu) => {
       // a lying gateway: PATCH answered 200 with the asked-for object, never forwarded
       await withProxy(emu.url, () => {}, (m, path, body) => (m === 'PATCH' ? { answer: { status: 200, body: { id: path.split('/').pop(), ...body } } } : undefined), async (proxy) => {
-      const f = write('version: 1\nprune: {organisations: false, integrations: false}\norganisations:\n  - name: Alpha Renamed\n    id: org_a\n');
-      const r = await apply(proxy.url, f);
-      expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
-      expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (');
-      expect(r.out).toContain('organisation["Alpha Renamed"]: still to do (name: "[TEST] Alpha" -> "Alpha Renamed") although the write was done: the server did not keep it');
-      expect(r.code).toBe(1);
+        const f = write('version: 1\nprune: {organisations: false, integrations: false}\norganisations:\n  - name: Alpha Renamed\n    id: org_a\n');
+        const r = await apply(proxy.url, f);
+        expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
+        expect(r.out).toContain('Not verified: a fresh listing shows 1 thing left to do (');
+        expect(r.out).toContain('organisation["Alpha Renamed"]: still to do (name: "[TEST] Alpha" -> "Alpha Renamed") although the write was done: the server did not keep it');
+        expect(r.code).toBe(1);
       });
     }));
 

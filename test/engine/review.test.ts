@@ -49,11 +49,11 @@ describe('a create sent twice, or cut short', () => {
   it('a create answered with the id of an object that already existed is not a create, and no id is written (seen: pinned, and the next plan disabled a listed integration)', async () => {
     await withEmulator({ seed: testSeed() }, async (emu) => {
       await withProxy(emu.url, () => {}, (method, path) => (method === 'POST' && path === '/v1/organisations' ? { answer: { status: 201, body: { id: 'org_a', name: '[TEST] Wayne Enterprises', mode: 'TEST' } } } : undefined), async (proxy) => {
-      const f = write(ONE);
-      const r = await apply(proxy.url, f, { writeIds: true });
-      expect(r.code).toBe(1);
-      expect(r.out).toContain('the server answered the create with org_a, an object that existed before this run: not taken as created');
-      expect(readFileSync(f, 'utf8')).not.toContain('org_a');
+        const f = write(ONE);
+        const r = await apply(proxy.url, f, { writeIds: true });
+        expect(r.code).toBe(1);
+        expect(r.out).toContain('the server answered the create with org_a, an object that existed before this run: not taken as created');
+        expect(readFileSync(f, 'utf8')).not.toContain('org_a');
       });
     });
   });
@@ -76,13 +76,13 @@ describe('"Verified" only when true, ids only of what is kept', () => {
   it('--target by the old live name, one selected write failing: the closing check looks at what was selected, by id (seen: Verified)', () =>
     withEmulator({ seed: testSeed() }, async (emu) => {
       await withProxy(emu.url, () => {}, (method, path) => (method === 'PATCH' && path === '/v1/integrations/int_a1' ? { answer: { status: 422, body: { code: 'VALIDATION_REFUSED', message: 'refused' } } } : undefined), async (proxy) => {
-      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha Renamed, id: org_a}\n');
-      const r = await apply(proxy.url, f, { target: ['organisation["Alpha"]'] });
-      expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
-      expect(r.out).toContain('failed (422 VALIDATION_REFUSED');
-      expect(r.out).not.toContain('Verified');
-      expect(r.out).toMatch(/Not verified: a fresh listing shows 1 thing left to do[^\n]*\n  organisation\["Alpha Renamed"\]\.integration\["Orders"\]: still to do \(status: ENABLED -> DISABLED\): failed above/);
-      expect(r.code).toBe(1);
+        const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha Renamed, id: org_a}\n');
+        const r = await apply(proxy.url, f, { target: ['organisation["Alpha"]'] });
+        expect(r.out).toContain('rename_organisation  organisation["Alpha Renamed"] (org_a): done');
+        expect(r.out).toContain('failed (422 VALIDATION_REFUSED');
+        expect(r.out).not.toContain('Verified');
+        expect(r.out).toMatch(/Not verified: a fresh listing shows 1 thing left to do[^\n]*\n  organisation\["Alpha Renamed"\]\.integration\["Orders"\]: still to do \(status: ENABLED -> DISABLED\): failed above/);
+        expect(r.code).toBe(1);
       });
     }));
 

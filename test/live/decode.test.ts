@@ -21,16 +21,16 @@ describe('integrations of other types are read with only what cbsync needs (G6)'
         const odd = ({ merchant_ids: _m, name: _n, status: _s2, ...i }: any) => ({ ...i, status: 7, settings: { shop: 'x.myshopify.com' }, merchant_ids: undefined });
         return { body: { ...body, items: body.items.map((i: any) => (i.type === 'CUSTOM_ORDERS' ? i : odd(i))) } };
       }, async (proxy: Hostile) => {
-      const out = `${mkdtempSync(`${tmpdir()}/cbsync-g6-`)}/state.yaml`;
-      const io = testIo({ CHARGEBACKSTOP_API_URL: proxy.url, CHARGEBACKSTOP_API_KEY: ADMIN });
-      expect(await exportCommand({ ...FAST, out }, io)).toBe(0);
-      expect(io.err()).toContain('wrote');
-      const { readFileSync } = await import('node:fs');
-      expect(readFileSync(out, 'utf8')).toContain(`# unmanaged SHOPIFY integration "${NO_NAME}" (int_b1, ${NO_STATUS})`);
-      const plan = await run('plan', proxy.url, out, ADMIN);
-      expect(plan.err).not.toContain('error');
-      expect(plan.out).toContain('No changes. Live state matches the file.');
-      expect(plan.code).toBe(0);
+        const out = `${mkdtempSync(`${tmpdir()}/cbsync-g6-`)}/state.yaml`;
+        const io = testIo({ CHARGEBACKSTOP_API_URL: proxy.url, CHARGEBACKSTOP_API_KEY: ADMIN });
+        expect(await exportCommand({ ...FAST, out }, io)).toBe(0);
+        expect(io.err()).toContain('wrote');
+        const { readFileSync } = await import('node:fs');
+        expect(readFileSync(out, 'utf8')).toContain(`# unmanaged SHOPIFY integration "${NO_NAME}" (int_b1, ${NO_STATUS})`);
+        const plan = await run('plan', proxy.url, out, ADMIN);
+        expect(plan.err).not.toContain('error');
+        expect(plan.out).toContain('No changes. Live state matches the file.');
+        expect(plan.code).toBe(0);
       });
     }));
 

@@ -30,11 +30,11 @@ describe('strict reading of listed objects', () => {
       await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/organisations') return { body: mapItems(body, ({ name, ...o }: any) => ({ ...o, display_name: name })) };
       }, async (proxy: Hostile) => {
-      const r = await run('apply', proxy.url, ALL, ADMIN);
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/^error: GET \/v1\/organisations: invalid answer: organisation "org_a" has no "name" \(it has [^)]*display_name[^)]*\)/m);
-      expect(r.err.trim().split('\n')).toHaveLength(1);
-      expect(writes(emu.stats)).toBe(0);
+        const r = await run('apply', proxy.url, ALL, ADMIN);
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(/^error: GET \/v1\/organisations: invalid answer: organisation "org_a" has no "name" \(it has [^)]*display_name[^)]*\)/m);
+        expect(r.err.trim().split('\n')).toHaveLength(1);
+        expect(writes(emu.stats)).toBe(0);
       });
     }));
 
@@ -43,10 +43,10 @@ describe('strict reading of listed objects', () => {
       await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/integrations') return { body: mapItems(body, (i: any) => ({ ...i, [field]: undefined })) };
       }, async (proxy: Hostile) => {
-      const r = await run('apply', proxy.url, ALL, ADMIN, { allowReplace: true });
-      expect(r.code).toBe(1);
-      expect(r.err).toContain(`GET /v1/integrations: invalid answer: integration "int_a1" has no "${field}"`);
-      expect(writes(emu.stats)).toBe(0);
+        const r = await run('apply', proxy.url, ALL, ADMIN, { allowReplace: true });
+        expect(r.code).toBe(1);
+        expect(r.err).toContain(`GET /v1/integrations: invalid answer: integration "int_a1" has no "${field}"`);
+        expect(writes(emu.stats)).toBe(0);
       });
     }));
 
@@ -55,10 +55,10 @@ describe('strict reading of listed objects', () => {
       await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'GET' && path === '/v1/organisations') return { body: mapItems(body, (o: any) => (o.id === 'org_empty' ? { ...o, id: bad } : o)) };
       }, async (proxy: Hostile) => {
-      const r = await run('apply', proxy.url, ALL, ADMIN);
-      expect(r.code).toBe(1);
-      expect(r.err).toContain(`GET /v1/organisations: invalid answer: organisation has an id that cannot be used (${JSON.stringify(bad)})`);
-      expect(writes(emu.stats)).toBe(0);
+        const r = await run('apply', proxy.url, ALL, ADMIN);
+        expect(r.code).toBe(1);
+        expect(r.err).toContain(`GET /v1/organisations: invalid answer: organisation has an id that cannot be used (${JSON.stringify(bad)})`);
+        expect(writes(emu.stats)).toBe(0);
       });
     }));
 
@@ -101,9 +101,9 @@ describe('writes must prove they happened', () => {
       await withProxy(emu.url, (m, path, _s, body) => {
         if (m === 'POST' && path === '/v1/integrations') return { body: { ...body, merchant_ids: undefined } };
       }, undefined, async (proxy) => {
-      const r = await run('apply', proxy.url, file('int.yaml', 'version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha, integrations: [{name: Orders, merchant_ids: [mer_a1]}, {name: New, merchant_ids: [mer_a2]}]}\n'), ADMIN, {});
-      expect(r.out).toMatch(/integration\["New"\]: failed \(POST \/v1\/integrations: invalid answer: integration "int_[0-9a-f]+" has no "merchant_ids"/);
-      expect(r.code).toBe(1);
+        const r = await run('apply', proxy.url, file('int.yaml', 'version: 1\nprune: {organisations: false}\norganisations:\n  - {name: Alpha, integrations: [{name: Orders, merchant_ids: [mer_a1]}, {name: New, merchant_ids: [mer_a2]}]}\n'), ADMIN, {});
+        expect(r.out).toMatch(/integration\["New"\]: failed \(POST \/v1\/integrations: invalid answer: integration "int_[0-9a-f]+" has no "merchant_ids"/);
+        expect(r.code).toBe(1);
       });
     }));
 });
