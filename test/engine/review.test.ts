@@ -4,7 +4,7 @@ import { applyCommand } from '../../src/commands/apply.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { apply as applyPlan, load, prepare } from '../../src/engine/index.js';
 import { createClient } from '../../src/live/client.js';
-import { ADMIN, testIo, testSeed, withEmulator } from '../helpers.js';
+import { ADMIN, manyOrgs, testIo, testSeed, withEmulator } from '../helpers.js';
 import { withProxy } from '../live/hostile.js';
 import { apply, expectNoDuplicates, write } from './helpers.js';
 
@@ -134,5 +134,25 @@ describe('the library cannot apply a plan to the wrong account, or twice', () =>
       });
       expect(report.summary).toEqual({ done: 1, blocked: 0, failed: 0, skipped: 0 });
       expect(report.verification.status).toBe('verified');
+    }));
+});
+
+describe('--list-concurrency holds for every listing (seen: the listings that look for uncertain creates ignored it)', () => {
+  it('with --list-concurrency 1, never two pages of a listing in flight at once, the uncertain creates\' listings included', () =>
+    withEmulator({ seed: testSeed({ organisations: manyOrgs(40) }), maxPageSize: 5, ambiguousRate: 1 }, async (emu) => {
+      let inFlight = 0;
+      let most = 0;
+      await withProxy(
+        emu.url,
+        (method) => void (method === 'GET' && inFlight--),
+        (method: string) => void (method === 'GET' && (most = Math.max(most, ++inFlight))),
+        async (proxy) => {
+          const f = write(`version: 1\nprune: {organisations: false}\norganisations:\n${['Fresh A', 'Fresh B', 'Fresh C'].map((n) => `  - name: ${n}\n`).join('')}`);
+          const r = await apply(proxy.url, f, { listConcurrency: 1, concurrency: 4, json: true });
+          expect(JSON.parse(r.out).results.every((x: { recovered?: boolean }) => x.recovered)).toBe(true);
+        },
+      );
+      // organisations and integrations are listed side by side: one page each at most
+      expect(most).toBeLessThanOrEqual(2);
     }));
 });
