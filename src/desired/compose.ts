@@ -1,5 +1,6 @@
 import jsyaml from 'js-yaml';
 import type { DesiredState, Diagnostic, SourcePos } from '../model.js';
+import { MAX_ALIASES, YAML_CORE_SCHEMA } from './core-schema.js';
 import { sortDiagnostics, toDiagnostic, type Finding, type Locate, type Place } from './findings.js';
 import type { Positioned } from './positioned.js';
 import { schemaValidator } from './schema.js';
@@ -8,10 +9,11 @@ import type { Source } from './sources.js';
 import { SETTINGS, toDesiredState } from './state.js';
 
 // Desired state from any number of files. Each file is first read fast, without positions
-// (js-yaml); a file with any problem is read again exactly, with positions (yaml, given as
-// `readExact`, which load.ts and load-lazy.ts provide), so every problem is reported as
-// FILE:LINE:COL. Then the files compose: settings in at most one, organisations from all,
-// names and ids unique across them. Never throws for bad input.
+// (js-yaml, typing scalars as the yaml package does: core-schema.ts); a file with any problem
+// is read again exactly, with positions (yaml, given as `readExact`, which load.ts and
+// load-lazy.ts provide), so every problem is reported as FILE:LINE:COL. Then the files
+// compose: settings in at most one, organisations from all, names and ids unique across them.
+// Never throws for bad input.
 
 /** The exact reading of one file (positioned.ts). */
 export type ReadExact = (source: Source) => Positioned;
@@ -40,11 +42,26 @@ function isTree(v: unknown, seen = new Set<object>()): boolean {
   return (Array.isArray(v) ? v : Object.values(v)).every((x) => isTree(x, seen));
 }
 
-/** The fast reading: the data of a well-formed file, or null when it must be read exactly. */
+/**
+ * As many `*` as the exact reader's alias limit (it counts an anchor's first use, so 99 uses
+ * of one anchor pass and 100 do not): only the exact reader can say whether the limit is passed.
+ */
+function manyStars(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf('*'); i !== -1; i = text.indexOf('*', i + 1)) if (++n >= MAX_ALIASES) return true;
+  return false;
+}
+
+/**
+ * The fast reading: the data of a well-formed file, or null when it must be read exactly. It
+ * must never accept what the exact reading refuses nor read a value otherwise: the same
+ * scalar types (YAML 1.2 core, as the yaml package has them) and no more aliases than it allows.
+ */
 function readFast(source: Source): Obj | null {
+  if (manyStars(source.text)) return null;
   let data: unknown;
   try {
-    data = jsyaml.load(source.text, { schema: jsyaml.CORE_SCHEMA });
+    data = jsyaml.load(source.text, { schema: YAML_CORE_SCHEMA });
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, 
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model.js';
 import { plural } from '../text.js';
+import { MAX_ALIASES } from './core-schema.js';
 import { sortDiagnostics, toDiagnostic, yamlPath, type Place } from './findings.js';
 import { makeLocator, type Locator } from './locator.js';
 import { schemaValidator } from './schema.js';
@@ -52,7 +53,7 @@ export function readPositioned(source: Source): Positioned {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     push(1, 1, '', `cannot read the YAML: ${(e as Error).message.split('\n')[0]}`);
     return { data: null, diagnostics, locator };

@@ -167,3 +167,73 @@ describe('good files', () => {
     expect(missing).toEqual([]);
   });
 });
+
+// seen: `name: 1e400` was valid (a string to the fast reader) or "the number Infinity" (to the
+// exact one) depending on whether an unrelated warning sent the file to the exact reader
+describe('plain scalars are typed by the YAML 1.2 core schema, whichever reader runs', () => {
+  const lookAlike = '  - name: Acme\n  - name: ACME\n';
+  it.each([
+    ['1e400', 'the number Infinity'],
+    ['-1e400', 'the number -Infinity'],
+    ['+.5', 'the number 0.5'],
+    ['0o17', 'the number 15'],
+    ['0x1F', 'the number 31'],
+    ['1_000', null],
+    ['0b1', null],
+    ['+0x1', null],
+    ['-0o7', null],
+    ['.inf', 'the number Infinity'],
+    ['-.Inf', 'the number -Infinity'],
+    ['.NaN', 'the number NaN'],
+    ['TRUE', 'the value true'],
+    ['yes', null],
+    ['Null', 'empty'],
+    ['2001-12-14', null],
+  ])('name: %s', (scalar, number) => expectName(scalar, number));
+
+  it('name: a 400-digit integer is the number Infinity', () => expectName('9'.repeat(400), 'the number Infinity'));
+
+  function expectName(scalar: string, number: string | null) {
+    for (const extra of ['', lookAlike]) {
+      const r = loadDesiredText(`${head}organisations:\n  - name: ${scalar}\n${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+      expect(errors).toEqual(number ? [`f.yaml:3:11: organisations[0].name: must be a string, not ${number} (quote it)`] : []);
+      if (!number) expect(r.state!.organisations[0]!.name).toBe(scalar);
+    }
+  }
+
+  it.each([
+    ['1', null],
+    ['0o1', null],
+    ['0x1', null],
+    ['+1', null],
+    ['1.0', null],
+    ['0b1', 'version: must be 1'],
+    ['+0x1', 'version: must be 1'],
+    ['+0o1', 'version: must be 1'],
+    ['1_0', 'version: must be 1'],
+  ])('version: %s', (scalar, error) => {
+    for (const extra of ['', lookAlike]) {
+      const r = loadDesiredText(`version: ${scalar}\norganisations:\n  - name: A\n${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`);
+      expect(errors).toEqual(error ? [error] : []);
+    }
+  });
+});
+
+// seen: 100 aliases of one scalar were valid alone and over the exact reader's limit beside a warning
+describe('the alias limit holds whichever reader runs', () => {
+  const file = (n: number, extra: string) =>
+    `${head}organisations:\n  - name: A\n    integrations:\n      - {name: I0, status: &d DISABLED, merchant_ids: [m]}\n${Array.from({ length: n }, (_, i) => `      - {name: I${i + 1}, status: *d, merchant_ids: [m]}\n`).join('')}${extra}`;
+  it.each([
+    [99, null],
+    [100, /^cannot read the YAML: Excessive alias count/],
+  ])('%i aliases of one value', (n, error) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(file(n, extra), 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      if (!error) expect(errors).toEqual([]);
+      else expect(errors.map((d) => d.message)).toEqual([expect.stringMatching(error)]);
+    }
+  });
+});
