@@ -168,6 +168,28 @@ describe('good files', () => {
   });
 });
 
+// seen: a problem on `- *o` was reported at 1:1, and an aliased number as "not empty"
+describe('entries and values written as aliases are located at the alias', () => {
+  it('an organisation written as an alias of another: the duplicate name stands at the alias', () => {
+    for (const first of ['  - &o {name: A}\n', '  - &o\n    name: A\n']) {
+      const r = loadDesiredText(`${head}organisations:\n${first}  - *o\n`, 'f.yaml');
+      const at = first.includes('{') ? '3:15' : '4:11';
+      expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+        `f.yaml:${first.includes('{') ? 4 : 5}:5: organisations[1].name: duplicate organisation name "A" (names are compared without the [TEST] prefix) (first seen at ${at})`,
+      ]);
+      expect(r.locate('f.yaml', 'organisations[1]')).toEqual({ line: first.includes('{') ? 4 : 5, col: 5 });
+    }
+  });
+
+  it('a name aliased to a number says which number, at the alias', () => {
+    const r = loadDesiredText(`${head}organisations:\n  - name: &n 123\n  - name: *n\n`, 'f.yaml');
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'f.yaml:3:14: organisations[0].name: must be a string, not the number 123 (quote it)',
+      'f.yaml:4:11: organisations[1].name: must be a string, not the number 123 (quote it)',
+    ]);
+  });
+});
+
 // seen: `name: 1e400` was valid (a string to the fast reader) or "the number Infinity" (to the
 // exact one) depending on whether an unrelated warning sent the file to the exact reader
 describe('plain scalars are typed by the YAML 1.2 core schema, whichever reader runs', () => {
