@@ -52,13 +52,17 @@ function manyStars(text: string): boolean {
   return false;
 }
 
+/** A directive (`%YAML 1.1` makes `yes` true to the exact reader; js-yaml ignores it): a line that starts with `%`. */
+const directive = (text: string) => /^\uFEFF?%/.test(text) || text.includes('\n%') || text.includes('\r%');
+
 /**
  * The fast reading: the data of a well-formed file, or null when it must be read exactly. It
  * must never accept what the exact reading refuses nor read a value otherwise: the same
- * scalar types (YAML 1.2 core, as the yaml package has them) and no more aliases than it allows.
+ * scalar types (YAML 1.2 core, as the yaml package has them), no more aliases than it allows,
+ * and no directive (which may change the exact reader's schema).
  */
 function readFast(source: Source): Obj | null {
-  if (manyStars(source.text)) return null;
+  if (manyStars(source.text) || directive(source.text)) return null;
   let data: unknown;
   try {
     data = jsyaml.load(source.text, { schema: YAML_CORE_SCHEMA });

@@ -243,6 +243,20 @@ describe('plain scalars are typed by the YAML 1.2 core schema, whichever reader 
   });
 });
 
+// seen: under `%YAML 1.1`, `name: yes` was valid alone (js-yaml ignores the directive) and
+// "the value true" beside a warning (the yaml package reads YAML 1.1 then)
+describe('a %YAML directive is honoured whichever reader runs', () => {
+  it.each([
+    ['%YAML 1.1', ['f.yaml:5:11: organisations[0].name: must be a string, not the value true (quote it)']],
+    ['%YAML 1.2', []],
+  ])('%s', (line, errors) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(`${line}\n---\n${head}organisations:\n  - name: yes\n${extra}`, 'f.yaml');
+      expect(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual(errors);
+    }
+  });
+});
+
 // seen: 100 aliases of one scalar were valid alone and over the exact reader's limit beside a warning
 describe('the alias limit holds whichever reader runs', () => {
   const file = (n: number, extra: string) =>

@@ -6,7 +6,8 @@ import { formatDiagnostic, loadDesiredText } from '../../src/desired/load.js';
 // package, the reference). Whatever the plain scalars in it, the verdict and the state never
 // depend on which reader ran: a file gives the same errors and the same state whether or not
 // it also holds an unrelated warning (a look-alike pair of organisation names, which sends it
-// to the exact reader). Seen: `name: 1e400` valid alone, "the number Infinity" beside a warning.
+// to the exact reader). Seen: `name: 1e400` valid alone, "the number Infinity" beside a
+// warning; under `%YAML 1.1`, `name: yes` likewise.
 
 /** Plain scalars one reader or the other could take for a number, a bool or null, and plain words. */
 const LOOK_ALIKES = [
@@ -26,6 +27,7 @@ const name = or(fc.nat(999).map((n) => `w${n}`));
 const arbIntegration = fc.record({ name, status: fc.option(or(fc.constantFrom('ENABLED', 'DISABLED'))), merchants: fc.array(name, { minLength: 1, maxLength: 2 }) });
 const arbOrganisation = fc.record({ name, id: fc.option(name), flow: fc.boolean(), integrations: fc.option(fc.array(arbIntegration, { maxLength: 2 })) });
 const arbDoc = fc.record({
+  directive: fc.option(fc.constantFrom('%YAML 1.1', '%YAML 1.2'), { freq: 4 }),
   version: or(fc.constant('1'), 10),
   mode: setting('LIVE', 'TEST'),
   pruneOrganisations: setting('true', 'false'),
@@ -39,7 +41,7 @@ const flowIntegration = (i: Doc['organisations'][0]['integrations'] & object ext
   `{name: ${i.name}${i.status !== null ? `, status: ${i.status}` : ''}, merchant_ids: [${i.merchants.join(', ')}]}`;
 
 function render(d: Doc): string {
-  const lines = [`version: ${d.version}`];
+  const lines = [...(d.directive ? [d.directive, '---'] : []), `version: ${d.version}`];
   if (d.mode !== null) lines.push(`mode: ${d.mode}`);
   if (d.pruneOrganisations !== null) lines.push(`prune:\n  organisations: ${d.pruneOrganisations}`);
   if (d.allowReplace !== null) lines.push(`allow_replace: ${d.allowReplace}`);
