@@ -56,16 +56,24 @@ function manyStars(text: string): boolean {
 const directive = (text: string) => /^\uFEFF?%/.test(text) || text.includes('\n%') || text.includes('\r%');
 
 /**
+ * A quoted scalar that goes on past its line (or may: a quote after a space, not closed on its
+ * line). js-yaml takes its next lines at any indentation; the yaml package wants them indented
+ * more than the mapping or list that holds the scalar, else "Missing closing quote".
+ */
+const MULTILINE_QUOTED = /(?:^|[\s[{,:])(?:"(?:[^"\\\r\n]|\\[^\r\n])*\\?[\r\n]|'(?:[^'\r\n]|'')*[\r\n])/;
+
+/**
  * The fast reading: the data of a well-formed file, or null when it must be read exactly. It
  * must never accept what the exact reading refuses nor read a value otherwise: the same
  * scalar types (YAML 1.2 core, as the yaml package has them), no more aliases than it allows,
- * and no directive (which may change the exact reader's schema).
+ * no directive (which may change the exact reader's schema), no quoted scalar over lines.
  */
 function readFast(source: Source): Obj | null {
-  if (manyStars(source.text) || directive(source.text)) return null;
+  const { text } = source;
+  if (manyStars(text) || directive(text) || MULTILINE_QUOTED.test(text)) return null;
   let data: unknown;
   try {
-    data = jsyaml.load(source.text, { schema: YAML_CORE_SCHEMA });
+    data = jsyaml.load(text, { schema: YAML_CORE_SCHEMA });
   } catch {
     return null;
   }

@@ -257,6 +257,24 @@ describe('a %YAML directive is honoured whichever reader runs', () => {
   });
 });
 
+// seen: a quoted name over two lines, its second line no deeper than the entry, was valid alone
+// (js-yaml takes any indentation) and "Missing closing quote" beside a warning (the yaml package)
+describe('a quoted scalar over lines is read the same whichever reader runs', () => {
+  it.each([
+    ['double-quoted, its second line as deep as the entry', '"Acme\n    Ltd"', '3:16: YAML syntax error: Missing closing "quote'],
+    ['single-quoted, its second line as deep as the list', "'Acme\n  Ltd'", "3:16: YAML syntax error: Missing closing 'quote"],
+    ['double-quoted, its second line deeper', '"Acme\n      Ltd"', null],
+    ['double-quoted, an escaped line break', '"Acme\\\n      Ltd"', null],
+  ])('%s', (_what, scalar, error) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(`${head}organisations:\n  - name: ${scalar}\n${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      if (error) expect(`${errors[0]?.line}:${errors[0]?.col}: ${errors[0]?.message}`).toBe(error);
+      else expect([errors, r.state!.organisations[0]!.name]).toEqual([[], expect.stringMatching(/^Acme ?Ltd$/)]);
+    }
+  });
+});
+
 // seen: 100 aliases of one scalar were valid alone and over the exact reader's limit beside a warning
 describe('the alias limit holds whichever reader runs', () => {
   const file = (n: number, extra: string) =>

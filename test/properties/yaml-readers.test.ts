@@ -7,7 +7,7 @@ import { formatDiagnostic, loadDesiredText } from '../../src/desired/load.js';
 // depend on which reader ran: a file gives the same errors and the same state whether or not
 // it also holds an unrelated warning (a look-alike pair of organisation names, which sends it
 // to the exact reader). Seen: `name: 1e400` valid alone, "the number Infinity" beside a
-// warning; under `%YAML 1.1`, `name: yes` likewise.
+// warning; under `%YAML 1.1`, `name: yes` likewise; and a quoted name over two lines.
 
 /** Plain scalars one reader or the other could take for a number, a bool or null, and plain words. */
 const LOOK_ALIKES = [
@@ -22,7 +22,9 @@ const lookAlike = fc.tuple(fc.constantFrom(...LOOK_ALIKES), fc.constantFrom('', 
 const or = (fitting: fc.Arbitrary<string>, weight = 3) => fc.oneof({ arbitrary: fitting, weight }, { arbitrary: lookAlike, weight: 2 });
 /** a setting: mostly absent, else mostly fitting */
 const setting = (...fitting: string[]) => fc.option(or(fc.constantFrom(...fitting), 10), { freq: 2 });
-const name = or(fc.nat(999).map((n) => `w${n}`));
+/** a quoted name going on over a second line, at some indentation (js-yaml takes any; yaml wants more than the entry's) */
+const twoLines = fc.tuple(fc.nat(999), fc.nat(8), fc.constantFrom("'", '"', '"\\')).map(([n, k, q]) => `${q}w${n}\n${' '.repeat(k)}x${q[0]}`);
+const name = fc.oneof({ arbitrary: or(fc.nat(999).map((n) => `w${n}`)), weight: 9 }, { arbitrary: twoLines, weight: 1 });
 
 const arbIntegration = fc.record({ name, status: fc.option(or(fc.constantFrom('ENABLED', 'DISABLED'))), merchants: fc.array(name, { minLength: 1, maxLength: 2 }) });
 const arbOrganisation = fc.record({ name, id: fc.option(name), flow: fc.boolean(), integrations: fc.option(fc.array(arbIntegration, { maxLength: 2 })) });
@@ -76,8 +78,11 @@ describe('the fast and the exact YAML readers agree', () => {
         const alone = loadDesiredText(text, 'f.yaml');
         const beside = loadDesiredText(text + WARNING_PAIR, 'f.yaml');
         const errors = (r: typeof alone) => r.diagnostics.filter((x) => x.severity === 'error').map(formatDiagnostic);
-        expect(errors(beside)).toEqual(errors(alone));
         expect(beside.state === null).toBe(alone.state === null);
+        // after a syntax error the parser recovers as it can: the lines added may change what follows
+        const syntax = errors(alone).filter((m) => m.includes('YAML syntax error'));
+        if (syntax.length) expect(errors(beside)[0]).toBe(errors(alone)[0]);
+        else expect(errors(beside)).toEqual(errors(alone));
         if (!alone.state || !beside.state) return;
         expect(beside.diagnostics.some((x) => x.severity === 'warning' && x.message.includes('"WARNPAIR" looks like "Warnpair"'))).toBe(true);
         expect({ ...beside.state, organisations: beside.state.organisations.slice(0, -2) }).toEqual(alone.state);
