@@ -1,6 +1,7 @@
 import jsyaml from 'js-yaml';
 import type { DesiredState, Diagnostic, SourcePos } from '../model.js';
-import { MAX_ALIASES, YAML_CORE_SCHEMA } from './core-schema.js';
+import { YAML_CORE_SCHEMA } from './core-schema.js';
+import { needsExactReader, overLines } from './fast-guard.js';
 import { sortDiagnostics, toDiagnostic, type Finding, type Locate, type Place } from './findings.js';
 import type { Positioned } from './positioned.js';
 import { schemaValidator } from './schema.js';
@@ -43,37 +44,17 @@ function isTree(v: unknown, seen = new Set<object>()): boolean {
 }
 
 /**
- * As many `*` as the exact reader's alias limit (it counts an anchor's first use, so 99 uses
- * of one anchor pass and 100 do not): only the exact reader can say whether the limit is passed.
- */
-function manyStars(text: string): boolean {
-  let n = 0;
-  for (let i = text.indexOf('*'); i !== -1; i = text.indexOf('*', i + 1)) if (++n >= MAX_ALIASES) return true;
-  return false;
-}
-
-/** A directive (`%YAML 1.1` makes `yes` true to the exact reader; js-yaml ignores it): a line that starts with `%`. */
-const directive = (text: string) => /^\uFEFF?%/.test(text) || text.includes('\n%') || text.includes('\r%');
-
-/**
- * A quoted scalar that goes on past its line (or may: a quote after a space, not closed on its
- * line). js-yaml takes its next lines at any indentation; the yaml package wants them indented
- * more than the mapping or list that holds the scalar, else "Missing closing quote".
- */
-const MULTILINE_QUOTED = /(?:^|[\s[{,:])(?:"(?:[^"\\\r\n]|\\[^\r\n])*\\?[\r\n]|'(?:[^'\r\n]|'')*[\r\n])/;
-
-/**
  * The fast reading: the data of a well-formed file, or null when it must be read exactly. It
  * must never accept what the exact reading refuses nor read a value otherwise: the same
- * scalar types (YAML 1.2 core, as the yaml package has them), no more aliases than it allows,
- * no directive (which may change the exact reader's schema), no quoted scalar over lines.
+ * scalar types (YAML 1.2 core, as the yaml package has them: core-schema.ts), and nothing
+ * where the two readers may part (fast-guard.ts).
  */
 function readFast(source: Source): Obj | null {
   const { text } = source;
-  if (manyStars(text) || directive(text) || MULTILINE_QUOTED.test(text)) return null;
+  if (needsExactReader(text)) return null;
   let data: unknown;
   try {
-    data = jsyaml.load(text, { schema: YAML_CORE_SCHEMA });
+    data = jsyaml.load(text, { schema: YAML_CORE_SCHEMA, listener: overLines() });
   } catch {
     return null;
   }

@@ -23,8 +23,10 @@ export const CORE_TESTS = { null: [NULL], bool: [BOOL], int: [INT_OCT, INT, INT_
 
 // js-yaml asks every type about every plain scalar: most are words, turned away by their
 // first character before any pattern runs (the fast path must stay fast)
-const isNull = (s: string | null) => s === null || (s.length <= 4 && NULL.test(s));
-const isBool = (s: string | null) => s !== null && (s.length === 4 || s.length === 5) && BOOL.test(s);
+const NULL_START = new Set([...'~nN'].map((c) => c.charCodeAt(0)));
+const BOOL_START = new Set([...'tTfF'].map((c) => c.charCodeAt(0)));
+const isNull = (s: string | null) => s === null || s === '' || (s.length <= 4 && NULL_START.has(s.charCodeAt(0)) && NULL.test(s));
+const isBool = (s: string | null) => s !== null && (s.length === 4 || s.length === 5) && BOOL_START.has(s.charCodeAt(0)) && BOOL.test(s);
 const numeric = (s: string) => {
   const c = s.charCodeAt(0);
   return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46; // 0-9 + - .

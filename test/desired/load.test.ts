@@ -257,19 +257,25 @@ describe('a %YAML directive is honoured whichever reader runs', () => {
   });
 });
 
-// seen: a quoted name over two lines, its second line no deeper than the entry, was valid alone
-// (js-yaml takes any indentation) and "Missing closing quote" beside a warning (the yaml package)
-describe('a quoted scalar over lines is read the same whichever reader runs', () => {
+// seen: a quoted name or a flow mapping over two lines, its second line no deeper than the
+// entry, was valid alone (js-yaml takes any indentation) and a syntax error beside a warning
+// (the yaml package); likewise a carriage return alone (a line break to js-yaml only)
+describe('scalars and flow collections over lines, and carriage returns, read the same whichever reader runs', () => {
   it.each([
-    ['double-quoted, its second line as deep as the entry', '"Acme\n    Ltd"', '3:16: YAML syntax error: Missing closing "quote'],
-    ['single-quoted, its second line as deep as the list', "'Acme\n  Ltd'", "3:16: YAML syntax error: Missing closing 'quote"],
-    ['double-quoted, its second line deeper', '"Acme\n      Ltd"', null],
-    ['double-quoted, an escaped line break', '"Acme\\\n      Ltd"', null],
-  ])('%s', (_what, scalar, error) => {
+    ['a double-quoted name, its second line as deep as the entry', '  - name: "Acme\n    Ltd"\n', '3:16: YAML syntax error: Missing closing "quote'],
+    ['a single-quoted name, its second line as deep as the list', "  - name: 'Acme\n  Ltd'\n", "3:16: YAML syntax error: Missing closing 'quote"],
+    ['a double-quoted name, its second line deeper', '  - name: "Acme\n      Ltd"\n', null],
+    ['a double-quoted name, an escaped line break', '  - name: "Acme\\\n      Ltd"\n', null],
+    ['a flow mapping, its second line as deep as the list', '  - {name: Acme Ltd,\n  id: x}\n', '4:3: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }'],
+    ['a flow mapping, its second line deeper', '  - {name: Acme Ltd,\n      id: x}\n', null],
+    ['a flow list closed on the next line', '  - name: Acme Ltd\n    integrations: [{name: S, merchant_ids: [m]}\n    ]\n', null],
+    ['a carriage return alone', '  - name: Acme Ltd\r    id: x\n', '3:11: YAML syntax error: Nested mappings are not allowed in compact mappings'],
+    ['CRLF line breaks', '  - name: Acme Ltd\r\n    id: x\r\n', null],
+  ])('%s', (_what, body, error) => {
     for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
-      const r = loadDesiredText(`${head}organisations:\n  - name: ${scalar}\n${extra}`, 'f.yaml');
+      const r = loadDesiredText(`${head}organisations:\n${body}${extra}`, 'f.yaml');
       const errors = r.diagnostics.filter((d) => d.severity === 'error');
-      if (error) expect(`${errors[0]?.line}:${errors[0]?.col}: ${errors[0]?.message}`).toBe(error);
+      if (error) expect([`${errors[0]?.line}:${errors[0]?.col}: ${errors[0]?.message}`, r.state]).toEqual([error, null]);
       else expect([errors, r.state!.organisations[0]!.name]).toEqual([[], expect.stringMatching(/^Acme ?Ltd$/)]);
     }
   });
