@@ -70,4 +70,3 @@ export function overLines(): (event: EventType, state: State) => void {
     if (input.charCodeAt(at) === opener && line < state.line) throw new OverLines();
   };
 }
-

@@ -7,8 +7,9 @@ import { sourcePath } from './sources.js';
 // order, quoting, line endings and every other byte of the file stay exactly as they were.
 // An entry is written only where the file still names what the plan was made from: a file
 // edited during the apply gets nothing, and says why. A name may be an alias (`name: *m`): it
-// is compared as what it stands for. An entry that is itself an alias (`- *i`) cannot hold an
-// id of its own (it would be the aliased entry's too): the file gets nothing, and says so.
+// is compared as what it stands for. An entry written as an alias (`- *i`), inside one, or
+// anchored and aliased elsewhere cannot hold an id of its own (it would be another entry's
+// too): the file gets nothing, and says which entry and why.
 
 export interface IdEntry {
   /** YAML path of the entry, e.g. organisations[2].integrations[0] */
