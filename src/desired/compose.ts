@@ -1,5 +1,7 @@
 import jsyaml from 'js-yaml';
 import type { DesiredState, Diagnostic, SourcePos } from '../model.js';
+import { YAML_CORE_SCHEMA } from './core-schema.js';
+import { needsExactReader, overLines } from './fast-guard.js';
 import { sortDiagnostics, toDiagnostic, type Finding, type Locate, type Place } from './findings.js';
 import type { Positioned } from './positioned.js';
 import { schemaValidator } from './schema.js';
@@ -8,10 +10,11 @@ import type { Source } from './sources.js';
 import { SETTINGS, toDesiredState } from './state.js';
 
 // Desired state from any number of files. Each file is first read fast, without positions
-// (js-yaml); a file with any problem is read again exactly, with positions (yaml, given as
-// `readExact`, which load.ts and load-lazy.ts provide), so every problem is reported as
-// FILE:LINE:COL. Then the files compose: settings in at most one, organisations from all,
-// names and ids unique across them. Never throws for bad input.
+// (js-yaml, typing scalars as the yaml package does: core-schema.ts); a file with any problem
+// is read again exactly, with positions (yaml, given as `readExact`, which load.ts and
+// load-lazy.ts provide), so every problem is reported as FILE:LINE:COL. Then the files
+// compose: settings in at most one, organisations from all, names and ids unique across them.
+// Never throws for bad input.
 
 /** The exact reading of one file (positioned.ts). */
 export type ReadExact = (source: Source) => Positioned;
@@ -40,11 +43,18 @@ function isTree(v: unknown, seen = new Set<object>()): boolean {
   return (Array.isArray(v) ? v : Object.values(v)).every((x) => isTree(x, seen));
 }
 
-/** The fast reading: the data of a well-formed file, or null when it must be read exactly. */
+/**
+ * The fast reading: the data of a well-formed file, or null when it must be read exactly. It
+ * must never accept what the exact reading refuses nor read a value otherwise: the same
+ * scalar types (YAML 1.2 core, as the yaml package has them: core-schema.ts), and nothing
+ * where the two readers may part (fast-guard.ts).
+ */
 function readFast(source: Source): Obj | null {
+  const { text } = source;
+  if (needsExactReader(text)) return null;
   let data: unknown;
   try {
-    data = jsyaml.load(source.text, { schema: jsyaml.CORE_SCHEMA });
+    data = jsyaml.load(text, { schema: YAML_CORE_SCHEMA, listener: overLines() });
   } catch {
     return null;
   }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, type Document, type Node } from 'yaml';
 
 /** Resolves positions for YAML paths inside one parsed document. */
 export interface Locator {
@@ -9,12 +9,24 @@ export interface Locator {
 }
 
 export function makeLocator(doc: Document, file: string, pos: (offset: number) => { line: number; col: number }): Locator {
+  // A path that runs into an alias (`- *o`, then its `name`) stands at the alias: what it
+  // points at is written elsewhere, and the alias is where this entry is in the file.
+  const node = (segments: (string | number)[]): Node | undefined => {
+    let at = (doc.contents ?? undefined) as Node | undefined;
+    for (const s of segments) {
+      if (isAlias(at)) return at;
+      if (!isCollection(at)) return undefined;
+      at = at.get(s, true) as Node | undefined;
+    }
+    return at;
+  };
   return {
     file,
-    at: (node) => (node?.range ? pos(node.range[0]) : { line: 1, col: 1 }),
-    node: (segments) => (segments.length === 0 ? (doc.contents as Node) : (doc.getIn(segments, true) as Node | undefined)),
+    at: (n) => (n?.range ? pos(n.range[0]) : { line: 1, col: 1 }),
+    node,
     keyNode: (segments, key) => {
-      const parent = segments.length === 0 ? doc.contents : doc.getIn(segments, true);
+      const parent = node(segments);
+      if (isAlias(parent)) return parent;
       if (!isMap(parent)) return undefined;
       const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === key);
       return pair?.key as Node | undefined;

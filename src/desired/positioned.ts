@@ -1,7 +1,8 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model.js';
 import { plural } from '../text.js';
+import { MAX_ALIASES } from './core-schema.js';
 import { sortDiagnostics, toDiagnostic, yamlPath, type Place } from './findings.js';
 import { makeLocator, type Locator } from './locator.js';
 import { schemaValidator } from './schema.js';
@@ -52,7 +53,7 @@ export function readPositioned(source: Source): Positioned {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     push(1, 1, '', `cannot read the YAML: ${(e as Error).message.split('\n')[0]}`);
     return { data: null, diagnostics, locator };
@@ -67,7 +68,7 @@ export function readPositioned(source: Source): Positioned {
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       if (e.keyword === 'additionalProperties' && secretKeys.has(`${e.instancePath}/${e.params.additionalProperty}`)) continue;
-      const d = schemaDiagnostic(e, locator);
+      const d = schemaDiagnostic(e, locator, data);
       if (d) diagnostics.push(d);
     }
   }
@@ -97,7 +98,7 @@ function findSecretKeys(doc: Document, locator: Locator, push: (l: number, c: nu
   return found;
 }
 
-function schemaDiagnostic(e: ErrorObject, locator: Locator): Diagnostic | null {
+function schemaDiagnostic(e: ErrorObject, locator: Locator, data: unknown): Diagnostic | null {
   const segments = e.instancePath
     .split('/')
     .slice(1)
@@ -119,8 +120,8 @@ function schemaDiagnostic(e: ErrorObject, locator: Locator): Diagnostic | null {
       break;
     case 'type':
       // `integrations:` with nothing after it is null, and "must be a list, not empty" reads as "must not be empty"
-      if (p.type === 'array' && valueAt(node) == null) message = `is left empty (that is null, not a list): ${(e.parentSchema as { minItems?: number })?.minItems ? 'list at least one item' : 'write [] for none'}`;
-      else message = `must be ${article(p.type)}, not ${describe(valueAt(node))}${p.type === 'string' ? ' (quote it)' : ''}`;
+      if (p.type === 'array' && valueIn(data, segments) == null) message = `is left empty (that is null, not a list): ${(e.parentSchema as { minItems?: number })?.minItems ? 'list at least one item' : 'write [] for none'}`;
+      else message = `must be ${article(p.type)}, not ${describe(valueIn(data, segments))}${p.type === 'string' ? ' (quote it)' : ''}`;
       break;
     case 'enum':
       message = `must be one of ${p.allowedValues.join(', ')}`;
@@ -165,12 +166,9 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-function valueAt(node: Node | undefined): unknown {
-  if (!node) return undefined;
-  if (isScalar(node)) return node.value;
-  if (isSeq(node)) return [];
-  if (isMap(node)) return {};
-  return undefined;
+/** The value the schema saw (read from the data, so that an alias gives what it stands for). */
+function valueIn(data: unknown, segments: (string | number)[]): unknown {
+  return segments.reduce<unknown>((v, s) => (typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[s] : undefined), data);
 }
 
 function article(type: string): string {

@@ -1,12 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { isMap, isScalar, parseDocument, type Node, type Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { sourcePath } from './sources.js';
 
 // --write-ids: put the ids of created (or replacing) objects into the file. The yaml parser
 // gives each node's position; the edit is made in the text at those positions, so comments,
 // order, quoting, line endings and every other byte of the file stay exactly as they were.
 // An entry is written only where the file still names what the plan was made from: a file
-// edited during the apply gets nothing, and says why.
+// edited during the apply gets nothing, and says why. A name may be an alias (`name: *m`): it
+// is compared as what it stands for. An entry written as an alias (`- *i`), inside one, or
+// anchored and aliased elsewhere cannot hold an id of its own (it would be another entry's
+// too): the file gets nothing, and says which entry and why.
 
 export interface IdEntry {
   /** YAML path of the entry, e.g. organisations[2].integrations[0] */
@@ -26,6 +29,38 @@ function segmentsOf(path: string): (string | number)[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
+/**
+ * Why an id cannot be written at this path, when an alias is in the way: the entry (or one it
+ * is inside) is written as an alias, or is anchored and written again elsewhere as an alias.
+ * Either way the id would belong to two entries at once.
+ */
+function aliasProblem(doc: Document, segments: (string | number)[], path: string): string | null {
+  let at = doc.contents as Node | null | undefined;
+  for (let i = 0; i <= segments.length; i++) {
+    const where = i === segments.length ? path : `${path}, inside ${pathOf(segments.slice(0, i))},`;
+    if (isAlias(at)) return `${where} is written as an alias (*${at.source}): an entry written as an alias cannot be given an id (it would be the aliased entry's too); write it out in full`;
+    if (!isCollection(at)) return null;
+    if (at.anchor && usedAsAlias(doc, at)) return `${where} is anchored (&${at.anchor}) and written again as *${at.anchor}: the id would be given to both; write the copies out in full`;
+    if (i < segments.length) at = at.get(segments[i], true) as Node | undefined;
+  }
+  return null;
+}
+
+function usedAsAlias(doc: Document, node: Node): boolean {
+  let used = false;
+  visit(doc, {
+    Alias(_k, a) {
+      if (a.source === (node as { anchor?: string }).anchor && a.resolve(doc) === node) {
+        used = true;
+        return visit.BREAK;
+      }
+    },
+  });
+  return used;
+}
+
+const pathOf = (segments: (string | number)[]) => segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i ? '.' : ''}${s}`)).join('');
+
 const plainId = (id: string) => (/^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id));
 
 export function insertIds(text: string, entries: IdEntry[]): IdEdit {
@@ -34,17 +69,25 @@ export function insertIds(text: string, entries: IdEntry[]): IdEdit {
   const edits: { at: number; remove: number; insert: string }[] = [];
   const problems: string[] = [];
   for (const e of entries) {
-    const node = doc.getIn(segmentsOf(e.path), true) as Node | undefined;
+    const segments = segmentsOf(e.path);
+    const aliased = aliasProblem(doc, segments, e.path);
+    if (aliased) {
+      problems.push(aliased);
+      continue;
+    }
+    const node = doc.getIn(segments, true) as Node | undefined;
     const pairOf = (k: string) => (isMap(node) ? (node.items.find((p) => isScalar(p.key) && p.key.value === k) as Pair<Node, Node> | undefined) : undefined);
     const name = pairOf('name');
-    const now = isScalar(name?.value) ? name.value.value : undefined;
+    // a name written as an alias (`name: *m`) is what its anchor holds
+    const named = isAlias(name?.value) ? name.value.resolve(doc) : name?.value;
+    const now = isScalar(named) ? named.value : undefined;
     if (now !== e.name) {
       problems.push(`${e.path} is ${now === undefined ? 'no longer an entry with a name' : `now named ${JSON.stringify(now)}`}, not ${JSON.stringify(e.name)}: the file changed during the apply`);
       continue;
     }
     const value = plainId(e.id);
     const idPair = pairOf('id');
-    if (idPair && isScalar(idPair.value) && idPair.value.range) {
+    if (idPair && (isScalar(idPair.value) || isAlias(idPair.value)) && idPair.value.range) {
       const [start, end] = idPair.value.range;
       edits.push({ at: start, remove: end - start, insert: value });
       continue;

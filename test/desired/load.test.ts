@@ -167,3 +167,133 @@ describe('good files', () => {
     expect(missing).toEqual([]);
   });
 });
+
+// seen: a problem on `- *o` was reported at 1:1, and an aliased number as "not empty"
+describe('entries and values written as aliases are located at the alias', () => {
+  it('an organisation written as an alias of another: the duplicate name stands at the alias', () => {
+    for (const first of ['  - &o {name: A}\n', '  - &o\n    name: A\n']) {
+      const r = loadDesiredText(`${head}organisations:\n${first}  - *o\n`, 'f.yaml');
+      const at = first.includes('{') ? '3:15' : '4:11';
+      expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+        `f.yaml:${first.includes('{') ? 4 : 5}:5: organisations[1].name: duplicate organisation name "A" (names are compared without the [TEST] prefix) (first seen at ${at})`,
+      ]);
+      expect(r.locate('f.yaml', 'organisations[1]')).toEqual({ line: first.includes('{') ? 4 : 5, col: 5 });
+    }
+  });
+
+  it('a name aliased to a number says which number, at the alias', () => {
+    const r = loadDesiredText(`${head}organisations:\n  - name: &n 123\n  - name: *n\n`, 'f.yaml');
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'f.yaml:3:14: organisations[0].name: must be a string, not the number 123 (quote it)',
+      'f.yaml:4:11: organisations[1].name: must be a string, not the number 123 (quote it)',
+    ]);
+  });
+});
+
+// seen: `name: 1e400` was valid (a string to the fast reader) or "the number Infinity" (to the
+// exact one) depending on whether an unrelated warning sent the file to the exact reader
+describe('plain scalars are typed by the YAML 1.2 core schema, whichever reader runs', () => {
+  const lookAlike = '  - name: Acme\n  - name: ACME\n';
+  it.each([
+    ['1e400', 'the number Infinity'],
+    ['-1e400', 'the number -Infinity'],
+    ['+.5', 'the number 0.5'],
+    ['0o17', 'the number 15'],
+    ['0x1F', 'the number 31'],
+    ['1_000', null],
+    ['0b1', null],
+    ['+0x1', null],
+    ['-0o7', null],
+    ['.inf', 'the number Infinity'],
+    ['-.Inf', 'the number -Infinity'],
+    ['.NaN', 'the number NaN'],
+    ['TRUE', 'the value true'],
+    ['yes', null],
+    ['Null', 'empty'],
+    ['2001-12-14', null],
+  ])('name: %s', (scalar, number) => expectName(scalar, number));
+
+  it('name: a 400-digit integer is the number Infinity', () => expectName('9'.repeat(400), 'the number Infinity'));
+
+  function expectName(scalar: string, number: string | null) {
+    for (const extra of ['', lookAlike]) {
+      const r = loadDesiredText(`${head}organisations:\n  - name: ${scalar}\n${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+      expect(errors).toEqual(number ? [`f.yaml:3:11: organisations[0].name: must be a string, not ${number} (quote it)`] : []);
+      if (!number) expect(r.state!.organisations[0]!.name).toBe(scalar);
+    }
+  }
+
+  it.each([
+    ['1', null],
+    ['0o1', null],
+    ['0x1', null],
+    ['+1', null],
+    ['1.0', null],
+    ['0b1', 'version: must be 1'],
+    ['+0x1', 'version: must be 1'],
+    ['+0o1', 'version: must be 1'],
+    ['1_0', 'version: must be 1'],
+  ])('version: %s', (scalar, error) => {
+    for (const extra of ['', lookAlike]) {
+      const r = loadDesiredText(`version: ${scalar}\norganisations:\n  - name: A\n${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`);
+      expect(errors).toEqual(error ? [error] : []);
+    }
+  });
+});
+
+// seen: under `%YAML 1.1`, `name: yes` was valid alone (js-yaml ignores the directive) and
+// "the value true" beside a warning (the yaml package reads YAML 1.1 then)
+describe('a %YAML directive is honoured whichever reader runs', () => {
+  it.each([
+    ['%YAML 1.1', ['f.yaml:5:11: organisations[0].name: must be a string, not the value true (quote it)']],
+    ['%YAML 1.2', []],
+  ])('%s', (line, errors) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(`${line}\n---\n${head}organisations:\n  - name: yes\n${extra}`, 'f.yaml');
+      expect(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual(errors);
+    }
+  });
+});
+
+// seen: a quoted name or a flow mapping over two lines, its second line no deeper than the
+// entry, was valid alone (js-yaml takes any indentation) and a syntax error beside a warning
+// (the yaml package); likewise a carriage return alone (a line break to js-yaml only)
+describe('scalars and flow collections over lines, and carriage returns, read the same whichever reader runs', () => {
+  it.each([
+    ['a double-quoted name, its second line as deep as the entry', '  - name: "Acme\n    Ltd"\n', '3:16: YAML syntax error: Missing closing "quote'],
+    ['a single-quoted name, its second line as deep as the list', "  - name: 'Acme\n  Ltd'\n", "3:16: YAML syntax error: Missing closing 'quote"],
+    ['a double-quoted name, its second line deeper', '  - name: "Acme\n      Ltd"\n', null],
+    ['a double-quoted name, an escaped line break', '  - name: "Acme\\\n      Ltd"\n', null],
+    ['a flow mapping, its second line as deep as the list', '  - {name: Acme Ltd,\n  id: x}\n', '4:3: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }'],
+    ['a flow mapping, its second line deeper', '  - {name: Acme Ltd,\n      id: x}\n', null],
+    ['a flow list closed on the next line', '  - name: Acme Ltd\n    integrations: [{name: S, merchant_ids: [m]}\n    ]\n', null],
+    ['a carriage return alone', '  - name: Acme Ltd\r    id: x\n', '3:11: YAML syntax error: Nested mappings are not allowed in compact mappings'],
+    ['CRLF line breaks', '  - name: Acme Ltd\r\n    id: x\r\n', null],
+  ])('%s', (_what, body, error) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(`${head}organisations:\n${body}${extra}`, 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      if (error) expect([`${errors[0]?.line}:${errors[0]?.col}: ${errors[0]?.message}`, r.state]).toEqual([error, null]);
+      else expect([errors, r.state!.organisations[0]!.name]).toEqual([[], expect.stringMatching(/^Acme ?Ltd$/)]);
+    }
+  });
+});
+
+// seen: 100 aliases of one scalar were valid alone and over the exact reader's limit beside a warning
+describe('the alias limit holds whichever reader runs', () => {
+  const file = (n: number, extra: string) =>
+    `${head}organisations:\n  - name: A\n    integrations:\n      - {name: I0, status: &d DISABLED, merchant_ids: [m]}\n${Array.from({ length: n }, (_, i) => `      - {name: I${i + 1}, status: *d, merchant_ids: [m]}\n`).join('')}${extra}`;
+  it.each([
+    [99, null],
+    [100, /^cannot read the YAML: Excessive alias count/],
+  ])('%i aliases of one value', (n, error) => {
+    for (const extra of ['', '  - name: Acme\n  - name: ACME\n']) {
+      const r = loadDesiredText(file(n, extra), 'f.yaml');
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      if (!error) expect(errors).toEqual([]);
+      else expect(errors.map((d) => d.message)).toEqual([expect.stringMatching(error)]);
+    }
+  });
+});

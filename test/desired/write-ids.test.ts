@@ -15,6 +15,11 @@ describe('insertIds', () => {
     ['quoted names', "organisations:\n  - name: 'A: b' # c\n  - name: \"C \\\"d\\\"\"\n", [['organisations[0]', 'org_1', 'A: b'], ['organisations[1]', 'org_2', 'C "d"']], "organisations:\n  - name: 'A: b' # c\n    id: org_1\n  - name: \"C \\\"d\\\"\"\n    id: org_2\n"],
     ['CRLF line endings are kept', 'organisations:\r\n  - name: A # c\r\n    integrations: []\r\n', [['organisations[0]', 'org_1']], 'organisations:\r\n  - name: A # c\r\n    id: org_1\r\n    integrations: []\r\n'],
     ['CRLF, a block scalar', 'organisations:\r\n  - name: >-\r\n      A\r\n    integrations: []\r\n', [['organisations[0]', 'org_1']], 'organisations:\r\n  - name: >-\r\n      A\r\n    id: org_1\r\n    integrations: []\r\n'],
+    // seen: a name written as an alias got "the file changed during the apply" and no id
+    ['a name written as an alias', 'organisations:\n  - name: &m M\n  - name: A\n    integrations:\n      - name: *m # c\n        merchant_ids: [m]\n', [['organisations[1].integrations[0]', 'int_1', 'M']], 'organisations:\n  - name: &m M\n  - name: A\n    integrations:\n      - name: *m # c\n        id: int_1\n        merchant_ids: [m]\n'],
+    ['a name written as an alias, in a flow mapping', 'organisations:\n  - name: &m M\n    integrations: [{name: *m, merchant_ids: [m]}]\n', [['organisations[0]', 'org_1', 'M'], ['organisations[0].integrations[0]', 'int_1', 'M']], 'organisations:\n  - name: &m M\n    id: org_1\n    integrations: [{name: *m, id: int_1, merchant_ids: [m]}]\n'],
+    ['a name written as an alias, at the end of the file', 'x: &m M\norganisations:\n  - name: *m', [['organisations[0]', 'org_1', 'M']], 'x: &m M\norganisations:\n  - name: *m\n    id: org_1'],
+    ['a pinned id written as an alias is replaced in place', 'organisations:\n  - name: A\n    id: &old org_old\n  - name: B\n    id: *old\n', [['organisations[1]', 'org_new', 'B']], 'organisations:\n  - name: A\n    id: &old org_old\n  - name: B\n    id: org_new\n'],
   ] as [string, string, [string, string, string?][], string][])('%s', (_n, text, entries, expected) => {
     const edit = insertIds(text, entries.map(([path, id, name]) => ({ path, id, name: name ?? 'A' })));
     expect(edit.problems).toEqual([]);
@@ -31,5 +36,25 @@ describe('insertIds', () => {
   it('an entry that is gone', () => {
     const edit = insertIds('organisations:\n  - name: A\n', [{ path: 'organisations[5]', id: 'org_x', name: 'X' }]);
     expect(edit.problems).toEqual(['organisations[5] is no longer an entry with a name, not "X": the file changed during the apply']);
+  });
+
+  describe('an entry written as an alias cannot be given an id: nothing is written, and it says so', () => {
+    const twoOrgs = (second: string) => `organisations:\n  - name: A\n    integrations:\n      - &i {name: S, merchant_ids: [m]}\n  - name: B\n    integrations:\n${second}`;
+    it.each([
+      ['the entry is the alias', twoOrgs('      - *i\n'), 'organisations[1].integrations[0]', 'organisations[1].integrations[0] is written as an alias (*i): an entry written as an alias cannot be given an id (it would be the aliased entry\'s too); write it out in full'],
+      ['the entry is anchored and aliased elsewhere', twoOrgs('      - *i\n'), 'organisations[0].integrations[0]', 'organisations[0].integrations[0] is anchored (&i) and written again as *i: the id would be given to both; write the copies out in full'],
+      ['the entry is inside an alias', 'organisations:\n  - &o {name: A, integrations: [{name: S, merchant_ids: [m]}]}\n  - *o\n', 'organisations[1].integrations[0]', 'organisations[1].integrations[0], inside organisations[1], is written as an alias (*o): an entry written as an alias cannot be given an id (it would be the aliased entry\'s too); write it out in full'],
+    ])('%s', (_n, text, path, problem) => {
+      // and the other entries are not written either (the file is written whole or not at all)
+      const other = path.startsWith('organisations[1]') && text.includes('&o') ? [] : [{ path: 'organisations[0]', id: 'org_a', name: 'A' }];
+      const edit = insertIds(text, [...other, { path, id: 'int_1', name: 'S' }]);
+      expect(edit.problems).toEqual([problem]);
+      expect(edit.text).toBe(text);
+    });
+
+    it('an anchor no alias uses is no obstacle', () => {
+      const text = 'organisations:\n  - &o\n    name: A\n';
+      expect(insertIds(text, [{ path: 'organisations[0]', id: 'org_a', name: 'A' }])).toEqual({ text: 'organisations:\n  - &o\n    name: A\n    id: org_a\n', problems: [] });
+    });
   });
 });
