@@ -9223,7 +9223,7 @@ function requireSnippet() {
 	return snippet;
 }
 function requireType() {
-	if (hasRequiredType) return type;
+	if (hasRequiredType) return type$1;
 	hasRequiredType = 1;
 	const YAMLException2 = requireException();
 	const TYPE_CONSTRUCTOR_OPTIONS = [
@@ -9275,8 +9275,8 @@ function requireType() {
 		this.styleAliases = compileStyleAliases(options["styleAliases"] || null);
 		if (YAML_NODE_KINDS.indexOf(this.kind) === -1) throw new YAMLException2("Unknown kind \"" + this.kind + "\" is specified for \"" + tag + "\" YAML type.");
 	}
-	type = Type2;
-	return type;
+	type$1 = Type2;
+	return type$1;
 }
 function requireSchema() {
 	if (hasRequiredSchema) return schema;
@@ -9467,7 +9467,7 @@ function requireBool() {
 	return bool;
 }
 function requireInt() {
-	if (hasRequiredInt) return int;
+	if (hasRequiredInt) return int$1;
 	hasRequiredInt = 1;
 	const common2 = requireCommon();
 	const Type2 = requireType();
@@ -9547,7 +9547,7 @@ function requireInt() {
 	function isInteger(object) {
 		return Object.prototype.toString.call(object) === "[object Number]" && object % 1 === 0 && !common2.isNegativeZero(object);
 	}
-	int = new Type2("tag:yaml.org,2002:int", {
+	int$1 = new Type2("tag:yaml.org,2002:int", {
 		kind: "scalar",
 		resolve: resolveYamlInteger,
 		construct: constructYamlInteger,
@@ -9574,10 +9574,10 @@ function requireInt() {
 			hexadecimal: [16, "hex"]
 		}
 	});
-	return int;
+	return int$1;
 }
 function requireFloat() {
-	if (hasRequiredFloat) return float;
+	if (hasRequiredFloat) return float$1;
 	hasRequiredFloat = 1;
 	const common2 = requireCommon();
 	const Type2 = requireType();
@@ -9621,7 +9621,7 @@ function requireFloat() {
 	function isFloat(object) {
 		return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
 	}
-	float = new Type2("tag:yaml.org,2002:float", {
+	float$1 = new Type2("tag:yaml.org,2002:float", {
 		kind: "scalar",
 		resolve: resolveYamlFloat,
 		construct: constructYamlFloat,
@@ -9629,7 +9629,7 @@ function requireFloat() {
 		represent: representYamlFloat,
 		defaultStyle: "lowercase"
 	});
-	return float;
+	return float$1;
 }
 function requireJson() {
 	if (hasRequiredJson) return json;
@@ -11485,7 +11485,7 @@ function requireJsYaml() {
 	jsYaml.safeDump = renamed("safeDump", "dump");
 	return jsYaml;
 }
-var jsYaml, loader, common, hasRequiredCommon, exception, hasRequiredException, snippet, hasRequiredSnippet, type, hasRequiredType, schema, hasRequiredSchema, str$2, hasRequiredStr, seq, hasRequiredSeq, map, hasRequiredMap, failsafe, hasRequiredFailsafe, _null, hasRequired_null, bool, hasRequiredBool, int, hasRequiredInt, float, hasRequiredFloat, json, hasRequiredJson, core, hasRequiredCore, timestamp, hasRequiredTimestamp, merge, hasRequiredMerge, binary, hasRequiredBinary, omap, hasRequiredOmap, pairs, hasRequiredPairs, set, hasRequiredSet, _default, hasRequired_default, hasRequiredLoader, dumper, hasRequiredDumper, hasRequiredJsYaml, yaml, Type, Schema, FAILSAFE_SCHEMA, JSON_SCHEMA, CORE_SCHEMA, DEFAULT_SCHEMA, load$1, loadAll, dump, YAMLException, types$1, safeLoad, safeLoadAll, safeDump;
+var jsYaml, loader, common, hasRequiredCommon, exception, hasRequiredException, snippet, hasRequiredSnippet, type$1, hasRequiredType, schema, hasRequiredSchema, str$2, hasRequiredStr, seq, hasRequiredSeq, map, hasRequiredMap, failsafe, hasRequiredFailsafe, _null, hasRequired_null, bool, hasRequiredBool, int$1, hasRequiredInt, float$1, hasRequiredFloat, json, hasRequiredJson, core, hasRequiredCore, timestamp, hasRequiredTimestamp, merge, hasRequiredMerge, binary, hasRequiredBinary, omap, hasRequiredOmap, pairs, hasRequiredPairs, set, hasRequiredSet, _default, hasRequired_default, hasRequiredLoader, dumper, hasRequiredDumper, hasRequiredJsYaml, yaml, Type, Schema, FAILSAFE_SCHEMA, JSON_SCHEMA, CORE_SCHEMA, DEFAULT_SCHEMA, load$1, loadAll, dump, YAMLException, types$1, safeLoad, safeLoadAll, safeDump;
 var init_js_yaml = __esmMin((() => {
 	jsYaml = {};
 	loader = {};
@@ -11493,6 +11493,92 @@ var init_js_yaml = __esmMin((() => {
 	dumper = {};
 	yaml = getDefaultExportFromCjs(requireJsYaml());
 	({Type, Schema, FAILSAFE_SCHEMA, JSON_SCHEMA, CORE_SCHEMA, DEFAULT_SCHEMA, load: load$1, loadAll, dump, YAMLException, types: types$1, safeLoad, safeLoadAll, safeDump} = yaml);
+}));
+// src/desired/core-schema.ts
+var NULL, BOOL, INT_OCT, INT, INT_HEX, FLOAT_NAN, FLOAT_EXP, FLOAT, NULL_START, BOOL_START, isNull, isBool, numeric, isInt, isFloat, int, float, type, YAML_CORE_SCHEMA;
+var init_core_schema = __esmMin((() => {
+	init_js_yaml();
+	NULL = /^(?:~|[Nn]ull|NULL)?$/;
+	BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+	INT_OCT = /^0o[0-7]+$/;
+	INT = /^[-+]?[0-9]+$/;
+	INT_HEX = /^0x[0-9a-fA-F]+$/;
+	FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+	FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+	FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+	NULL_START = new Set([..."~nN"].map((c) => c.charCodeAt(0)));
+	BOOL_START = new Set([..."tTfF"].map((c) => c.charCodeAt(0)));
+	isNull = (s) => s === null || s === "" || s.length <= 4 && NULL_START.has(s.charCodeAt(0)) && NULL.test(s);
+	isBool = (s) => s !== null && (s.length === 4 || s.length === 5) && BOOL_START.has(s.charCodeAt(0)) && BOOL.test(s);
+	numeric = (s) => {
+		const c = s.charCodeAt(0);
+		return c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46;
+	};
+	isInt = (s) => s !== null && numeric(s) && (INT.test(s) || INT_OCT.test(s) || INT_HEX.test(s));
+	isFloat = (s) => s !== null && numeric(s) && (FLOAT_NAN.test(s) || FLOAT_EXP.test(s) || FLOAT.test(s));
+	int = (s) => INT_OCT.test(s) ? parseInt(s.substring(2), 8) : INT_HEX.test(s) ? parseInt(s.substring(2), 16) : parseInt(s, 10);
+	float = (s) => {
+		if (!FLOAT_NAN.test(s)) return parseFloat(s);
+		return s.slice(-3).toLowerCase() === "nan" ? NaN : s[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+	};
+	type = (name, resolve, construct) => new yaml.Type(`tag:yaml.org,2002:${name}`, {
+		kind: "scalar",
+		resolve,
+		construct
+	});
+	YAML_CORE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: [
+		type("null", isNull, () => null),
+		type("bool", isBool, (s) => s[0] === "t" || s[0] === "T"),
+		type("int", isInt, int),
+		type("float", isFloat, float)
+	] });
+}));
+// src/desired/fast-guard.ts
+function needsExactReader(text) {
+	if (/^\uFEFF?%/.test(text) || text.includes("\n%")) return true;
+	if (text.includes("\r") && /\r(?!\n)/.test(text)) return true;
+	let stars = 0;
+	for (let i = text.indexOf("*"); i !== -1; i = text.indexOf("*", i + 1)) if (++stars >= 100) return true;
+	return false;
+}
+function overLines() {
+	const positions = [];
+	const lines = [];
+	let depth = 0;
+	return (event, state) => {
+		if (event === "open") {
+			positions[depth] = state.position;
+			lines[depth++] = state.line;
+			return;
+		}
+		depth--;
+		let line = lines[depth];
+		if (state.line === line) return;
+		const { input } = state;
+		const opener = openerOf(input.charCodeAt(state.position - 1));
+		if (opener === 0) return;
+		let at = positions[depth];
+		for (;;) {
+			const c = input.charCodeAt(at);
+			if (c === SPACE || c === TAB || c === CR) at++;
+			else if (c === NL) {
+				at++;
+				line++;
+			} else if (c === 35 || c === 38 || c === 33) while (at < input.length && input.charCodeAt(at) !== NL && (c === 35 || input.charCodeAt(at) !== SPACE && input.charCodeAt(at) !== TAB)) at++;
+			else break;
+		}
+		if (input.charCodeAt(at) === opener && line < state.line) throw new OverLines();
+	};
+}
+var OverLines, SPACE, TAB, NL, CR, openerOf;
+var init_fast_guard = __esmMin((() => {
+	init_core_schema();
+	OverLines = class extends Error {};
+	SPACE = 32;
+	TAB = 9;
+	NL = 10;
+	CR = 13;
+	openerOf = (c) => c === 34 || c === 39 ? c : c === 93 ? 91 : c === 125 ? 123 : 0;
 }));
 // src/desired/validators.generated.ts
 function validate21(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
@@ -26464,9 +26550,14 @@ function isTree(v, seen = new Set()) {
 	return (Array.isArray(v) ? v : Object.values(v)).every((x) => isTree(x, seen));
 }
 function readFast(source) {
+	const { text } = source;
+	if (needsExactReader(text)) return null;
 	let data;
 	try {
-		data = yaml.load(source.text, { schema: yaml.CORE_SCHEMA });
+		data = yaml.load(text, {
+			schema: YAML_CORE_SCHEMA,
+			listener: overLines()
+		});
 	} catch {
 		return null;
 	}
@@ -26580,6 +26671,8 @@ function groupByFile(ds, order) {
 var segmentsOf$1;
 var init_compose = __esmMin((() => {
 	init_js_yaml();
+	init_core_schema();
+	init_fast_guard();
 	init_findings();
 	init_schema();
 	init_semantic();
@@ -26853,15 +26946,25 @@ var init_sources = __esmMin((() => {
 }));
 // src/desired/locator.ts
 function makeLocator(doc, file, pos) {
+	const node = (segments) => {
+		let at = doc.contents ?? void 0;
+		for (const s of segments) {
+			if ((0, import_dist$4.isAlias)(at)) return at;
+			if (!(0, import_dist$4.isCollection)(at)) return void 0;
+			at = at.get(s, true);
+		}
+		return at;
+	};
 	return {
 		file,
-		at: (node) => node?.range ? pos(node.range[0]) : {
+		at: (n) => n?.range ? pos(n.range[0]) : {
 			line: 1,
 			col: 1
 		},
-		node: (segments) => segments.length === 0 ? doc.contents : doc.getIn(segments, true),
+		node,
 		keyNode: (segments, key) => {
-			const parent = segments.length === 0 ? doc.contents : doc.getIn(segments, true);
+			const parent = node(segments);
+			if ((0, import_dist$4.isAlias)(parent)) return parent;
 			if (!(0, import_dist$4.isMap)(parent)) return void 0;
 			return parent.items.find((p) => (0, import_dist$4.isScalar)(p.key) && p.key.value === key)?.key;
 		}
@@ -26939,7 +27042,7 @@ function readPositioned(source) {
 	const validate = schemaValidator("desired-state");
 	if (!validate(data)) for (const e of validate.errors ?? []) {
 		if (e.keyword === "additionalProperties" && secretKeys.has(`${e.instancePath}/${e.params.additionalProperty}`)) continue;
-		const d = schemaDiagnostic(e, locator);
+		const d = schemaDiagnostic(e, locator, data);
 		if (d) diagnostics.push(d);
 	}
 	const locate = (p) => locator.at(p.key ? locator.keyNode(p.segments.slice(0, -1), String(p.segments.at(-1))) : locator.node(p.segments));
@@ -26967,7 +27070,7 @@ function findSecretKeys(doc, locator, push) {
 	} });
 	return found;
 }
-function schemaDiagnostic(e, locator) {
+function schemaDiagnostic(e, locator, data) {
 	const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
 	let node = locator.node(segments);
 	let path = yamlPath(segments);
@@ -26983,8 +27086,8 @@ function schemaDiagnostic(e, locator) {
 			message = p.additionalProperty === "<<" ? MERGE_KEY : `unknown key "${p.additionalProperty}"${suggest(p.additionalProperty, e.parentSchema)}`;
 			break;
 		case "type":
-			if (p.type === "array" && valueAt(node) == null) message = `is left empty (that is null, not a list): ${e.parentSchema?.minItems ? "list at least one item" : "write [] for none"}`;
-			else message = `must be ${article(p.type)}, not ${describe$1(valueAt(node))}${p.type === "string" ? " (quote it)" : ""}`;
+			if (p.type === "array" && valueIn(data, segments) == null) message = `is left empty (that is null, not a list): ${e.parentSchema?.minItems ? "list at least one item" : "write [] for none"}`;
+			else message = `must be ${article(p.type)}, not ${describe$1(valueIn(data, segments))}${p.type === "string" ? " (quote it)" : ""}`;
 			break;
 		case "enum":
 			message = `must be one of ${p.allowedValues.join(", ")}`;
@@ -27028,11 +27131,8 @@ function distance(a, b) {
 	for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
 	return d[a.length][b.length];
 }
-function valueAt(node) {
-	if (!node) return void 0;
-	if ((0, import_dist$3.isScalar)(node)) return node.value;
-	if ((0, import_dist$3.isSeq)(node)) return [];
-	if ((0, import_dist$3.isMap)(node)) return {};
+function valueIn(data, segments) {
+	return segments.reduce((v, s) => typeof v === "object" && v !== null ? v[s] : void 0, data);
 }
 function article(type) {
 	return {
@@ -27074,6 +27174,7 @@ var import_dist$3, SECRET_KEY, MERGE_KEY;
 var init_positioned = __esmMin((() => {
 	import_dist$3 = require_dist();
 	init_text$1();
+	init_core_schema();
 	init_findings();
 	init_locator();
 	init_schema();
@@ -29567,7 +29668,7 @@ var init_creates = __esmMin((() => {
 					const [kept, ...others] = keptFirst(candidates);
 					if (kept) {
 						for (const o of [kept, ...others]) this.ours.add(o.id);
-						const lag = Date.now() - failures[0];
+						const lag = Date.now() - (failures[0] ?? Date.now());
 						for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
 						return {
 							id: kept.id,
@@ -30797,23 +30898,51 @@ var init_verify = __esmMin((() => {
 function segmentsOf(path) {
 	return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[2] !== void 0 ? Number(m[2]) : m[1]);
 }
+function aliasProblem(doc, segments, path) {
+	let at = doc.contents;
+	for (let i = 0; i <= segments.length; i++) {
+		const where = i === segments.length ? path : `${path}, inside ${pathOf(segments.slice(0, i))},`;
+		if ((0, import_dist$1.isAlias)(at)) return `${where} is written as an alias (*${at.source}): an entry written as an alias cannot be given an id (it would be the aliased entry's too); write it out in full`;
+		if (!(0, import_dist$1.isCollection)(at)) return null;
+		if (at.anchor && usedAsAlias(doc, at)) return `${where} is anchored (&${at.anchor}) and written again as *${at.anchor}: the id would be given to both; write the copies out in full`;
+		if (i < segments.length) at = at.get(segments[i], true);
+	}
+	return null;
+}
+function usedAsAlias(doc, node) {
+	let used = false;
+	(0, import_dist$1.visit)(doc, { Alias(_k, a) {
+		if (a.source === node.anchor && a.resolve(doc) === node) {
+			used = true;
+			return import_dist$1.visit.BREAK;
+		}
+	} });
+	return used;
+}
 function insertIds(text, entries) {
 	const doc = (0, import_dist$1.parseDocument)(text);
 	const eol = text.includes("\r\n") ? "\r\n" : "\n";
 	const edits = [];
 	const problems = [];
 	for (const e of entries) {
-		const node = doc.getIn(segmentsOf(e.path), true);
+		const segments = segmentsOf(e.path);
+		const aliased = aliasProblem(doc, segments, e.path);
+		if (aliased) {
+			problems.push(aliased);
+			continue;
+		}
+		const node = doc.getIn(segments, true);
 		const pairOf = (k) => (0, import_dist$1.isMap)(node) ? node.items.find((p) => (0, import_dist$1.isScalar)(p.key) && p.key.value === k) : void 0;
 		const name = pairOf("name");
-		const now = (0, import_dist$1.isScalar)(name?.value) ? name.value.value : void 0;
+		const named = (0, import_dist$1.isAlias)(name?.value) ? name.value.resolve(doc) : name?.value;
+		const now = (0, import_dist$1.isScalar)(named) ? named.value : void 0;
 		if (now !== e.name) {
 			problems.push(`${e.path} is ${now === void 0 ? "no longer an entry with a name" : `now named ${JSON.stringify(now)}`}, not ${JSON.stringify(e.name)}: the file changed during the apply`);
 			continue;
 		}
 		const value = plainId(e.id);
 		const idPair = pairOf("id");
-		if (idPair && (0, import_dist$1.isScalar)(idPair.value) && idPair.value.range) {
+		if (idPair && ((0, import_dist$1.isScalar)(idPair.value) || (0, import_dist$1.isAlias)(idPair.value)) && idPair.value.range) {
 			const [start, end] = idPair.value.range;
 			edits.push({
 				at: start,
@@ -30874,10 +31003,11 @@ function writeIdsToFile(file, entries) {
 		problems: []
 	};
 }
-var import_dist$1, plainId;
+var import_dist$1, pathOf, plainId;
 var init_write_ids$1 = __esmMin((() => {
 	import_dist$1 = require_dist();
 	init_sources();
+	pathOf = (segments) => segments.map((s, i) => typeof s === "number" ? `[${s}]` : `${i ? "." : ""}${s}`).join("");
 	plainId = (id) => /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id);
 }));
 // src/engine/write-ids.ts
@@ -31188,7 +31318,7 @@ async function loadSaved(file, client, opts = {}) {
 	try {
 		data = JSON.parse(readFileSync(file, "utf8"));
 	} catch (e) {
-		throw new ConfigError(`cannot read saved plan ${file}: ${e.code ?? e.message}`);
+		throw new ConfigError(`cannot read saved plan ${file}: ${e instanceof Error ? "code" in e && typeof e.code === "string" ? e.code : e.message : String(e)}`);
 	}
 	if (!isPlan(data)) {
 		const first = schemaValidator("plan").errors?.[0];
