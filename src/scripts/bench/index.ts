@@ -61,24 +61,6 @@ async function main() {
     say();
   }
 
-  if (want('rate')) {
-    const limit = 100;
-    const windowMs = 6000;
-    say(`## The same 400 creates under a server limit of ${limit} requests per window per endpoint (window shortened to ${windowMs / 1000} s), concurrency 8`);
-    say('| rate headers | POST throughput, share of the limit | 429 answers | share of all requests |');
-    say('|---|---|---|---|');
-    for (const [headers, target] of [['none', 0.95], ['ietf', 0.97], ['x', 0.97]] as const) {
-      const r = await benchApply(8, { rateLimit: limit, rateWindowMs: windowMs, rateLimitHeaders: headers }, { maxRpm: 'auto', rateWindowMs: windowMs });
-      const share = r.posts / r.postSpanMs / (limit / windowMs);
-      const limited = r.rateLimited / r.requests;
-      const goal = headers === 'none' ? limited <= 0.02 : r.rateLimited === 0;
-      say(`| ${headers} | ${pct(share)} (${r.posts} in ${seconds(r.postSpanMs)}; target >= ${pct(target)}: ${met(share >= target)}) | ${r.rateLimited} | ${pct(limited)} (target ${headers === 'none' ? '<= 2%' : 'none'}: ${met(goal)}) |`);
-    }
-    const p = await benchListingAfterPause(10, 2000);
-    say(`A listing of 3,000 organisations (page cap 100) against a limit of 10 per 2 s, no headers: ${p.pages} pages in ${seconds(p.ms)}; ${p.rateLimited} answers 429, all in the first wave (at most ${p.firstWave}: ${met(p.rateLimited <= p.firstWave)}); none after the pause.`);
-    say();
-  }
-
   if (want('pacing')) {
     say(`## Pacing: ${CREATES} integration creates at concurrency 8 against a sliding window the client is not told in advance`);
     say('| window, limit | rate headers | throughput, share of the limit | 429 answers (share of requests) | time held back |');
@@ -99,6 +81,9 @@ async function main() {
       const goal = spent === 1 ? ` (target <= 3: ${met(r.recoveryWindows !== null && r.recoveryWindows <= 3)})` : '';
       say(`| ${c.label} | ${pct(spent)} | ${r.recoveryWindows ?? 'never'}${goal} | ${pct(r.share)} | ${r.rateLimited} |`);
     }
+    say();
+    const p = await benchListingAfterPause(10, 2000);
+    say(`A listing of 3,000 organisations (page cap 100) against a limit of 10 per 2 s, no headers: ${p.pages} pages in ${seconds(p.ms)}; ${p.rateLimited} answers 429, all in the first wave (at most ${p.firstWave}: ${met(p.rateLimited <= p.firstWave)}); none after the pause.`);
     say();
   }
 
