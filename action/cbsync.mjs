@@ -107,6 +107,9 @@ var init_redact = __esmMin((() => {
 function printable(s) {
 	return s.replace(UNSAFE, hex).replace(/^(\s*):(?=:)/, "$1\\x3a").replace(/##\[/g, "##\\x5b");
 }
+function jsonText(value) {
+	return `${JSON.stringify(value, null, 2).replace(UNSAFE, (c) => c < " " ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).replace(/##\[/g, "#\\u0023[")}\n`;
+}
 var UNSAFE, hex, UNSAFE_ONE, hasUnsafeChars, byText, plural;
 var init_text$1 = __esmMin((() => {
 	UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/gu;
@@ -27499,7 +27502,7 @@ async function validateCommand(paths, opts, raw, readStdin) {
 			integrations,
 			diagnostics: r.diagnostics
 		};
-		io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+		io.stdout(jsonText(body));
 		return r.state ? 0 : 1;
 	}
 	reportDiagnostics(r.diagnostics, io);
@@ -52032,7 +52035,7 @@ async function planCommand(paths, opts, raw) {
 		}),
 		...opts.out ? { savedPlan: opts.out } : {}
 	});
-	if (format === "json") io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+	if (format === "json") io.stdout(jsonText(plan));
 	else if (format === "markdown") io.stdout(markdown());
 	else {
 		if (opts.diff) {
@@ -52047,7 +52050,7 @@ async function planCommand(paths, opts, raw) {
 	}
 	try {
 		if (opts.out) {
-			writeFileSync(opts.out, io.redact(`${JSON.stringify(plan, null, 2)}\n`));
+			writeFileSync(opts.out, io.redact(jsonText(plan)));
 			io.stderr(line(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}`));
 		}
 		if (opts.markdownOut) writeFileSync(opts.markdownOut, io.redact(markdown()));
@@ -52061,6 +52064,7 @@ async function planCommand(paths, opts, raw) {
 var init_plan = __esmMin((() => {
 	init_diff();
 	init_markdown();
+	init_text$1();
 	init_text();
 	init_color();
 	init_errors();
@@ -52109,7 +52113,9 @@ function verificationText(r) {
 }
 function summaryText(r) {
 	const s = r.summary;
-	const repaired = r.repairs.length ? `; ${plural(r.repairs.length, "duplicate")} repaired` : "";
+	const fixed = r.repairs.filter((x) => x.outcome === "done").length;
+	const unfixed = r.repairs.length - fixed;
+	const repaired = (fixed ? `; ${plural(fixed, "duplicate")} repaired` : "") + (unfixed ? `; ${plural(unfixed, "duplicate")} not repaired` : "");
 	const stopped = r.interrupted ? " Interrupted: no new action started after the signal." : "";
 	return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.${stopped}`;
 }
@@ -52261,7 +52267,7 @@ function sayEnding(report, ratePerMinute, opts, io) {
 	}
 	const replaced = report.results.filter((r) => r.outcome === "done" && r.kind === "replace_integration");
 	if (replaced.length && !opts.writeIds) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
-	if (opts.json) return io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+	if (opts.json) return io.stdout(jsonText(report));
 	io.stdout(verificationText(report));
 	io.stdout(`\n${summaryText(report)}\n`);
 	io.stdout(`${requestsText(report, ratePerMinute)}\n`);
@@ -52332,7 +52338,7 @@ function render(data, entries, header) {
 		customTags: withoutMerge
 	});
 	(0, import_dist.visit)(doc, { Scalar(_key, node) {
-		if (typeof node.value === "string" && QUOTE_TOO.test(node.value)) node.type = import_dist.Scalar.QUOTE_DOUBLE;
+		if (typeof node.value === "string" && (QUOTE_TOO.test(node.value) || node.value.includes("##["))) node.type = import_dist.Scalar.QUOTE_DOUBLE;
 	} });
 	doc.commentBefore = header;
 	if (entries) doc.get("organisations", true).items.forEach((node, i) => {
@@ -52344,7 +52350,7 @@ function render(data, entries, header) {
 	return sealed(doc.toString({
 		lineWidth: 0,
 		flowCollectionPadding: false
-	}));
+	}).replace(/##\[/g, "#\\x23["));
 }
 function exportedState(text) {
 	const m = SEAL.exec(text);

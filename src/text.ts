@@ -28,6 +28,18 @@ export function printable(s: string): string {
     .replace(/##\[/g, '##\\x5b');
 }
 
+/**
+ * Data as JSON text for stdout or a file, ended: the same data, with every character printable()
+ * escapes written as `\uXXXX` (JSON.stringify leaves C1 controls, bidi and invisible characters
+ * and U+2028 raw) and `##[` as `#\u0023[`, so that neither a terminal nor a CI log (the GitHub
+ * Actions runner takes `##[cmd]` anywhere in a line) sees a sequence a name or message forged.
+ */
+export function jsonText(value: unknown): string {
+  // C0 controls in strings are escaped by JSON.stringify already: those left are its own line breaks
+  const text = JSON.stringify(value, null, 2).replace(UNSAFE, (c) => (c < ' ' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return `${text.replace(/##\[/g, '#\\u0023[')}\n`;
+}
+
 /** Strings in code-unit order: stable, locale-free. */
 export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

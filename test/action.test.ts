@@ -80,6 +80,33 @@ describe('the GitHub Action', () => {
       expect(readFileSync(`${work}/mine.md`, 'utf8')).toBe(readFileSync(r.outputs['plan-markdown']!, 'utf8'));
     }));
 
+  it("a user's --out the action cannot write: said, the step fails, and every output and the summary are still set", () =>
+    withEmulator({}, async (emu) => {
+      const work = mkdtempSync(`${tmpdir()}/cbsync-action-out-`);
+      const r = await runAction({ command: 'plan', files: `${dir}/desired.yaml`, flags: '--out missing/plan.json', 'api-url': emu.url }, { CHARGEBACKSTOP_API_KEY: ADMIN }, work);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('::error title=cbsync::could not write --out missing/plan.json: ENOENT');
+      expect(r.outputs).toMatchObject({ exitcode: '2', 'has-changes': 'true' });
+      expect(readFileSync(r.outputs['plan-markdown']!, 'utf8')).toContain('Plan: 1 to create');
+      expect(r.summary).toContain('Plan: 1 to create');
+    }));
+
+  it('names holding `##[` and `::`: the JSON in the log (apply, plan --json) forges no workflow command', () =>
+    withEmulator({}, async (emu) => {
+      const evil = mkdtempSync(`${tmpdir()}/cbsync-action-evil-`);
+      writeFileSync(`${evil}/desired.yaml`, 'version: 1\nprune: {organisations: false}\norganisations:\n  - name: "Evil ##[error]forged"\n  - name: "::warning::x ##[stop-commands]t"\n');
+      const plan = await runAction({ command: 'plan', files: evil, flags: '--json', 'api-url': emu.url }, { CHARGEBACKSTOP_API_KEY: ADMIN });
+      const applied = await runAction({ command: 'apply', files: evil, 'api-url': emu.url }, { CHARGEBACKSTOP_API_KEY: ADMIN });
+      expect(applied.outputs.exitcode).toBe('0');
+      for (const r of [plan, applied]) {
+        expect(r.stdout).toContain('Evil #\\u0023[error]forged');
+        expect(forgedCommands(r.stdout + r.stderr)).toEqual([]);
+        expect(r.stdout + r.stderr).not.toMatch(/##\[/);
+      }
+      const report = JSON.parse(readFileSync(applied.outputs['report-json']!, 'utf8'));
+      expect(report.results.map((x: { address: string }) => x.address).sort()).toEqual(['organisation["::warning::x ##[stop-commands]t"]', 'organisation["Evil ##[error]forged"]']);
+    }));
+
   it('an output holding a new line (a runner temp folder so named) is written in the multi-line form', () =>
     withEmulator({}, async (emu) => {
       const temp = mkdtempSync(`${tmpdir()}/cbsync-odd\nname-`);

@@ -1,7 +1,7 @@
 import { apply, loadSaved, parseTargets, SafetyError, succeeded, type Planned } from '../engine/index.js';
 import type { ApiClient } from '../live/client.js';
 import type { ApplyReport } from '../model.js';
-import { plural } from '../text.js';
+import { jsonText, plural } from '../text.js';
 import { requestsText, resultLine, summaryText, verificationText } from '../plan/render/apply.js';
 import { renderDiff } from '../plan/render/diff.js';
 import { renderText } from '../plan/render/text.js';
@@ -128,7 +128,7 @@ function sayEnding(report: ApplyReport, ratePerMinute: number, opts: ApplyOption
   }
   const replaced = report.results.filter((r) => r.outcome === 'done' && r.kind === 'replace_integration');
   if (replaced.length && !opts.writeIds) io.stderr(`note: ${replaced.length} integration(s) were replaced; if the file pins their old ids, update them (or use --write-ids)\n`);
-  if (opts.json) return io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  if (opts.json) return io.stdout(jsonText(report));
   io.stdout(verificationText(report));
   io.stdout(`\n${summaryText(report)}\n`);
   io.stdout(`${requestsText(report, ratePerMinute)}\n`);

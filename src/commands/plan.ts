@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../plan/render/diff.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
+import { jsonText } from '../text.js';
 import { renderText } from '../plan/render/text.js';
 import { useColor } from './color.js';
 import { reportError } from './errors.js';
@@ -33,7 +34,7 @@ export async function planCommand(paths: string[], opts: PlanOptions, raw: Io): 
   let md: string | undefined;
   // Markdown escapes names (`cbs_key` becomes `cbs\_key`), so the key is removed before, not after
   const markdown = () => (md ??= renderMarkdown(scrubbed(plan, io.redact), { file, diff: renderDiff(shown.desired, shown.live, { color: false, file, match: shown.match }), ...(opts.out ? { savedPlan: opts.out } : {}) }));
-  if (format === 'json') io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+  if (format === 'json') io.stdout(jsonText(plan));
   else if (format === 'markdown') io.stdout(markdown());
   else {
     if (opts.diff) {
@@ -44,7 +45,7 @@ export async function planCommand(paths: string[], opts: PlanOptions, raw: Io): 
   }
   try {
     if (opts.out) {
-      writeFileSync(opts.out, io.redact(`${JSON.stringify(plan, null, 2)}\n`));
+      writeFileSync(opts.out, io.redact(jsonText(plan)));
       io.stderr(line(`saved plan to ${opts.out}; apply it with: cbsync apply --plan ${opts.out}`));
     }
     if (opts.markdownOut) writeFileSync(opts.markdownOut, io.redact(markdown()));

@@ -1,7 +1,7 @@
 import type { LoadResult } from '../desired/compose.js';
 import { describePaths } from '../desired/findings.js';
 import { loadDesiredPathsLazily } from '../desired/load-lazy.js';
-import { plural } from '../text.js';
+import { jsonText, plural } from '../text.js';
 import { reportDiagnostics } from './errors.js';
 import { guarded, line, type Io } from './io.js';
 
@@ -20,7 +20,7 @@ export async function validateCommand(paths: string[], opts: ValidateOptions, ra
   const integrations = r.state?.organisations.reduce((n, o) => n + o.integrations.length, 0) ?? 0;
   if (opts.json) {
     const body = { format_version: 1, valid: !!r.state, files: r.state?.files ?? [], organisations, integrations, diagnostics: r.diagnostics };
-    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+    io.stdout(jsonText(body));
     return r.state ? 0 : 1;
   }
   reportDiagnostics(r.diagnostics, io);

@@ -93,7 +93,7 @@ function render(data: Record<string, unknown>, entries: OrgEntry[] | null, heade
   const doc = new Document(entries ? { ...data, organisations: entries.map((e) => e.data) } : data, { version: '1.1', customTags: withoutMerge });
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && QUOTE_TOO.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && (QUOTE_TOO.test(node.value) || node.value.includes('##['))) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
   doc.commentBefore = header;
@@ -106,7 +106,9 @@ function render(data: Record<string, unknown>, entries: OrgEntry[] | null, heade
       for (const item of ints.items) (item.get('merchant_ids', true) as unknown as YAMLSeq).flow = true;
     });
   }
-  return sealed(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  // `##[` only in double-quoted strings and comments: written `#\x23[` (the same string) so
+  // that a CI log showing the file holds no GitHub workflow command
+  return sealed(doc.toString({ lineWidth: 0, flowCollectionPadding: false }).replace(/##\[/g, '#\\x23['));
 }
 
 const UNSEALED = '0'.repeat(16);

@@ -127,7 +127,7 @@ function prepare(env: Env, command: string, dir: string): Run {
 }
 
 /** Runs cbsync as a child, passes SIGTERM and SIGINT on to it, and waits for it. Its exit code. */
-function runCli(run: Run, env: Env, signals: { forward?: (s: NodeJS.Signals) => void }): Promise<number> {
+function runCli(run: Run, env: Env, signals: Signals): Promise<number> {
   const childEnv = { ...env, GITHUB_ACTIONS: env.GITHUB_ACTIONS ?? 'true', ...(env.INPUT_API_URL ? { CHARGEBACKSTOP_API_URL: env.INPUT_API_URL } : {}) };
   const capture = run.command === 'apply';
   // its own process group: a terminal's Ctrl-C reaches it once, through us, not twice
@@ -152,19 +152,33 @@ function runCli(run: Run, env: Env, signals: { forward?: (s: NodeJS.Signals) => 
   });
 }
 
-/** What the workflow gets, read from the action's own files whatever the user's flags. */
-function results(run: Run, env: Env, out: Outputs) {
+/**
+ * What the workflow gets, read from the action's own files whatever the user's flags. False when
+ * a copy to a path of the user's (`--out`, `--markdown-out`) failed: said, and the step fails,
+ * as the command alone would; every output is still set.
+ */
+function results(run: Run, env: Env, out: Outputs): boolean {
+  const copies: [from: string, to: string, flag: string][] = [];
   if (run.command === 'plan' && existsSync(run.planJson)) {
     out['plan-json'] = run.planJson;
     out['has-changes'] = String((JSON.parse(readFileSync(run.planJson, 'utf8')) as { actions: unknown[] }).actions.length > 0);
-    for (const p of run.userOut) copyFileSync(run.planJson, resolve(p));
+    for (const p of run.userOut) copies.push([run.planJson, p, '--out']);
   }
   if (run.command === 'plan' && existsSync(run.planMd)) {
     out['plan-markdown'] = run.planMd;
-    for (const p of run.userMd) copyFileSync(run.planMd, resolve(p));
+    for (const p of run.userMd) copies.push([run.planMd, p, '--markdown-out']);
     summary(env, readFileSync(run.planMd, 'utf8'));
   }
-  if (run.command !== 'apply') return;
+  let copied = true;
+  for (const [from, to, flag] of copies) {
+    try {
+      copyFileSync(from, resolve(to));
+    } catch (e) {
+      copied = false;
+      process.stderr.write(annotation(`could not write ${flag} ${to}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  }
+  if (run.command !== 'apply') return copied;
   let report: ApplyReport | null = null;
   try {
     report = JSON.parse(readFileSync(run.reportJson, 'utf8'));
@@ -173,58 +187,69 @@ function results(run: Run, env: Env, out: Outputs) {
   }
   if (!report?.summary) {
     summary(env, `### cbsync apply\n\nNo report: cbsync stopped before applying anything (exit ${out.exitcode}); the reason is in the job's log.\n`);
-    return;
+    return copied;
   }
   out['report-json'] = run.reportJson;
   out['has-changes'] = String(report.summary.done + report.repairs.length > 0);
   summary(env, `### cbsync apply\n\n**${summaryText(report)}** The report is in the job's log and the \`report-json\` output.\n`);
+  return copied;
 }
 
 /** The action's step: its exit status (a plan with changes is a result, not a failure). The outputs are written in every case. */
 export async function runAction(env: Env = process.env): Promise<number> {
   const out: Outputs = { exitcode: '1', 'has-changes': 'false', 'plan-json': '', 'plan-markdown': '', 'report-json': '' };
   // a cancelled job sends SIGINT, then SIGTERM: passed on to cbsync, which finishes what runs and writes its report
-  const signals: { forward?: (s: NodeJS.Signals) => void; early?: NodeJS.Signals } = {};
+  const signals: Signals = {};
   const onSignal = (s: NodeJS.Signals) => (signals.forward ? signals.forward(s) : (signals.early ??= s));
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  let run: Run | undefined;
+  const state: { run?: Run } = {};
+  let code = 1;
   try {
-    const old = nodeProblem(process.versions.node);
-    if (old) {
-      process.stderr.write(annotation(old));
-      return 1;
-    }
-    const command = (env.INPUT_COMMAND || 'plan').trim();
-    if (!COMMANDS.includes(command)) {
-      process.stderr.write(annotation(`the command input must be one of ${COMMANDS.join(', ')}, not ${JSON.stringify(command)}`));
-      return 1;
-    }
-    try {
-      run = prepare(env, command, mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), 'cbsync-')));
-    } catch (e) {
-      process.stderr.write(annotation((e as Error).message));
-      return 1;
-    }
-    process.stderr.write(`${commandLine(run.args)}\n`);
-    if (signals.early) {
-      process.stderr.write(annotation(`cancelled (${signals.early}) before cbsync started; nothing was changed`));
-      return 1;
-    }
-    const code = await runCli(run, env, signals);
-    out.exitcode = String(code);
-    return code === 0 || (command === 'plan' && code === 2) ? 0 : 1;
+    code = await step(env, out, signals, state);
   } catch (e) {
     process.stderr.write(annotation(`the action failed: ${(e as Error).message}`));
-    return 1;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    try {
-      if (run) results(run, env, out);
-    } catch (e) {
-      process.stderr.write(annotation(`could not read cbsync's results: ${(e as Error).message}`));
-    }
-    setOutputs(env, out);
   }
+  let copied = true;
+  try {
+    if (state.run) copied = results(state.run, env, out);
+  } catch (e) {
+    process.stderr.write(annotation(`could not read cbsync's results: ${(e as Error).message}`));
+  }
+  setOutputs(env, out);
+  return copied ? code : 1;
+}
+
+type Signals = { forward?: (s: NodeJS.Signals) => void; early?: NodeJS.Signals };
+
+/** Checks the inputs and runs cbsync: the step's exit status. `state.run` is set once cbsync's files are chosen. */
+async function step(env: Env, out: Outputs, signals: Signals, state: { run?: Run }): Promise<number> {
+  const old = nodeProblem(process.versions.node);
+  if (old) {
+    process.stderr.write(annotation(old));
+    return 1;
+  }
+  const command = (env.INPUT_COMMAND || 'plan').trim();
+  if (!COMMANDS.includes(command)) {
+    process.stderr.write(annotation(`the command input must be one of ${COMMANDS.join(', ')}, not ${JSON.stringify(command)}`));
+    return 1;
+  }
+  let run: Run;
+  try {
+    run = state.run = prepare(env, command, mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), 'cbsync-')));
+  } catch (e) {
+    process.stderr.write(annotation((e as Error).message));
+    return 1;
+  }
+  process.stderr.write(`${commandLine(run.args)}\n`);
+  if (signals.early) {
+    process.stderr.write(annotation(`cancelled (${signals.early}) before cbsync started; nothing was changed`));
+    return 1;
+  }
+  const code = await runCli(run, env, signals);
+  out.exitcode = String(code);
+  return code === 0 || (command === 'plan' && code === 2) ? 0 : 1;
 }

@@ -4,7 +4,9 @@ import { buildPlan } from '../../src/plan/planner.js';
 import { renderDiff } from '../../src/plan/render/diff.js';
 import { renderMarkdown } from '../../src/plan/render/markdown.js';
 import { renderText } from '../../src/plan/render/text.js';
-import { printable } from '../../src/text.js';
+import fc from 'fast-check';
+import { jsonText, printable } from '../../src/text.js';
+import { check } from '../properties/run.js';
 import { desired, int, live, org } from './fixtures.js';
 
 // Names and ids from a server are printed: none may move the cursor, end a line, forge a
@@ -77,4 +79,26 @@ describe('hostile names in every renderer', () => {
     // the diff's fence is longer than any backtick run inside it
     expect(md).toContain('````diff\n+ name: "```"\n````');
   });
+});
+
+describe('JSON output (plan --json, apply --json, validate --json)', () => {
+  it('the plan as JSON: the same data, no line a runner reads as a command', () => {
+    const text = jsonText(plan);
+    expect(dangerous(text)).toEqual([]);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(plan)));
+    expect(text).toContain('"from": "x#\\u0023[error]forged"');
+  });
+
+  it('any data: parses back the same; no `##[`, no line separator (property)', () =>
+    check(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('##[', '###[[', '\\##[', '\u2028', '\u0085', '::error::'), (v, bad) => {
+        const value = { v, bad, joined: `a${bad}b${bad}` };
+        const text = jsonText(value);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(text).not.toContain('##[');
+        expect(text).not.toMatch(/[\u0085\u2028\u2029]/);
+        expect(text.endsWith('}\n')).toBe(true);
+      }),
+      { seed: 77, numRuns: 300 },
+    ));
 });

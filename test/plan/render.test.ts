@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionResult, ApplyReport } from '../../src/model.js';
+import { summaryText } from '../../src/plan/render/apply.js';
 import { buildPlan } from '../../src/plan/planner.js';
 import { renderMarkdown } from '../../src/plan/render/markdown.js';
 import { renderText } from '../../src/plan/render/text.js';
@@ -71,5 +73,20 @@ describe('markdown under a comment limit (seen: 1,500 creates made 216,064 chara
     const md = renderMarkdown(plan, { diff: '-a\n+b\n' });
     expect(md).not.toContain('not shown here');
     expect(md).toContain('```diff\n-a\n+b\n```');
+  });
+});
+
+describe('the apply summary line', () => {
+  const repair = (outcome: ActionResult['outcome']): ActionResult => ({ address: 'organisation["Acme"]', kind: 'delete_organisation', outcome, id: 'org_2' });
+  const report = (repairs: ActionResult[]) =>
+    ({ summary: { done: 1, blocked: 0, failed: 0, skipped: 0 }, repairs, interrupted: false }) as unknown as ApplyReport;
+  it.each([
+    [[], 'Apply: 1 done, 0 blocked, 0 failed, 0 skipped.'],
+    [[repair('done')], 'Apply: 1 done, 0 blocked, 0 failed, 0 skipped; 1 duplicate repaired.'],
+    // a repair that failed left its duplicate: it is not counted as repaired (seen: "1 duplicate repaired" beside its own "failed" line)
+    [[repair('failed')], 'Apply: 1 done, 0 blocked, 0 failed, 0 skipped; 1 duplicate not repaired.'],
+    [[repair('done'), repair('failed'), repair('failed')], 'Apply: 1 done, 0 blocked, 0 failed, 0 skipped; 1 duplicate repaired; 2 duplicates not repaired.'],
+  ])('%j', (repairs, line) => {
+    expect(summaryText(report(repairs))).toBe(line);
   });
 });

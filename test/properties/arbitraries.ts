@@ -14,6 +14,8 @@ export const YAML_LOOKALIKES = [
   'yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'YES', 'Off', 'true', 'False', 'null', 'Null', '~', '=', '<<',
   '123', '007', '0o17', '0x1F', '1_000', '1:20', '1e3', '.5', '+1', '-0', '.inf', '.NaN', '2001-12-14',
   'a: b', '#hash', '- dash', "it's", '"quoted"', '*star', '&amp', '!bang', '%pct', '@at', '`tick`', '{brace}', '[bracket]', '? q', '| pipe', '> fold',
+  // what a CI log takes for a workflow command
+  '##[error]forged', 'a ##[b', '\\##[x', '::warning::x',
 ];
 
 /** Names that are legal in a file and print as themselves: printable, trimmed, NFC. */

@@ -47,7 +47,10 @@ export function verificationText(r: ApplyReport): string {
 
 export function summaryText(r: ApplyReport): string {
   const s = r.summary;
-  const repaired = r.repairs.length ? `; ${plural(r.repairs.length, 'duplicate')} repaired` : '';
+  // a repair that failed left its duplicate in place: it is not counted as repaired
+  const fixed = r.repairs.filter((x) => x.outcome === 'done').length;
+  const unfixed = r.repairs.length - fixed;
+  const repaired = (fixed ? `; ${plural(fixed, 'duplicate')} repaired` : '') + (unfixed ? `; ${plural(unfixed, 'duplicate')} not repaired` : '');
   const stopped = r.interrupted ? ' Interrupted: no new action started after the signal.' : '';
   return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.${stopped}`;
 }
