@@ -4,11 +4,22 @@ function nodeProblem(version) {
 	if (m && Number(m[1]) >= 20) return null;
 	return `cbsync needs Node.js 20 or later, and the node on this job's PATH is ${version}. Add a step before this one: uses: actions/setup-node@v4 with node-version: 20 (or later)`;
 }
+const STOPPED_OUTPUTS = {
+	exitcode: "1",
+	"has-changes": "false",
+	"plan-json": "",
+	"plan-markdown": "",
+	"report-json": ""
+};
 // src/scripts/action-main.ts
 const ACTION = "./action.mjs";
 const problem = nodeProblem(process.versions.node);
 if (problem) {
 	process.stderr.write(`::error title=cbsync::${problem}\n`);
 	process.exitCode = 1;
+	const outputs = Object.keys(STOPPED_OUTPUTS).map((k) => `${k}=${STOPPED_OUTPUTS[k]}\n`).join("");
+	const file = process.env.GITHUB_OUTPUT;
+	if (file) import("fs").then((fs) => fs.appendFileSync(file, outputs));
+	else process.stdout.write(outputs);
 } else import(ACTION);
 export {};

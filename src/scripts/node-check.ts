@@ -10,3 +10,6 @@ export function nodeProblem(version: string): string | null {
   if (m && Number(m[1]) >= MIN_NODE) return null;
   return `cbsync needs Node.js ${MIN_NODE} or later, and the node on this job's PATH is ${version}. Add a step before this one: uses: actions/setup-node@v4 with node-version: ${MIN_NODE} (or later)`;
 }
+
+/** The action's outputs when it stops before running cbsync (action.yml's outputs, in its order). */
+export const STOPPED_OUTPUTS: Record<string, string> = { exitcode: '1', 'has-changes': 'false', 'plan-json': '', 'plan-markdown': '', 'report-json': '' };
