@@ -6,6 +6,7 @@ import { basename, dirname, join, normalize, relative, resolve, sep } from "node
 import { fileURLToPath, format } from "node:url";
 import Bt, { STATUS_CODES, createServer } from "node:http";
 import { createHash, randomUUID } from "node:crypto";
+import { subscribe } from "node:diagnostics_channel";
 import zs from "node:https";
 import st from "node:zlib";
 import me, { PassThrough, pipeline } from "node:stream";
@@ -27358,6 +27359,7 @@ var init_errors$1 = __esmMin((() => {
 		refused: "refused",
 		unresolved: "unresolved",
 		certificate: "certificate",
+		tls: "TLS",
 		proxy: "proxy",
 		non_json: "non-JSON",
 		invalid_answer: "invalid answer",
@@ -27449,15 +27451,15 @@ function reportDiagnostics(diagnostics, io) {
 }
 function describeError(e) {
 	if (e instanceof ApiError) {
-		if (e.kind === "incomplete_listing") return `error: ${e.method} ${e.path}: ${e.message}`;
+		if (e.kind === "incomplete_listing") return printable(`error: ${e.method} ${e.path}: ${e.message}`);
 		let hint = "";
 		if (e.status === 401) hint = " (the API key was rejected: check CHARGEBACKSTOP_API_KEY)";
 		else if (e.status === 403) hint = " (the key is missing an ability)";
-		else if (e.kind === "refused") hint = " (is the API URL right and the server running?)";
+		else if (e.kind === "refused" && !e.message.includes("the proxy ")) hint = " (is the API URL right and the server running?)";
 		else if (e.kind === "timeout") hint = " (raise --timeout, or retry later)";
-		return `error: ${e.summary}${hint}`;
+		return printable(`error: ${e.summary}${hint}`);
 	}
-	return `error: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
+	return printable(`error: ${(e instanceof Error ? e.message : String(e)).replace(/[\r\n]+$/, "")}`);
 }
 function reportError(e, io) {
 	if (e instanceof DesiredStateError) {
@@ -32484,7 +32486,11 @@ var init_policy = __esmMin((() => {
 		maxRedirects: 5
 	};
 	backoffMs = (failures, limits, jitter) => Math.min(limits.backoffMaxMs, limits.backoffBaseMs * 2 ** (failures - 1)) * (.5 + jitter / 2);
-	PERMANENT = ["certificate", "too_large"];
+	PERMANENT = [
+		"certificate",
+		"tls",
+		"too_large"
+	];
 }));
 // node_modules/node-fetch-native/dist/shared/node-fetch-native.DfbY2q-x.mjs
 function f(e) {
@@ -37132,13 +37138,35 @@ var init_node = __esmMin((() => {
 	init_dist$2();
 	init_ofetch_CWycOUEr();
 }));
+// src/live/dispatchers.ts
+var dispatchers_exports = __exportAll({
+	closeDispatcher: () => closeDispatcher,
+	closeDispatchers: () => closeDispatchers,
+	opened: () => opened
+});
+function opened(d) {
+	open.add(d);
+}
+async function closeDispatcher(d) {
+	open.delete(d);
+	await d.destroy().catch(() => {});
+}
+async function closeDispatchers() {
+	const all = [...open];
+	await Promise.all(all.map(closeDispatcher));
+	return all.length;
+}
+var open;
+var init_dispatchers = __esmMin((() => {
+	open = new Set();
+}));
 // src/live/network.ts
 function chain(e) {
 	const out = [];
 	for (let c = e; c && typeof c === "object" && out.length < 8; c = c.cause) out.push(c);
 	return out;
 }
-function classifyNetworkError(e, where) {
+function classifyNetworkError(e, where, connecting = null) {
 	const causes = chain(e);
 	const coded = causes.filter((c) => typeof c.code === "string");
 	const cert = coded.find((c) => CERTIFICATE[c.code]);
@@ -37152,6 +37180,16 @@ function classifyNetworkError(e, where) {
 			message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ""}`
 		};
 	}
+	const tls = connecting !== null ? coded.find((c) => TLS_CODE.test(c.code)) : void 0;
+	if (tls) return {
+		kind: "tls",
+		code: tls.code,
+		message: handshakeFailed(tls, where, connecting)
+	};
+	if (coded.some((c) => c.code === "UND_ERR_PRX_CONN")) return {
+		kind: "proxy",
+		message: `the proxy ${where.proxy?.shown ?? "in use"} closed the connection without answering the CONNECT to ${where.host} (a proxy does so when it cannot reach the host, or drops what it denies)`
+	};
 	const proxied = causes.map((c) => PROXY_REFUSED.exec(c.message ?? "")).find(Boolean);
 	if (proxied) {
 		const status = Number(proxied[1]);
@@ -37171,12 +37209,12 @@ function classifyNetworkError(e, where) {
 	if (code === "ECONNREFUSED") return {
 		kind: "refused",
 		code,
-		message: `connection refused by ${whose}`
+		message: `connection refused by ${whose}${proxy ? ` (is the proxy running, and ${proxy.variable} right?)` : ""}`
 	};
 	if (code === "ENOTFOUND") return {
 		kind: "unresolved",
 		code,
-		message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; check the URL${proxy ? "" : ", or set HTTPS_PROXY if the API is reached through a proxy"})`
+		message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; ${proxy ? `check ${proxy.variable}` : "check the URL, or set HTTPS_PROXY if the API is reached through a proxy"})`
 	};
 	if (code === "EAI_AGAIN") return {
 		kind: "unresolved",
@@ -37190,7 +37228,17 @@ function classifyNetworkError(e, where) {
 		message: `connection failed (${code ?? last?.message ?? "unknown"})`
 	};
 }
-var CERTIFICATE, CA_HINT, PROXY_REFUSED;
+function handshakeFailed(c, where, connecting) {
+	const p = where.proxy;
+	const bare = (h) => h.replace(/^\[(.*)\]$/, "$1");
+	const proxy = p && p.shown.startsWith("https:") && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
+	const who = proxy ? `the proxy ${proxy.shown}` : `the server at ${where.host}`;
+	if (NOT_TLS.test(c.code) || c.code === "EPROTO" && NOT_TLS.test(c.message ?? "")) return `${who} does not speak TLS (${proxy ? `an https:// proxy URL for a plain http proxy? write http:// in ${proxy.variable}` : "https:// to a plain http port?"}) (${c.code})`;
+	const reason = c.code === "EPROTO" ? /SSL routines:[^:]*:([^:\n]+)/.exec(c.message ?? "")?.[1]?.trim() ?? "a TLS protocol error" : void 0;
+	const words = HANDSHAKE[c.code] ?? reason ?? c.code.replace(/^ERR_(SSL|TLS)_/, "").toLowerCase().replace(/_/g, " ");
+	return `the TLS handshake with ${who.replace(/^the server at /, "")} failed: ${words} (${c.code})`;
+}
+var CERTIFICATE, CA_HINT, PROXY_REFUSED, TLS_CODE, NOT_TLS, HANDSHAKE;
 var init_network = __esmMin((() => {
 	CERTIFICATE = {
 		UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
@@ -37227,6 +37275,47 @@ var init_network = __esmMin((() => {
 	};
 	CA_HINT = "set NODE_EXTRA_CA_CERTS to the PEM file of the CA that signs it (a private or company CA)";
 	PROXY_REFUSED = /Proxy response \((\d+)\)/;
+	TLS_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$)/;
+	NOT_TLS = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|RECORD_LAYER_FAILURE)$|wrong version number|packet length too long/i;
+	HANDSHAKE = {
+		ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: "the server and Node share no TLS version or cipher",
+		ERR_SSL_NO_SHARED_CIPHER: "the server and Node share no cipher",
+		ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: "the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)",
+		ERR_SSL_UNSUPPORTED_PROTOCOL: "the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)",
+		ERR_SSL_NO_PROTOCOLS_AVAILABLE: "the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)",
+		ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "the server asks for a client certificate, which cbsync does not send",
+		ERR_SSL_TLSV1_ALERT_UNRECOGNIZED_NAME: "the server does not serve this host name",
+		ERR_SSL_TLSV1_UNRECOGNIZED_NAME: "the server does not serve this host name"
+	};
+}));
+// src/live/url.ts
+function hideUserInfo(raw) {
+	const at = raw.lastIndexOf("@");
+	if (at < 0) return raw;
+	return `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(raw.slice(0, at))?.[0] ?? ""}...@${raw.slice(at + 1)}`;
+}
+function checkApiUrl(raw) {
+	const shown = hideUserInfo(raw);
+	let url = null;
+	try {
+		url = new URL(raw);
+	} catch {}
+	if (!url || !raw.includes("://") && !/^https?:$/.test(url.protocol)) throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(raw, shown)}`);
+	if (url.username || url.password || raw.includes("@")) throw new ConfigError("the API URL must not hold a user name or password: set the key in CHARGEBACKSTOP_API_KEY");
+	if (url.protocol === "https:") return url;
+	if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return url;
+	if (url.protocol === "http:") throw new ConfigError(`refusing plain http to ${url.host}: use https (http is allowed only for loopback hosts)`);
+	throw new ConfigError(`unsupported API URL scheme ${url.protocol}`);
+}
+function schemeHint(raw, shown) {
+	const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(raw);
+	if (!m || raw.includes("@")) return "";
+	return `; add the scheme, e.g. ${LOOPBACK.test(m[1]) ? "http" : "https"}://${shown}`;
+}
+var LOOPBACK;
+var init_url = __esmMin((() => {
+	init_errors$1();
+	LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 }));
 // src/live/proxy.ts
 function readProxy(name, raw) {
@@ -37237,9 +37326,10 @@ function readProxy(name, raw) {
 	try {
 		url = new URL(withScheme);
 	} catch {
-		throw new ConfigError(`${name} is not a valid proxy URL: ${withScheme.replace(/\/\/\S*@/, "//...@")} (write http://[user:password@]host:port)`);
+		throw new ConfigError(`${name} is not a valid proxy URL: ${hideUserInfo(withScheme)} ${FORM}`);
 	}
 	if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`${name}: unsupported proxy scheme ${url.protocol} (http:// or https://)`);
+	if (url.pathname !== "/" || url.search || url.hash) throw new ConfigError(`${name}: a proxy URL has no path, query or fragment after host:port ${FORM}`);
 	let password;
 	try {
 		password = decodeURIComponent(url.password);
@@ -37249,6 +37339,7 @@ function readProxy(name, raw) {
 	}
 	const port = url.port || (url.protocol === "https:" ? "443" : "80");
 	return {
+		variable: name,
 		uri: url.href,
 		shown: `${url.protocol}//${url.host}`,
 		hostname: url.hostname,
@@ -37283,8 +37374,18 @@ function dispatcherFor(undici, { http, https, noProxy }, ca) {
 		...tls ? {
 			connect: tls,
 			requestTls: tls
-		} : {}
+		} : {},
+		clientFactory: tunnelClients(undici)
 	}));
+}
+function tunnelClients(undici) {
+	return (origin, options) => {
+		const pool = new undici.Pool(origin, options);
+		const connect = pool.connect.bind(pool);
+		return Object.assign(pool, { connect: (opts) => connect(opts).catch((e) => {
+			throw e?.code === "UND_ERR_SOCKET" ? new ProxyConnectionError(e) : e;
+		}) });
+	};
 }
 function quietly(make) {
 	const emit = process.emitWarning;
@@ -37297,10 +37398,19 @@ function quietly(make) {
 		process.emitWarning = emit;
 	}
 }
-var pick;
+var FORM, pick, ProxyConnectionError;
 var init_proxy = __esmMin((() => {
 	init_errors$1();
+	init_url();
+	FORM = "(write http://[user:password@]host:port)";
 	pick = (env, name) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
+	ProxyConnectionError = class extends Error {
+		code = "UND_ERR_PRX_CONN";
+		constructor(cause) {
+			super("the proxy closed the connection without answering CONNECT", { cause });
+			this.name = "ProxyConnectionError";
+		}
+	};
 }));
 // node_modules/undici/lib/core/symbols.js
 var require_symbols$4 = __commonJSMin(((exports, module) => {
@@ -51642,13 +51752,16 @@ function createTransport(options) {
 		proxy
 	};
 	let fetcher;
+	let dispatcher;
 	const fetcherOnce = () => fetcher ??= makeFetcher();
 	async function makeFetcher() {
 		const undici = await Promise.resolve().then(() => __toESM(require_undici(), 1));
-		const dispatcher = dispatcherFor(undici, proxies, ca);
+		watchConnects();
+		const d = dispatcher = dispatcherFor(undici, proxies, ca);
+		opened(d);
 		const fetch = ((input, init) => undici.fetch(input, {
 			...init,
-			dispatcher
+			dispatcher: d
 		}));
 		return createFetch({
 			fetch,
@@ -51710,7 +51823,7 @@ function createTransport(options) {
 			};
 			return {
 				ok: false,
-				...classifyNetworkError(e, where)
+				...classifyNetworkError(e, where, connectingTo(e))
 			};
 		} finally {
 			clearTimeout(timer);
@@ -51719,8 +51832,28 @@ function createTransport(options) {
 	return {
 		send,
 		proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${noProxy ? ` (not for NO_PROXY: ${noProxy})` : ""}` : null,
-		secrets: proxies.passwords
+		secrets: proxies.passwords,
+		async close() {
+			await fetcher?.catch(() => {});
+			if (dispatcher) await closeDispatcher(dispatcher);
+		}
 	};
+}
+function watchConnects() {
+	if (watching) return;
+	watching = true;
+	subscribe("undici:client:connectError", (message) => {
+		const { error, connectParams: p } = message;
+		if (error && typeof error === "object" && !connectFailures.has(error)) connectFailures.set(error, `${p.hostname}:${p.port || (p.protocol === "https:" ? 443 : 80)}`);
+	});
+}
+function connectingTo(e) {
+	let c = e;
+	for (let depth = 0; c && typeof c === "object" && depth < 8; depth++, c = c.cause) {
+		const host = connectFailures.get(c);
+		if (host) return host;
+	}
+	return null;
 }
 async function readCapped(stream, limit) {
 	if (!stream) return "";
@@ -51739,34 +51872,14 @@ async function readCapped(stream, limit) {
 	}
 	return Buffer.concat(chunks).toString("utf8");
 }
+var connectFailures, watching;
 var init_transport = __esmMin((() => {
 	init_node();
+	init_dispatchers();
 	init_network();
 	init_proxy();
-}));
-// src/live/url.ts
-function checkApiUrl(raw) {
-	const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)\S*@/i, "$1...@");
-	let url = null;
-	try {
-		url = new URL(raw);
-	} catch {}
-	if (!url || !raw.includes("://") && !/^https?:$/.test(url.protocol)) throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(raw, shown)}`);
-	if (url.username || url.password) throw new ConfigError("the API URL must not hold a user name or password: set the key in CHARGEBACKSTOP_API_KEY");
-	if (url.protocol === "https:") return url;
-	if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return url;
-	if (url.protocol === "http:") throw new ConfigError(`refusing plain http to ${url.host}: use https (http is allowed only for loopback hosts)`);
-	throw new ConfigError(`unsupported API URL scheme ${url.protocol}`);
-}
-function schemeHint(raw, shown) {
-	const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(raw);
-	if (!m) return "";
-	return `; add the scheme, e.g. ${LOOPBACK.test(m[1]) ? "http" : "https"}://${shown}`;
-}
-var LOOPBACK;
-var init_url = __esmMin((() => {
-	init_errors$1();
-	LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+	connectFailures = new WeakMap();
+	watching = false;
 }));
 // src/live/client.ts
 function setUp(options) {
@@ -51927,7 +52040,8 @@ function createClient(options = {}) {
 		redact,
 		rates: () => pacer.rates(),
 		pacing: () => pacer.pacing(),
-		request
+		request,
+		close: () => transport.close()
 	};
 }
 var MAX_429_WAITS, defined, sleep, attemptOf;
@@ -52785,4 +52899,5 @@ await program.parseAsync(process.argv).catch(async (e) => {
 	reportError(e, io);
 	process.exitCode = 1;
 });
+await (await Promise.resolve().then(() => (init_dispatchers(), dispatchers_exports))).closeDispatchers();
 export { durationArg, intArg };

@@ -318,3 +318,5 @@ await program.parseAsync(process.argv).catch(async (e: unknown) => {
   reportError(e, io);
   process.exitCode = 1;
 });
+// no connection a command opened outlives it: a stray socket must not keep the process alive
+await (await import('./live/dispatchers.js')).closeDispatchers();

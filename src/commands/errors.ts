@@ -29,19 +29,24 @@ export function reportDiagnostics(diagnostics: Diagnostic[], io: Io): void {
   if (io.env.GITHUB_ACTIONS === 'true') for (const d of diagnostics) io.stderr(`${annotation(d)}\n`);
 }
 
-/** One readable line for a failure that is not a file problem. */
+/**
+ * One readable line for a failure that is not a file problem: whatever the message holds
+ * (a --target with a newline, a server's text), every control character is shown escaped,
+ * none dropped.
+ */
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.kind === 'incomplete_listing') return `error: ${e.method} ${e.path}: ${e.message}`;
+    if (e.kind === 'incomplete_listing') return printable(`error: ${e.method} ${e.path}: ${e.message}`);
     let hint = '';
     if (e.status === 401) hint = ' (the API key was rejected: check CHARGEBACKSTOP_API_KEY)';
     else if (e.status === 403) hint = ' (the key is missing an ability)';
-    else if (e.kind === 'refused') hint = ' (is the API URL right and the server running?)';
+    // a proxy that refused is named, with its own hint, in the message
+    else if (e.kind === 'refused' && !e.message.includes('the proxy ')) hint = ' (is the API URL right and the server running?)';
     else if (e.kind === 'timeout') hint = ' (raise --timeout, or retry later)';
-    return `error: ${e.summary}${hint}`;
+    return printable(`error: ${e.summary}${hint}`);
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return `error: ${msg.split('\n')[0]}`;
+  return printable(`error: ${msg.replace(/[\r\n]+$/, '')}`);
 }
 
 /** Prints any failure: file problems one per line (with annotations in Actions), a refused apply with its remedy, anything else as one line. */

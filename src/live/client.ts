@@ -77,6 +77,8 @@ export interface ApiClient {
   readonly pacing: () => Record<string, EndpointPacing>;
   /** `path` is relative to the API URL, or an absolute URL on the API's own origin */
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
+  /** ends every connection the client opened (a request in flight fails); no request may follow */
+  close(): Promise<void>;
 }
 
 const MAX_429_WAITS = 30;
@@ -222,5 +224,5 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     }
   }
 
-  return { baseUrl: s.baseUrl, identity: s.identity, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request };
+  return { baseUrl: s.baseUrl, identity: s.identity, origin: s.base.origin, stats, redact, rates: () => pacer.rates(), pacing: () => pacer.pacing(), request, close: () => transport.close() };
 }

@@ -8,6 +8,8 @@ export type FailureKind =
   | 'unresolved'
   /** the server's TLS certificate was refused (untrusted issuer, expired, another host's): never retried */
   | 'certificate'
+  /** the TLS handshake failed (a plain http port, no version or cipher in common): nothing was sent, never retried */
+  | 'tls'
   /** the proxy refused the tunnel (CONNECT answered other than 200): the request never reached the API */
   | 'proxy'
   | 'non_json'
@@ -29,6 +31,7 @@ const KIND_LABELS: Record<FailureKind, string> = {
   refused: 'refused',
   unresolved: 'unresolved',
   certificate: 'certificate',
+  tls: 'TLS',
   proxy: 'proxy',
   non_json: 'non-JSON',
   invalid_answer: 'invalid answer',

@@ -19,7 +19,7 @@ export interface Where {
   port: string;
   origin: string;
   /** the proxy for the API's scheme, if one is set */
-  proxy: { hostname: string; port: string; shown: string; password: string } | null;
+  proxy: { variable: string; hostname: string; port: string; shown: string; password: string } | null;
 }
 
 type Cause = { name?: string; code?: string; message?: string; hostname?: string; port?: number | string; cert?: { subjectaltname?: string }; cause?: unknown };
@@ -52,8 +52,27 @@ export const CA_HINT = 'set NODE_EXTRA_CA_CERTS to the PEM file of the CA that s
 
 const PROXY_REFUSED = /Proxy response \((\d+)\)/;
 
-/** A failure before any answer, from what fetch threw. */
-export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
+/** TLS handshake failures by code: OpenSSL's (ERR_SSL_*), Node's (ERR_TLS_*), and EPROTO as older Nodes report them. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$)/;
+/** What a TLS client reads when the other end answers in plain text (an http server's 400). */
+const NOT_TLS = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|RECORD_LAYER_FAILURE)$|wrong version number|packet length too long/i;
+const HANDSHAKE: Record<string, string> = {
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the server and Node share no TLS version or cipher',
+  ERR_SSL_NO_SHARED_CIPHER: 'the server and Node share no cipher',
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)',
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)',
+  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'the server and Node share no TLS version (Node speaks TLS 1.2 and 1.3)',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server asks for a client certificate, which cbsync does not send',
+  ERR_SSL_TLSV1_ALERT_UNRECOGNIZED_NAME: 'the server does not serve this host name',
+  ERR_SSL_TLSV1_UNRECOGNIZED_NAME: 'the server does not serve this host name',
+};
+
+/**
+ * A failure before any answer, from what fetch threw. `connecting` is the host:port being
+ * connected to when it came (undici was still opening the connection: nothing of the request
+ * was sent), or null when it came after.
+ */
+export function classifyNetworkError(e: unknown, where: Where, connecting: string | null = null): NetworkFailure {
   const causes = chain(e);
   const coded = causes.filter((c) => typeof c.code === 'string');
   const cert = coded.find((c) => CERTIFICATE[c.code!]);
@@ -62,6 +81,12 @@ export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
     const names = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? cert.cert?.subjectaltname : undefined;
     const reason = names ? ` (it names ${names})` : '';
     return { kind: 'certificate', code: cert.code, message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ''}` };
+  }
+  const tls = connecting !== null ? coded.find((c) => TLS_CODE.test(c.code!)) : undefined;
+  if (tls) return { kind: 'tls', code: tls.code, message: handshakeFailed(tls, where, connecting!) };
+  if (coded.some((c) => c.code === 'UND_ERR_PRX_CONN')) {
+    const proxy = where.proxy?.shown ?? 'in use';
+    return { kind: 'proxy', message: `the proxy ${proxy} closed the connection without answering the CONNECT to ${where.host} (a proxy does so when it cannot reach the host, or drops what it denies)` };
   }
   const proxied = causes.map((c) => PROXY_REFUSED.exec(c.message ?? '')).find(Boolean);
   if (proxied) {
@@ -78,9 +103,25 @@ export function classifyNetworkError(e: unknown, where: Where): NetworkFailure {
   // a failure to reach the proxy itself names the proxy (its host name, or its address and port)
   const proxy = p && ((sys?.hostname && sys.hostname === p.hostname) || (sys?.port !== undefined && String(sys.port) === p.port && p.port !== where.port)) ? p : null;
   const whose = proxy ? `the proxy ${proxy.shown}` : where.origin;
-  if (code === 'ECONNREFUSED') return { kind: 'refused', code, message: `connection refused by ${whose}` };
-  if (code === 'ENOTFOUND') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; check the URL${proxy ? '' : ', or set HTTPS_PROXY if the API is reached through a proxy'})` };
+  if (code === 'ECONNREFUSED') return { kind: 'refused', code, message: `connection refused by ${whose}${proxy ? ` (is the proxy running, and ${proxy.variable} right?)` : ''}` };
+  if (code === 'ENOTFOUND') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} (ENOTFOUND: no such host; ${proxy ? `check ${proxy.variable}` : 'check the URL, or set HTTPS_PROXY if the API is reached through a proxy'})` };
   if (code === 'EAI_AGAIN') return { kind: 'unresolved', code, message: `cannot resolve the host of ${whose} for now (EAI_AGAIN)` };
   const last = causes[causes.length - 1];
   return { kind: 'network', code, message: `connection failed (${code ?? last?.message ?? 'unknown'})` };
+}
+
+/** A TLS handshake that failed, in words: with the API, or with an https:// proxy. */
+function handshakeFailed(c: Cause, where: Where, connecting: string): string {
+  const p = where.proxy;
+  const bare = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
+  const proxy = p && p.shown.startsWith('https:') && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
+  const who = proxy ? `the proxy ${proxy.shown}` : `the server at ${where.host}`;
+  if (NOT_TLS.test(c.code!) || (c.code === 'EPROTO' && NOT_TLS.test(c.message ?? ''))) {
+    const hint = proxy ? `an https:// proxy URL for a plain http proxy? write http:// in ${proxy.variable}` : 'https:// to a plain http port?';
+    return `${who} does not speak TLS (${hint}) (${c.code})`;
+  }
+  // EPROTO carries OpenSSL's reason in its message only (`...:SSL routines:fn:reason`)
+  const reason = c.code === 'EPROTO' ? (/SSL routines:[^:]*:([^:\n]+)/.exec(c.message ?? '')?.[1]?.trim() ?? 'a TLS protocol error') : undefined;
+  const words = HANDSHAKE[c.code!] ?? reason ?? c.code!.replace(/^ERR_(SSL|TLS)_/, '').toLowerCase().replace(/_/g, ' ');
+  return `the TLS handshake with ${who.replace(/^the server at /, '')} failed: ${words} (${c.code})`;
 }

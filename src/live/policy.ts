@@ -67,7 +67,7 @@ function neverSent(a: Extract<Attempt, { answered: false }>): boolean {
 }
 
 /** Failures that another attempt cannot change. */
-const PERMANENT: FailureKind[] = ['certificate', 'too_large'];
+const PERMANENT: FailureKind[] = ['certificate', 'tls', 'too_large'];
 
 export function decide(state: PolicyState, attempt: Attempt, limits: PolicyLimits, jitter: number): Decision {
   const { method } = state;

@@ -1,15 +1,18 @@
 // Proxies as users set them: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case), read from
 // the environment the client is given, never printed with their user info; the agent that
-// honours them is undici's own.
+// honours them is undici's own, with one repair (see tunnelClients).
 
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ConfigError } from './errors.js';
+import { hideUserInfo } from './url.js';
 
 export type Env = Record<string, string | undefined>;
-type Undici = Pick<typeof import('undici'), 'Agent' | 'EnvHttpProxyAgent'>;
+type Undici = Pick<typeof import('undici'), 'Agent' | 'EnvHttpProxyAgent' | 'Pool'>;
 
 export interface Proxy {
+  /** the variable it came from (HTTPS_PROXY, HTTP_PROXY) */
+  variable: string;
   /** the URL given to the agent (user info included) */
   uri: string;
   /** what may be printed: scheme, host and port */
@@ -19,7 +22,13 @@ export interface Proxy {
   password: string;
 }
 
-/** A proxy variable as a URL (`proxy:3128` is taken as http://, as curl does); never echoed with its user info. */
+const FORM = '(write http://[user:password@]host:port)';
+
+/**
+ * A proxy variable as a URL (`proxy:3128` is taken as http://, as curl does). Its user info is
+ * never echoed, whatever characters it holds: a value that is not a URL is shown without
+ * anything up to its last `@`, and a valid one by its scheme, host and port alone.
+ */
 export function readProxy(name: string, raw: string | undefined): Proxy | null {
   const value = raw?.trim();
   if (!value) return null;
@@ -28,10 +37,11 @@ export function readProxy(name: string, raw: string | undefined): Proxy | null {
   try {
     url = new URL(withScheme);
   } catch {
-    // everything up to the last @ may be user info: none of it is shown
-    throw new ConfigError(`${name} is not a valid proxy URL: ${withScheme.replace(/\/\/\S*@/, '//...@')} (write http://[user:password@]host:port)`);
+    throw new ConfigError(`${name} is not a valid proxy URL: ${hideUserInfo(withScheme)} ${FORM}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name}: unsupported proxy scheme ${url.protocol} (http:// or https://)`);
+  // undici would say only "invalid url" at the first request; the path itself is not shown (an @ there may be a password's)
+  if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`${name}: a proxy URL has no path, query or fragment after host:port ${FORM}`);
   let password: string;
   try {
     password = decodeURIComponent(url.password);
@@ -40,7 +50,7 @@ export function readProxy(name: string, raw: string | undefined): Proxy | null {
     throw new ConfigError(`${name}: the user or password holds a malformed %-escape (write % as %25)`);
   }
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return { uri: url.href, shown: `${url.protocol}//${url.host}`, hostname: url.hostname, port, password };
+  return { variable: name, uri: url.href, shown: `${url.protocol}//${url.host}`, hostname: url.hostname, port, password };
 }
 
 const pick = (env: Env, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -87,8 +97,41 @@ export function dispatcherFor(undici: Undici, { http, https, noProxy }: ProxySet
         httpsProxy: https?.uri ?? '',
         noProxy,
         ...(tls ? { connect: tls, requestTls: tls } : {}),
+        // read by each ProxyAgent; the plain Agent and its pools ignore it
+        ...({ clientFactory: tunnelClients(undici) } as object),
       }),
   );
+}
+
+/** What undici 8 throws when a proxy drops a CONNECT (UND_ERR_PRX_CONN, nodejs/undici#5441); kept here for undici 6. */
+export class ProxyConnectionError extends Error {
+  readonly code = 'UND_ERR_PRX_CONN';
+  constructor(cause: unknown) {
+    super('the proxy closed the connection without answering CONNECT', { cause });
+    this.name = 'ProxyConnectionError';
+  }
+}
+
+/**
+ * The pool that opens tunnels through a proxy, as undici's ProxyAgent makes it, with one repair.
+ * A proxy that closes a CONNECT without answering (its upstream is down, or it drops what it
+ * denies) fails undici 6's tunnel with a socket error (UND_ERR_SOCKET), which its client takes
+ * for a dropped keep-alive connection: the request stays queued and the client reconnects at
+ * once, forever (nodejs/undici#3897: 270,000 CONNECTs in 40 s, a request that never settles, a
+ * process that never exits). Any other error fails the queued requests, as undici 8 does here.
+ */
+function tunnelClients(undici: Undici) {
+  return (origin: URL, options: object) => {
+    const pool = new undici.Pool(origin, options);
+    const connect = pool.connect.bind(pool) as (opts: object) => Promise<unknown>;
+    // ProxyAgent calls connect(opts) alone, and awaits it
+    return Object.assign(pool, {
+      connect: (opts: object) =>
+        connect(opts).catch((e: unknown) => {
+          throw (e as { code?: string } | null)?.code === 'UND_ERR_SOCKET' ? new ProxyConnectionError(e) : e;
+        }),
+    });
+  };
 }
 
 /** undici 6 marks its environment proxy agent experimental with a process warning; a CLI must not print it. */

@@ -3,7 +3,10 @@
 // ofetch for the base URL, bearer key and JSON bodies; the answer read whole, within the
 // timeout and the size limit. Deciding what to do with the outcome is policy.ts's.
 
+import { subscribe } from 'node:diagnostics_channel';
 import { createFetch, type $Fetch } from 'ofetch';
+import type { Dispatcher } from 'undici';
+import { closeDispatcher, opened } from './dispatchers.js';
 import type { FailureKind } from './errors.js';
 import { classifyNetworkError, type Where } from './network.js';
 import { dispatcherFor, proxySettings, type Env } from './proxy.js';
@@ -37,6 +40,8 @@ export interface Transport {
   readonly proxyLine: string | null;
   /** the proxies' passwords, to be scrubbed from anything printed */
   readonly secrets: string[];
+  /** ends every connection (a request in flight fails); no request may follow */
+  close(): Promise<void>;
 }
 
 export function createTransport(options: TransportOptions): Transport {
@@ -48,6 +53,7 @@ export function createTransport(options: TransportOptions): Transport {
   const { proxy, noProxy } = proxies;
   const where: Where = { host: base.host, port: base.port || (base.protocol === 'https:' ? '443' : '80'), origin: base.origin, proxy };
   let fetcher: Promise<$Fetch> | undefined;
+  let dispatcher: Dispatcher | undefined;
   // undici is loaded with the first request: a command that sends none does not pay for it
   const fetcherOnce = () => (fetcher ??= makeFetcher());
 
@@ -57,8 +63,10 @@ export function createTransport(options: TransportOptions): Transport {
   // followed by fetch: policy.ts decides.
   async function makeFetcher(): Promise<$Fetch> {
     const undici = await import('undici');
-    const dispatcher = dispatcherFor(undici, proxies, ca);
-    const fetch = ((input: any, init: any) => undici.fetch(input, { ...init, dispatcher })) as unknown as typeof globalThis.fetch;
+    watchConnects();
+    const d = (dispatcher = dispatcherFor(undici, proxies, ca));
+    opened(d);
+    const fetch = ((input: any, init: any) => undici.fetch(input, { ...init, dispatcher: d })) as unknown as typeof globalThis.fetch;
     return createFetch({ fetch, Headers: undici.Headers as unknown as typeof Headers, AbortController }).create({
       baseURL: options.baseUrl,
       headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
@@ -90,7 +98,7 @@ export function createTransport(options: TransportOptions): Transport {
       return { ok: true, status: res.status, headers: res.headers, text };
     } catch (e) {
       if (controller.signal.aborted) return { ok: false, kind: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
-      return { ok: false, ...classifyNetworkError(e, where) };
+      return { ok: false, ...classifyNetworkError(e, where, connectingTo(e)) };
     } finally {
       clearTimeout(timer);
     }
@@ -100,7 +108,37 @@ export function createTransport(options: TransportOptions): Transport {
     send,
     proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${noProxy ? ` (not for NO_PROXY: ${noProxy})` : ''}` : null,
     secrets: proxies.passwords,
+    async close() {
+      await fetcher?.catch(() => {});
+      if (dispatcher) await closeDispatcher(dispatcher);
+    },
   };
+}
+
+/** Errors undici reported while opening a connection (no byte of the request sent yet), with the host:port it was opening. */
+const connectFailures = new WeakMap<object, string>();
+let watching = false;
+
+/** undici tells each failure to connect on a diagnostics channel (the innermost first: a proxy's before the tunnel's). */
+function watchConnects(): void {
+  if (watching) return;
+  watching = true;
+  subscribe('undici:client:connectError', (message) => {
+    const { error, connectParams: p } = message as { error: unknown; connectParams: { hostname: string; port: string | number; protocol: string } };
+    if (error && typeof error === 'object' && !connectFailures.has(error)) {
+      connectFailures.set(error, `${p.hostname}:${p.port || (p.protocol === 'https:' ? 443 : 80)}`);
+    }
+  });
+}
+
+/** The host:port whose connection failed with this error (or one of its causes), or null when it failed later. */
+function connectingTo(e: unknown): string | null {
+  let c = e;
+  for (let depth = 0; c && typeof c === 'object' && depth < 8; depth++, c = (c as { cause?: unknown }).cause) {
+    const host = connectFailures.get(c);
+    if (host) return host;
+  }
+  return null;
 }
 
 /** The body as text, or null when it grows past `limit` bytes (the rest is not read). */

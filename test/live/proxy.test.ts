@@ -69,7 +69,15 @@ describe('HTTPS_PROXY', () => {
     await proxy.close();
     const e = await caught(client({ HTTPS_PROXY: proxy.url }, { retries: 1 }).request('GET', '/v1/organisations'));
     expect(e.kind).toBe('refused');
-    expect(e.message).toBe(`connection refused by the proxy ${proxy.url}`);
+    expect(e.message).toBe(`connection refused by the proxy ${proxy.url} (is the proxy running, and HTTPS_PROXY right?)`);
+  });
+
+  it('a proxy whose host does not resolve: said at once, naming the proxy and its variable', async () => {
+    const c = client({ HTTP_PROXY: 'http://proxy.invalid:3128' }, { retries: 3 });
+    const e = await caught(c.request('GET', '/v1/organisations'));
+    expect(e.kind).toBe('unresolved');
+    expect(e.message).toBe('cannot resolve the host of the proxy http://proxy.invalid:3128 (ENOTFOUND: no such host; check HTTP_PROXY)');
+    expect(c.stats.requests).toBe(1);
   });
 
   it('a proxy refusing the tunnel: the request never reached the API, so even a POST is tried again, then reported', async () => {

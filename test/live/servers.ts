@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import type { ServerCert } from './certs.js';
 
 // Servers for the network tests: an HTTPS API stand-in and a CONNECT proxy. Each records what
@@ -45,11 +46,11 @@ const listing: Handler = (_q, res) => {
   res.end('{"items":[],"count":0}');
 };
 
-/** An HTTPS server with this certificate (and the CA's, when the chain is sent), answering empty listings by default. */
-export async function httpsApi(cert: ServerCert, handler: Handler = listing): Promise<Api> {
+/** An HTTPS server with this certificate (and the CA's, when the chain is sent), answering empty listings by default; `tls`: more TLS options (versions, ciphers). */
+export async function httpsApi(cert: ServerCert, handler: Handler = listing, tls: SecureContextOptions = {}): Promise<Api> {
   const hits: string[] = [];
   const headers: IncomingMessage['headers'][] = [];
-  const server = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+  const server = createHttpsServer({ ...tls, cert: cert.cert, key: cert.key }, (req, res) => {
     hits.push(`${req.method} ${req.url}`);
     headers.push(req.headers);
     handler(req, res);
@@ -80,9 +81,10 @@ export interface Proxy extends Running {
  * A forward proxy for https: tunnels CONNECT to its target, as squid does. It resolves every
  * host name to 127.0.0.1 (its own view of the network: names only it knows). With
  * `credentials` (`user:password`) it answers 407 to a CONNECT without them; with `refuse`, that
- * status to every CONNECT.
+ * status to every CONNECT, or with 'drop' it closes the connection without answering (as a
+ * proxy does when its upstream is down, or to drop what it denies).
  */
-export async function connectProxy(credentials?: string, refuse?: number): Promise<Proxy> {
+export async function connectProxy(credentials?: string, refuse?: number | 'drop'): Promise<Proxy> {
   const connects: string[] = [];
   const auth: (string | undefined)[] = [];
   const server = createHttpServer((_q, res) => {
@@ -96,6 +98,7 @@ export async function connectProxy(credentials?: string, refuse?: number): Promi
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (refuse === 'drop') return void client.destroy();
     if (refuse) return void client.end(`HTTP/1.1 ${refuse} Refused\r\nContent-Length: 0\r\n\r\n`);
     const port = Number((req.url ?? '').split(':').pop());
     const upstream = connect(port, '127.0.0.1', () => {
