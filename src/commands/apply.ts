@@ -102,7 +102,7 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, raw: Io)
     },
   });
   bar.end();
-  sayEnding(report, plan.budget.rate_per_minute, opts, io);
+  sayEnding(report, opts, io);
   return succeeded(report) ? 0 : 1;
 }
 
@@ -120,7 +120,7 @@ async function confirmed(pending: number, opts: ApplyOptions, io: Io): Promise<b
 }
 
 /** The ids written, the closing check, the summary and the cost (or the JSON report). */
-function sayEnding(report: ApplyReport, ratePerMinute: number, opts: ApplyOptions, io: Io): void {
+function sayEnding(report: ApplyReport, opts: ApplyOptions, io: Io): void {
   for (const w of report.ids_written ?? []) {
     if (w.note) io.stderr(line(`note: ${w.note}`));
     if (w.written) io.stderr(line(`wrote ${plural(w.written, 'id')} into ${w.file}`));
@@ -131,5 +131,5 @@ function sayEnding(report: ApplyReport, ratePerMinute: number, opts: ApplyOption
   if (opts.json) return io.stdout(jsonText(report));
   io.stdout(verificationText(report));
   io.stdout(`\n${summaryText(report)}\n`);
-  io.stdout(`${requestsText(report, ratePerMinute)}\n`);
+  io.stdout(`${requestsText(report)}\n`);
 }

@@ -1,7 +1,8 @@
-import type { ApiClient } from '../live/client.js';
+import { withSignal, type ApiClient } from '../live/client.js';
 import { ApiError, ConfigError } from '../live/errors.js';
 import type { ListOptions } from '../live/paginate.js';
 import type { Action, ActionResult, ApplyReport, EndpointCost, Verification } from '../model.js';
+import { leastSeconds } from '../plan/budget.js';
 import { byText } from '../text.js';
 import { Creates, SETTLE_MS } from './creates.js';
 import { execute, quietly, type ExecuteOptions } from './executor.js';
@@ -41,8 +42,10 @@ const describe = (e: unknown, redact: (t: string) => string) => redact(e instanc
 /** Plans applied already: live state has moved on since each was prepared. */
 const applied = new WeakSet<Planned>();
 
-export async function apply(planned: Planned, client: ApiClient, opts: ApplyOptions = {}): Promise<ApplyReport> {
+export async function apply(planned: Planned, given: ApiClient, opts: ApplyOptions = {}): Promise<ApplyReport> {
   const { plan } = planned;
+  // the interrupt reaches every request: one still waiting for its turn when it comes is not sent
+  const client = opts.signal ? withSignal(given, opts.signal) : given;
   // a plan is applied once, by the account it was planned against
   if (planned.client !== client.identity) throw new ConfigError(`${planned.label} was prepared with another client (another API URL or key): prepare it again with this one`);
   if (applied.has(planned)) throw new ConfigError(`${planned.label} was applied already, and live state has moved on since: prepare it again`);
@@ -92,6 +95,7 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
     results = results.map((r) => keptIn(r, run.replacedBy));
     if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen.map((r) => keptIn(r, run.replacedBy)), plan, client.redact);
   }
+  const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
   return {
     format_version: 1,
     results,
@@ -99,7 +103,7 @@ export async function apply(planned: Planned, client: ApiClient, opts: ApplyOpti
     summary: summariseResults(results),
     verification,
     interrupted: !!opts.signal?.aborted,
-    requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds: Math.round((Date.now() - startedAt) / 100) / 10, min_seconds: plan.budget.min_seconds, by_endpoint: costs(client) },
+    requests: { made: client.stats.requests, rate_limited: client.stats.rateLimited, seconds, min_seconds: leastTime(client, seconds), by_endpoint: costs(client) },
     ...(ids ? { ids_written: ids } : {}),
   };
 }
@@ -125,6 +129,18 @@ function costs(client: ApiClient): Record<string, EndpointCost> {
       .sort(([a], [b]) => byText(a, b))
       .map(([e, p]) => [e, { requests: p.requests, per_minute: p.ranPerMinute === null ? null : round(p.ranPerMinute), rate_limited: p.rateLimited, waited_seconds: round(p.waitedMs / 1000) }]),
   );
+}
+
+/**
+ * The least time the limits this run met allow for the requests it made (the busiest endpoint
+ * for its limit; 0 when no limit was met, or the requests fit in a window). Not the plan's
+ * assumption: what the server showed, or --max-rpm. A limit the run went faster than was not
+ * the one that bounded it: then nothing is claimed.
+ */
+function leastTime(client: ApiClient, seconds: number): number {
+  let least = 0;
+  for (const p of Object.values(client.pacing())) if (p.limit) least = Math.max(least, leastSeconds(p.requests - p.rateLimited, p.limit));
+  return least <= Math.ceil(seconds) ? least : 0;
 }
 
 /** Each action's result as far as it got: those that never ended are failed with `why`. */

@@ -86,6 +86,8 @@ class Execution {
   private settled: Promise<void> | undefined;
   /** --fail-fast: an action failed, so no new one starts */
   private stopped = false;
+  /** actions whose first request took its slot */
+  private readonly begun = new Set<string>();
 
   constructor(
     private readonly actions: Action[],
@@ -136,15 +138,19 @@ class Execution {
     let started = false;
     return <T>(fn: () => Promise<T>) =>
       this.limit(async () => {
+        const first = !started;
         if (!started) {
           if (this.opts.signal?.aborted) throw new NotStarted('not started: interrupted');
           if (this.stopped) throw new NotStarted('not started after a failure (--fail-fast)');
           started = true;
+          this.begun.add(a.address);
           this.onStart(a);
         }
         try {
           return await fn();
         } catch (e) {
+          // interrupted while its first request waited for its turn (a pace, a 429's Retry-After): nothing of it was sent
+          if (first && e instanceof ApiError && e.kind === 'interrupted' && !e.ambiguous) throw new NotStarted('not started: interrupted');
           if (this.opts.failFast && !(e instanceof ApiError && e.ambiguous) && failure(a, e, this.redact).outcome === 'failed') this.stopped = true;
           throw e;
         }
@@ -172,7 +178,9 @@ class Execution {
       const notes = [...(done.resent ? [`found after ambiguous creates, sent ${done.resent} times: the closing check looks for a late twin`] : []), ...(done.notes ?? [])];
       return this.result(a, { outcome: 'done', id: done.id, ...(done.recovered && !done.resent ? { recovered: true } : {}), ...(notes.length ? { notes } : {}) });
     } catch (e) {
-      const r = failure(a, e, this.redact);
+      // interrupted before any request of it took a slot (a listing it waited for was cut): not started
+      const cut = e instanceof ApiError && e.kind === 'interrupted' && !e.ambiguous && !this.begun.has(a.address);
+      const r = failure(a, cut ? new NotStarted('not started: interrupted') : e, this.redact);
       if (this.opts.failFast && r.outcome === 'failed') this.stopped = true;
       if (r.outcome === 'failed' && unknownOutcome(e)) this.uncertain.add(a.address);
       return this.result(a, r);

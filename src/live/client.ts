@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApiError, ConfigError, describeText, readErrorBody, type FailureKind } from './errors.js';
 import { endpointOf } from '../api.js';
-import { Pacer, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
+import { abortableTimer, Pacer, WaitInterrupted, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
 import { decide, DEFAULT_LIMITS, retryAfterMs, type Attempt, type Decision, type PolicyLimits, type PolicyState } from './policy.js';
 import { redactor } from './redact.js';
 import { createTransport, type Env, type Exchange, type Transport } from './transport.js';
@@ -53,6 +53,12 @@ export interface RequestOptions {
   query?: Record<string, string | number>;
   /** sent as the Idempotency-Key header, on POST only: keep it the same for every retry of one create */
   idempotencyKey?: string;
+  /**
+   * when it aborts (Ctrl-C, SIGTERM), a request still waiting (for its pacing turn, a
+   * Retry-After, a backoff) is not sent: it fails with kind 'interrupted', ambiguous only if an
+   * earlier attempt may have been applied. A request on the wire is let finish.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ClientStats {
@@ -139,7 +145,10 @@ function setUp(options: ClientOptions): Setup {
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The same client, with `signal` on every request (the engine's interrupt). */
+export function withSignal(client: ApiClient, signal: AbortSignal): ApiClient {
+  return { ...client, request: (method, path, opts) => client.request(method, path, { ...opts, signal }) };
+}
 
 /** The exchange as the policy sees it. */
 const attemptOf = (x: Exchange): Attempt => (x.ok ? { answered: true, status: x.status, headers: x.headers } : { answered: false, kind: x.kind, code: x.code, status: x.status });
@@ -183,10 +192,21 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     /** the code of the last 429, for a wait refused after it */
     let limitedCode: string | null | undefined;
     const shown = () => (query ? `${target}?${new URLSearchParams(query as Record<string, string>)}` : target);
+    const interrupted = () =>
+      new ApiError(state.mayHaveApplied ? 'not sent again: the run was interrupted (an earlier attempt may have been applied)' : 'not sent: the run was interrupted while it waited', {
+        method,
+        path: redact(shown()),
+        kind: 'interrupted',
+        ambiguous: state.mayHaveApplied,
+      });
     for (let attempt = 1; ; attempt++) {
-      // ── pacing, before the request: a wait longer than --max-wait is refused ──
-      const sentAt = await pacer.acquire(endpoint).catch((e: unknown) => {
-        throw e instanceof WaitRefused ? new ApiError(redact(e.message), { status: limitedCode === undefined ? null : 429, code: limitedCode ?? null, method, path: redact(shown()), kind: 'rate_limited' }) : e;
+      // ── pacing, before the request: a wait longer than --max-wait is refused, one the signal cuts is not sent ──
+      const sentAt = await pacer.acquire(endpoint, opts.signal).catch((e: unknown) => {
+        if (e instanceof WaitInterrupted) throw interrupted();
+        if (!(e instanceof WaitRefused)) throw e;
+        // after a 429: `429 RATE_LIMITED: rate limited; ...`; a request that only waited has no status to show
+        const limited = limitedCode !== undefined;
+        throw new ApiError(redact(limited ? e.message : e.why), { status: limited ? 429 : null, code: limitedCode ?? null, method, path: redact(shown()), kind: 'rate_limited' });
       });
       stats.requests++;
       stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
@@ -200,7 +220,7 @@ export function createClient(options: ClientOptions = {}): ApiClient {
       debug?.(x.ok ? `<- ${x.status} ${method} ${shown()} (${elapsedMs} ms)` : `<- ${method} ${shown()}: ${x.message}`);
       if (x.ok) {
         // ── pacing, after the answer: what it says of the rate; a 429 is waited out by the pacer ──
-        const retryAfter = x.status === 429 ? retryAfterMs(x.headers.get('retry-after')) : null;
+        const retryAfter = x.status === 429 ? retryAfterMs(x.headers.get('retry-after'), Date.now(), x.headers.get('date')) : null;
         pacer.observe(endpoint, sentAt, x.status, x.headers, retryAfter);
         if (x.status === 429) {
           stats.rateLimited++;
@@ -213,7 +233,8 @@ export function createClient(options: ClientOptions = {}): ApiClient {
       const d: Decision = decide(state, attemptOf(x), s.limits, s.random());
       if (d.action === 'retry') {
         state = d.next;
-        await sleep(d.afterMs);
+        await abortableTimer(d.afterMs, opts.signal);
+        if (opts.signal?.aborted) throw interrupted();
       } else if (d.action === 'follow') {
         state = d.next;
         target = d.to.href;

@@ -21,6 +21,8 @@ export type FailureKind =
   | 'redirect'
   /** a rate-limit wait longer than --max-wait: refused, not waited */
   | 'rate_limited'
+  /** the run was interrupted (Ctrl-C, SIGTERM) while the request waited for its turn: not sent */
+  | 'interrupted'
   | 'incomplete_listing';
 
 /** The head of a one-line summary when there is no HTTP status to show. */
@@ -38,6 +40,7 @@ const KIND_LABELS: Record<FailureKind, string> = {
   too_large: 'too large',
   redirect: 'redirect',
   rate_limited: 'rate limited',
+  interrupted: 'interrupted',
   incomplete_listing: 'incomplete listing',
 };
 

@@ -1,9 +1,11 @@
 import { readRateHeaders } from './rate-headers.js';
 import { ceilingOf, initialControl, learnedRate, nextTurn, observeAnswer, paceOf, policyWindow, type Control, type Sent, type Turn } from './rate-control.js';
+import { ServerClock } from './server-clock.js';
 
 // Client-side pacing per endpoint: turns, waits and what they cost. The rule itself (when a
 // request may go, what an answer teaches) is the pure rate-control.ts; this keeps its state,
-// waits, announces every wait longer than NOTICE_MS and refuses one longer than --max-wait.
+// waits (until an abort signal, if one comes), announces waits (one longer than NOTICE_MS, or
+// held back more than NOTICE_MS since the last notice) and refuses one longer than --max-wait.
 
 export type RateMode = 'auto' | number;
 
@@ -33,17 +35,32 @@ export interface EndpointPacing {
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** resolves after `ms`, or as soon as `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** setTimeout takes at most 2^31 - 1 ms; longer waits are slept in parts (never an overflow warning). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: async (ms) => {
-    for (let left = ms; left > 0; left -= MAX_TIMER_MS) await new Promise((r) => setTimeout(r, Math.min(left, MAX_TIMER_MS)));
+  sleep: async (ms, signal) => {
+    for (let left = ms; left > 0 && !signal?.aborted; left -= MAX_TIMER_MS) await abortableTimer(Math.min(left, MAX_TIMER_MS), signal);
   },
 };
+
+/** A timer that ends early when the signal aborts (and leaves no listener behind). */
+export function abortableTimer(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Waits longer than this are announced. */
 export const NOTICE_MS = 10_000;
@@ -60,14 +77,22 @@ export interface PacerOptions {
   clock?: Clock;
 }
 
-/** A wait longer than --max-wait: refused before it starts. */
+/** A wait longer than --max-wait: refused before it starts. `why` is the message without its `rate limited; ` head. */
 export class WaitRefused extends Error {
   constructor(
     readonly endpoint: string,
-    message: string,
+    readonly why: string,
   ) {
-    super(message);
+    super(`rate limited; ${why}`);
     this.name = 'WaitRefused';
+  }
+}
+
+/** The abort signal came while a request waited for its turn: it was not sent. */
+export class WaitInterrupted extends Error {
+  constructor(readonly endpoint: string) {
+    super('not sent: the run was interrupted while it waited for its turn');
+    this.name = 'WaitInterrupted';
   }
 }
 
@@ -81,8 +106,10 @@ interface Endpoint {
   waitedMs: number;
   /** waits are counted once: up to here they are */
   heldUntil: number;
-  /** the resume time last announced */
-  announced: number;
+  /** time held back by the server since the last notice (ms) */
+  heldSinceNotice: number;
+  /** the last notice: its reason and resume time (a wait it covers is not announced again) */
+  announced: { reason: string; at: number } | null;
 }
 
 /** `45 s`, `4 min 10 s`, `2 h 5 min` */
@@ -105,6 +132,8 @@ export class Pacer {
   private readonly cap: { rate: number; windowMs: number } | null;
   private readonly clock: Clock;
   private readonly onNotice?: (line: string) => void;
+  /** the server's clock, from its Date headers: absolute resets are read against it */
+  private readonly serverClock = new ServerClock();
 
   constructor(options: PacerOptions = {}) {
     this.mode = options.mode ?? 'auto';
@@ -118,7 +147,7 @@ export class Pacer {
   private ep(endpoint: string): Endpoint {
     let e = this.endpoints.get(endpoint);
     if (!e) {
-      e = { control: initialControl(this.cap), sends: [], requests: 0, rateLimited: 0, first: null, last: null, waitedMs: 0, heldUntil: 0, announced: -Infinity };
+      e = { control: initialControl(this.cap), sends: [], requests: 0, rateLimited: 0, first: null, last: null, waitedMs: 0, heldUntil: 0, heldSinceNotice: 0, announced: null };
       this.endpoints.set(endpoint, e);
     }
     return e;
@@ -134,11 +163,13 @@ export class Pacer {
   /**
    * Waits for this endpoint's next turn and takes it; returns the send time to give to
    * `observe`. Throws WaitRefused when the wait would be longer than --max-wait, or would
-   * make a run of 429s without a success longer than it.
+   * make a run of 429s without a success longer than it; WaitInterrupted when `signal`
+   * aborts before the turn comes (its turn is given back: nothing is sent).
    */
-  async acquire(endpoint: string): Promise<number> {
+  async acquire(endpoint: string, signal?: AbortSignal): Promise<number> {
     const e = this.ep(endpoint);
     for (;;) {
+      if (signal?.aborted) throw new WaitInterrupted(endpoint);
       const now = this.clock.now();
       const turn = nextTurn(e.control, e.sends, now, this.mode !== 0);
       this.refuseBeyondMaxWait(endpoint, e, turn, now);
@@ -147,7 +178,12 @@ export class Pacer {
       const generation = e.control.generation;
       if (turn.at > now) {
         this.account(endpoint, e, turn, now, previous);
-        await this.clock.sleep(turn.at - now);
+        await this.clock.sleep(turn.at - now, signal);
+        if (signal?.aborted) {
+          const i = e.sends.indexOf(entry);
+          if (i >= 0) e.sends.splice(i, 1);
+          throw new WaitInterrupted(endpoint);
+        }
         // a pause or a cut while waiting: this turn is stale, take a new one
         if (e.control.generation !== generation) continue; // observe() dropped its reservation
       }
@@ -166,30 +202,43 @@ export class Pacer {
     const wait = turn.at - now;
     const max = span(this.maxWaitMs);
     if (wait > this.maxWaitMs) {
+      // whose limit it is: the server's (a 429, its headers, a rate learnt from it) or the user's own --max-rpm
+      const owner = turn.by === 'cap' ? `--max-rpm ${this.mode}` : "the server's limit";
       const why =
         turn.kind === 'pause'
           ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})`
           : turn.kind === 'budget'
             ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})`
-            : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
-      throw new WaitRefused(endpoint, `rate limited; ${why}`);
+            : `${owner} allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+      throw new WaitRefused(endpoint, why);
     }
     const ep = e.control.episode;
     if (ep && turn.at - ep.since > this.maxWaitMs) {
-      throw new WaitRefused(endpoint, `rate limited; answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+      throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
     }
   }
 
-  /** Counts a wait imposed by the server, and announces one that leaves the endpoint idle longer than NOTICE_MS. */
+  /**
+   * Counts a wait imposed by the server, and announces a wait that leaves the endpoint idle
+   * longer than NOTICE_MS, or that brings the time held back since the last notice past it
+   * (many short pauses are not silent either). One notice covers every request waiting for the
+   * same pause (or at the same pace): it is not repeated for each.
+   */
   private account(endpoint: string, e: Endpoint, turn: Turn, now: number, previous: number) {
     if (turn.kind === 'pause' || turn.kind === 'budget') {
-      e.waitedMs += Math.max(0, turn.at - Math.max(now, e.heldUntil));
+      const held = Math.max(0, turn.at - Math.max(now, e.heldUntil));
+      e.waitedMs += held;
+      e.heldSinceNotice += held;
       e.heldUntil = Math.max(e.heldUntil, turn.at);
     }
-    if (turn.at - Math.max(now, previous) > NOTICE_MS && turn.at !== e.announced) {
-      e.announced = turn.at;
-      this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}`);
-    }
+    const long = turn.at - Math.max(now, previous) > NOTICE_MS || e.heldSinceNotice > NOTICE_MS;
+    const last = e.announced;
+    const covered = last !== null && last.reason === turn.reason && (turn.kind === 'pace' || turn.at <= last.at + NOTICE_MS);
+    if (!long || covered) return;
+    e.announced = { reason: turn.reason, at: turn.at };
+    const held = e.heldSinceNotice > turn.at - now + 1 ? `; held back ${span(e.heldSinceNotice)} ${last ? 'since the last notice' : 'so far'}` : '';
+    e.heldSinceNotice = 0;
+    this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}${held}`);
   }
 
   /** An answer arrived for the request sent at `sentAt`: learn from its status, Retry-After and rate headers. */
@@ -199,7 +248,9 @@ export class Pacer {
     const entry = e.sends.find((s) => s.at === sentAt && s.outcome === 'pending');
     if (entry) Object.assign(entry, { outcome: status === 429 ? 'limited' : 'ok', answeredAt: now });
     if (status === 429) e.rateLimited++;
-    const policies = this.mode === 0 ? [] : readRateHeaders(headers, now);
+    this.serverClock.observe(headers.get('date'), now);
+    // absolute resets (Unix times) are times on the server's clock
+    const policies = this.mode === 0 ? [] : readRateHeaders(headers, this.serverClock.now(now));
     const generation = e.control.generation;
     e.control = observeAnswer(e.control, e.sends, { sentAt, at: now, status, retryAfterMs, policies });
     // turns reserved before a pause or a cut are stale: their requests take new ones

@@ -126,10 +126,20 @@ export function resolveLocation(location: string | null, from: URL): URL | null 
   }
 }
 
-/** Retry-After in seconds or as an HTTP date, in ms. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+/**
+ * Retry-After in seconds or as an HTTP date, in ms. A date is read against the answer's own
+ * `Date` header when it has one (the server's clock, so a skewed clock does not matter; both
+ * are whole seconds, so the wait is good to about a second), else against ours. A date at or
+ * before that "now" says nothing usable (a gateway truncating a reset less than a second
+ * away, a clock behind): unknown, as if there were none (the backoff rule applies), never
+ * "0 s", which would send the request again at once.
+ */
+export function retryAfterMs(header: string | null, now = Date.now(), date: string | null = null): number | null {
   if (!header) return null;
   if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) return null;
+  const served = date ? Date.parse(date) : NaN;
+  const ms = at - (Number.isNaN(served) ? now : served);
+  return ms > 0 ? ms : null;
 }

@@ -74,6 +74,9 @@ export interface PolicyState extends RatePolicy {
 export interface Episode {
   /** send time of its first refused request */
   start: number;
+  /** send time of the refused request that made its last strike, and whether its rate was measured there: then late refusals measure it again */
+  strikeStart: number;
+  remeasurable: boolean;
   /** answer time of its first 429: the endpoint has made no progress since */
   since: number;
   strikes: number;
@@ -122,6 +125,8 @@ export function acceptedRate(sends: readonly Sent[], start: number, answeredAt: 
   return n / w;
 }
 
+/** The least rate learnt: one request a window (widened by the margin). */
+const floorOf = (windowMs: number) => 1 / (windowMs * (1 + marginOf(windowMs)));
 const backoff = (strikes: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
 const secs = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -179,31 +184,39 @@ function accepted(c: Control, sends: readonly Sent[], a: Answer): Control {
   if (ep.retryAfter) return { ...c, episode: null };
   // no Retry-After: the refusal lasted about a window; measure again with it
   const windowMs = Math.max(c.windowMs ?? 0, a.sentAt - ep.start);
-  return remeasure({ ...c, windowMs }, sends, null);
+  return remeasure({ ...c, windowMs }, sends, null, ep.start);
 }
 
-/** The learned rate measured again at the episode's start (late answers, a longer window). */
-function remeasure(c: Control, sends: readonly Sent[], keep: Episode | null = c.episode): Control {
+/**
+ * The learned rate measured again at its strike's start (late answers: requests still in flight
+ * were counted as accepted until refused; a longer window).
+ */
+function remeasure(c: Control, sends: readonly Sent[], keep: Episode | null = c.episode, from = c.episode!.strikeStart): Control {
   const ep = c.episode!;
   if (c.windowMs === null) return { ...c, episode: keep };
-  const measured = acceptedRate(sends, ep.start, c.lastCut, c.windowMs);
+  const measured = acceptedRate(sends, from, c.lastCut, c.windowMs);
   if (measured <= 0) return { ...c, learned: ep.fallback, episode: keep };
-  const rate = Math.min(ep.cap, measured) * ep.factor;
+  const rate = Math.max(floorOf(c.windowMs), Math.min(ep.cap, measured) * ep.factor);
   const holdWindows = c.learned?.holdWindows ?? HOLD_WINDOWS;
   const learned = c.learned ? { ...c.learned, rate } : { rate, holdWindows, growFrom: c.pausedUntil + holdWindows * c.windowMs };
   return { ...c, learned, episode: keep };
 }
 
 function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
-  const R = a.retryAfterMs;
-  const windowMs = R !== null && R > 0 ? Math.max(c.windowMs ?? 0, R) : c.windowMs;
+  // Retry-After 0 would send the request again at once, into the same 429, as often as it is
+  // answered so: as good as none, the backoff rule applies
+  const R = a.retryAfterMs !== null && a.retryAfterMs > 0 ? a.retryAfterMs : null;
+  const windowMs = R !== null ? Math.max(c.windowMs ?? 0, R) : c.windowMs;
   const ep = c.episode;
-  const why = (ms: number) => (R !== null ? `the server answered 429 with Retry-After ${secs(R)}` : `the server answered 429 without saying when to retry; backing off ${secs(ms)}`);
+  const why = (ms: number) =>
+    R !== null
+      ? `the server answered 429 with Retry-After ${secs(R)}`
+      : `the server answered 429 ${a.retryAfterMs === 0 ? 'with Retry-After 0' : 'without saying when to retry'}; backing off ${secs(ms)}`;
   if (a.sentAt <= c.lastCut) {
     // in flight when the last strike was decided: part of it (a lone one stays unpaused)
     const until = a.at + (R ?? 0);
     const next = until <= c.pausedUntil || ep?.soft ? { ...c, windowMs } : { ...c, windowMs, pausedUntil: until, pauseReason: why(R ?? 0), generation: c.generation + 1 };
-    return ep?.strikes === 1 ? remeasure(next, sends) : next;
+    return ep?.remeasurable ? remeasure(next, sends) : next;
   }
   const pace = paceOf(c, a.sentAt, c.cap);
   // a lone 429 amid accepted answers while paced, asking for no more than about a second:
@@ -220,7 +233,9 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
   // it): HOLD_CUT, as someone else takes a share; else the rate is what the server accepted
   // (without Retry-After, 429s after the backoff are its search for the window: no cut)
   const factor = ep ? (R !== null ? BETA : 1) : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
-  const learn = (rate: number): Learned => {
+  const learn = (measuredRate: number): Learned => {
+    // never below one request a window: repeated cuts cannot take it to nothing
+    const rate = Math.max(floorOf(w), measuredRate);
     const confirmed = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w);
     const holdWindows = confirmed ? Math.min(HOLD_MAX, c.learned!.holdWindows * 8) : HOLD_WINDOWS;
     return { rate, holdWindows, growFrom: pausedUntil + holdWindows * w };
@@ -235,7 +250,7 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
     fallback = ep ? c.learned && learn(c.learned.rate * factor) : ran !== null ? learn(ran * factor) : null;
     learned = measured > 0 ? learn(Math.min(cap, measured) * factor) : fallback;
   }
-  const episode: Episode = { start: ep?.start ?? a.sentAt, since: ep?.since ?? a.at, strikes, retryAfter: R !== null, soft: soft || !!ep?.soft, cap, factor, fallback };
+  const episode: Episode = { start: ep?.start ?? a.sentAt, strikeStart: a.sentAt, remeasurable: !(ep?.soft && strikes === 2), since: ep?.since ?? a.at, strikes, retryAfter: R !== null, soft: soft || !!ep?.soft, cap, factor, fallback };
   const pause = soft ? {} : { pausedUntil, pauseReason: why(pauseMs) };
   return { ...c, ...pause, windowMs, learned, episode, lastCut: a.at, generation: c.generation + 1 };
 }
@@ -245,17 +260,28 @@ export interface Turn {
   /** why it is later than asked: a pause, a spent budget, the pace, or nothing */
   kind: 'now' | 'pause' | 'budget' | 'pace';
   reason: string;
+  /** a pace's: whose limit it keeps (the server's, or --max-rpm's) */
+  by?: 'server' | 'cap';
 }
 
-/** The pace now: requests per ms (less the margin) and the window it is counted over; null when unpaced. `cap` is --max-rpm's. */
-export function paceOf(c: Control, t: number, cap: { rate: number; windowMs: number } | null): { rate: number; windowMs: number } | null {
+/** Whose limit a pace keeps: learnt from the server's 429s, its rate headers, or --max-rpm N. */
+export type PaceSource = 'learned' | 'headers' | 'cap';
+export interface Pace {
+  /** requests per ms, less the margin */
+  rate: number;
+  windowMs: number;
+  source: PaceSource;
+}
+
+/** The pace now: requests per ms (less the margin), the window it is counted over and whose it is; null when unpaced. `cap` is --max-rpm's. */
+export function paceOf(c: Control, t: number, cap: { rate: number; windowMs: number } | null): Pace | null {
   // a learned rate was counted over a window widened by the margin already
-  const options: { rate: number; windowMs: number }[] = [];
+  const options: Pace[] = [];
   const learned = learnedRate(c, t);
-  if (learned !== null) options.push({ rate: learned, windowMs: c.windowMs ?? BACKOFF_FIRST_MS });
+  if (learned !== null) options.push({ rate: learned, windowMs: c.windowMs ?? BACKOFF_FIRST_MS, source: 'learned' });
   const ceiling = ceilingOf(c);
-  if (ceiling) options.push({ rate: ceiling.rate / (1 + marginOf(ceiling.windowMs)), windowMs: ceiling.windowMs });
-  if (cap) options.push({ rate: cap.rate / (1 + marginOf(cap.windowMs)), windowMs: cap.windowMs });
+  if (ceiling) options.push({ rate: ceiling.rate / (1 + marginOf(ceiling.windowMs)), windowMs: ceiling.windowMs, source: 'headers' });
+  if (cap) options.push({ rate: cap.rate / (1 + marginOf(cap.windowMs)), windowMs: cap.windowMs, source: 'cap' });
   if (!options.length) return null;
   return options.reduce((a, b) => (b.rate < a.rate ? b : a));
 }
@@ -289,10 +315,13 @@ export function nextTurn(c: Control, sends: readonly Sent[], t: number, paced = 
       // answer (one still unanswered may not have reached it yet)
       if (live(s)) at = Math.max(at, (s.unpaced ? (s.answeredAt ?? Math.max(t, s.at)) : s.at) + ++k * spacing);
     }
-    later(at, 'pace', `paced at ${perMinute(pace.rate)} requests a minute`);
+    later(at, 'pace', `paced at ${perMinute(pace.rate)} requests a minute ${PACE_SOURCES[pace.source]}`);
+    if (turn.kind === 'pace') turn.by = pace.source === 'cap' ? 'cap' : 'server';
   }
   return turn;
 }
+
+const PACE_SOURCES: Record<PaceSource, string> = { learned: "(learnt from the server's 429s)", headers: "(the server's rate headers)", cap: '(--max-rpm)' };
 
 export const perMinute = (ratePerMs: number) => {
   const n = ratePerMs * 60_000;

@@ -31,9 +31,29 @@ describe('the request budget over HTTP', () => {
       expect(report.requests.min_seconds).toBe(0);
       const text = await apply(emu.url, FILE, { maxRpm: 'auto', rateWindowMs: 1000 });
       // where the server pushed back, each endpoint says its rate, its 429s and its wait
-      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s\.\n(  (GET|POST) \/v1\/\w+: \d+ requests? at [\d.]+ a minute, \d+ answered 429, [\d.]+ s waiting\n)*$/);
+      expect(text.out).toMatch(/\nRequests: \d+ made, \d+ answered 429, in [\d.]+ s(; the known limit allows no less than [\d.]+ s)?\.\n(  (GET|POST) \/v1\/\w+: \d+ requests? at [\d.]+ a minute, \d+ answered 429, [\d.]+ s waiting\n)*$/);
       const listing = report.requests.by_endpoint['GET /v1/organisations'];
       expect(listing.requests).toBeGreaterThan(0);
       expect(listing.rate_limited).toBe(Object.values(report.requests.by_endpoint as Record<string, { rate_limited: number }>).reduce((n, e) => n + e.rate_limited, 0) - (report.requests.by_endpoint['GET /v1/integrations']?.rate_limited ?? 0) - (report.requests.by_endpoint['POST /v1/integrations']?.rate_limited ?? 0));
     }));
+
+  // seen: 300 creates against a server with no limit: "in 0.5 s; the known limit allows no less than 2 min
+  // (100 a minute per endpoint)", the plan's assumption, contradicting the time measured
+  it('the least time is what the run learnt: none when no limit was met, and never more than the time it took', async () => {
+    const orgs = (n: number) => write(`version: 1\nprune: {organisations: false}\norganisations:\n${Array.from({ length: n }, (_, i) => `  - name: Bulk ${i}\n`).join('')}`);
+    await withEmulator({}, async (emu) => {
+      const json = JSON.parse((await apply(emu.url, orgs(150), { maxRpm: 'auto', json: true })).out);
+      expect(json.summary.done).toBe(150);
+      expect(json.requests.min_seconds).toBe(0);
+      const text = await apply(emu.url, orgs(160), { maxRpm: 'auto' });
+      expect(text.out).toMatch(/\nRequests: \d+ made, 0 answered 429, in [\d.]+ s\.\n$/);
+    });
+    await withEmulator({ rateLimit: 10, rateWindowMs: 1000 }, async (emu) => {
+      const json = JSON.parse((await apply(emu.url, orgs(30), { maxRpm: 'auto', json: true })).out);
+      expect(json.summary.done).toBe(30);
+      // 30 creates at 10 a second: at least 2 s, and the run took that at least
+      expect(json.requests.min_seconds).toBeGreaterThanOrEqual(2);
+      expect(json.requests.min_seconds).toBeLessThanOrEqual(Math.ceil(json.requests.seconds));
+    });
+  });
 });

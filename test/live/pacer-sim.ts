@@ -10,7 +10,17 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private timers: { at: number; seq: number; resolve: () => void }[] = [];
   now = () => this.t;
-  sleep = (ms: number) => new Promise<void>((resolve) => void this.timers.push({ at: this.t + Math.max(0, ms), seq: this.seq++, resolve }));
+  /** as the real clock: resolves after `ms`, or at once when `signal` aborts */
+  sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, resolve };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', () => {
+        this.timers = this.timers.filter((x) => x !== timer);
+        resolve();
+      });
+    });
 
   /** Runs the virtual time until `work` settles (or `limitMs` passes). */
   async run<T>(work: Promise<T>, limitMs = 1e10): Promise<T> {
@@ -50,6 +60,8 @@ export interface SimResult {
   limited: number;
   /** answer time of each accepted request */
   acceptedAt: number[];
+  /** send time of every request */
+  sentAt: number[];
   error?: Error;
   pacer: Pacer;
   notices: string[];
@@ -66,12 +78,14 @@ export async function simulate(server: Server, jobs: number, concurrency: number
   let next = 0;
   let limited = 0;
   const acceptedAt: number[] = [];
+  const sent: number[] = [];
   const start = clock.t;
   const worker = async () => {
     while (next < jobs) {
       next++;
       for (;;) {
         const sentAt = await pacer.acquire(EP);
+        sent.push(clock.now());
         await clock.sleep(latency / 2);
         const answer = server(clock.now());
         await clock.sleep(latency / 2);
@@ -86,5 +100,5 @@ export async function simulate(server: Server, jobs: number, concurrency: number
   };
   let error: Error | undefined;
   await clock.run(Promise.all(Array.from({ length: concurrency }, worker))).catch((e: Error) => (error = e));
-  return { spanMs: (acceptedAt.at(-1) ?? start) - start, accepted: acceptedAt.length, limited, acceptedAt, error, pacer, notices };
+  return { spanMs: (acceptedAt.at(-1) ?? start) - start, accepted: acceptedAt.length, limited, acceptedAt, sentAt: sent, error, pacer, notices };
 }

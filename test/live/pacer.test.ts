@@ -236,7 +236,11 @@ describe('the Pacer on a virtual clock', () => {
     clockAtEnd.push(r.pacer.pacing()[EP]!.requests);
     expect(r.error?.message).toMatch(/^rate limited; answered 429 for 3\d s without a success, and the next try would make it more than --max-wait \(1 min\)$/);
     expect(clockAtEnd[0]).toBe(6); // 0, 1, 3, 7, 15, 31 s: the next (63 s) is past the bound
-    expect(r.notices).toEqual([`${EP}: waiting 16 s, until 00:00:31 UTC: the server answered 429 without saying when to retry; backing off 16 s`]);
+    // the waits of 1, 2 and 4 s are short, but with the next one the endpoint has been held back 15 s: announced
+    expect(r.notices).toEqual([
+      `${EP}: waiting 8 s, until 00:00:15 UTC: the server answered 429 without saying when to retry; backing off 8.0 s; held back 15 s so far`,
+      `${EP}: waiting 16 s, until 00:00:31 UTC: the server answered 429 without saying when to retry; backing off 16 s`,
+    ]);
   });
 
   it('huge header windows: a spent daily budget, and one request an hour, are refused at once', async () => {

@@ -56,12 +56,12 @@ export function summaryText(r: ApplyReport): string {
 }
 
 /**
- * What the requests cost. The least time the known limit allows is stated only when the limit,
- * not latency, bounds the run (a small apply is bounded by latency alone).
+ * What the requests cost. The least time is the one the limits the run met allow (the
+ * server's, or --max-rpm), stated only when such a limit, not latency, bounded the run.
  */
-export function requestsText(r: ApplyReport, ratePerMinute: number): string {
+export function requestsText(r: ApplyReport): string {
   const q = r.requests;
-  const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)} (${ratePerMinute} a minute per endpoint)` : '';
+  const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)}` : '';
   const lines = [`Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`];
   // where the server pushed back: each endpoint's rate, its 429s and the time it waited
   const pushed = Object.entries(q.by_endpoint).filter(([, e]) => e.rate_limited > 0 || e.waited_seconds > 0);
