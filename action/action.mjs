@@ -19,7 +19,9 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 // src/plan/render/apply.ts
 function summaryText(r) {
 	const s = r.summary;
-	const repaired = r.repairs.length ? `; ${plural(r.repairs.length, "duplicate")} repaired` : "";
+	const fixed = r.repairs.filter((x) => x.outcome === "done").length;
+	const unfixed = r.repairs.length - fixed;
+	const repaired = (fixed ? `; ${plural(fixed, "duplicate")} repaired` : "") + (unfixed ? `; ${plural(unfixed, "duplicate")} not repaired` : "");
 	const stopped = r.interrupted ? " Interrupted: no new action started after the signal." : "";
 	return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.${stopped}`;
 }
@@ -145,28 +147,45 @@ function runCli(run, env, signals) {
 	});
 }
 function results(run, env, out) {
+	const copies = [];
 	if (run.command === "plan" && existsSync(run.planJson)) {
 		out["plan-json"] = run.planJson;
 		out["has-changes"] = String(JSON.parse(readFileSync(run.planJson, "utf8")).actions.length > 0);
-		for (const p of run.userOut) copyFileSync(run.planJson, resolve(p));
+		for (const p of run.userOut) copies.push([
+			run.planJson,
+			p,
+			"--out"
+		]);
 	}
 	if (run.command === "plan" && existsSync(run.planMd)) {
 		out["plan-markdown"] = run.planMd;
-		for (const p of run.userMd) copyFileSync(run.planMd, resolve(p));
+		for (const p of run.userMd) copies.push([
+			run.planMd,
+			p,
+			"--markdown-out"
+		]);
 		summary(env, readFileSync(run.planMd, "utf8"));
 	}
-	if (run.command !== "apply") return;
+	let copied = true;
+	for (const [from, to, flag] of copies) try {
+		copyFileSync(from, resolve(to));
+	} catch (e) {
+		copied = false;
+		process.stderr.write(annotation(`could not write ${flag} ${to}: ${e.code ?? e.message}`));
+	}
+	if (run.command !== "apply") return copied;
 	let report = null;
 	try {
 		report = JSON.parse(readFileSync(run.reportJson, "utf8"));
 	} catch {}
 	if (!report?.summary) {
 		summary(env, `### cbsync apply\n\nNo report: cbsync stopped before applying anything (exit ${out.exitcode}); the reason is in the job's log.\n`);
-		return;
+		return copied;
 	}
 	out["report-json"] = run.reportJson;
 	out["has-changes"] = String(report.summary.done + report.repairs.length > 0);
 	summary(env, `### cbsync apply\n\n**${summaryText(report)}** The report is in the job's log and the \`report-json\` output.\n`);
+	return copied;
 }
 async function runAction(env = process.env) {
 	const out = {
@@ -180,45 +199,51 @@ async function runAction(env = process.env) {
 	const onSignal = (s) => signals.forward ? signals.forward(s) : signals.early ??= s;
 	process.on("SIGTERM", onSignal);
 	process.on("SIGINT", onSignal);
-	let run;
+	const state = {};
+	let code = 1;
 	try {
-		const old = nodeProblem(process.versions.node);
-		if (old) {
-			process.stderr.write(annotation(old));
-			return 1;
-		}
-		const command = (env.INPUT_COMMAND || "plan").trim();
-		if (!COMMANDS.includes(command)) {
-			process.stderr.write(annotation(`the command input must be one of ${COMMANDS.join(", ")}, not ${JSON.stringify(command)}`));
-			return 1;
-		}
-		try {
-			run = prepare(env, command, mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "cbsync-")));
-		} catch (e) {
-			process.stderr.write(annotation(e.message));
-			return 1;
-		}
-		process.stderr.write(`${commandLine(run.args)}\n`);
-		if (signals.early) {
-			process.stderr.write(annotation(`cancelled (${signals.early}) before cbsync started; nothing was changed`));
-			return 1;
-		}
-		const code = await runCli(run, env, signals);
-		out.exitcode = String(code);
-		return code === 0 || command === "plan" && code === 2 ? 0 : 1;
+		code = await step(env, out, signals, state);
 	} catch (e) {
 		process.stderr.write(annotation(`the action failed: ${e.message}`));
-		return 1;
 	} finally {
 		process.off("SIGTERM", onSignal);
 		process.off("SIGINT", onSignal);
-		try {
-			if (run) results(run, env, out);
-		} catch (e) {
-			process.stderr.write(annotation(`could not read cbsync's results: ${e.message}`));
-		}
-		setOutputs(env, out);
 	}
+	let copied = true;
+	try {
+		if (state.run) copied = results(state.run, env, out);
+	} catch (e) {
+		process.stderr.write(annotation(`could not read cbsync's results: ${e.message}`));
+	}
+	setOutputs(env, out);
+	return copied ? code : 1;
+}
+async function step(env, out, signals, state) {
+	const old = nodeProblem(process.versions.node);
+	if (old) {
+		process.stderr.write(annotation(old));
+		return 1;
+	}
+	const command = (env.INPUT_COMMAND || "plan").trim();
+	if (!COMMANDS.includes(command)) {
+		process.stderr.write(annotation(`the command input must be one of ${COMMANDS.join(", ")}, not ${JSON.stringify(command)}`));
+		return 1;
+	}
+	let run;
+	try {
+		run = state.run = prepare(env, command, mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "cbsync-")));
+	} catch (e) {
+		process.stderr.write(annotation(e.message));
+		return 1;
+	}
+	process.stderr.write(`${commandLine(run.args)}\n`);
+	if (signals.early) {
+		process.stderr.write(annotation(`cancelled (${signals.early}) before cbsync started; nothing was changed`));
+		return 1;
+	}
+	const code = await runCli(run, env, signals);
+	out.exitcode = String(code);
+	return code === 0 || command === "plan" && code === 2 ? 0 : 1;
 }
 // src/scripts/action-run.ts
 runAction().then((code) => {

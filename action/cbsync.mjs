@@ -8347,7 +8347,7 @@ function parseJson(method, text) {
 		throw new ApiProblem(400, "INVALID_JSON", "Request body is not valid JSON");
 	}
 }
-function sleep$2(ms) {
+function sleep$1(ms) {
 	return new Promise((r) => setTimeout(r, ms));
 }
 var MAX_BODY;
@@ -8611,7 +8611,7 @@ async function handleRequest(em, req, res) {
 	if (!route) return replies.problem(res, new ApiProblem(404, "NOT_FOUND", `No such endpoint: ${url.pathname}`));
 	const endpoint = `${method} ${route.template}`;
 	stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
-	if (em.options.latencyMs) await sleep$2(em.options.latencyMs);
+	if (em.options.latencyMs) await sleep$1(em.options.latencyMs);
 	if (!route.methods.includes(method)) {
 		const p = new ApiProblem(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on ${route.template}`);
 		return replies.problem(res, p, { allow: route.methods.join(", ") });
@@ -27366,6 +27366,7 @@ var init_errors$1 = __esmMin((() => {
 		too_large: "too large",
 		redirect: "redirect",
 		rate_limited: "rate limited",
+		interrupted: "interrupted",
 		incomplete_listing: "incomplete listing"
 	};
 	ApiError = class ApiError extends Error {
@@ -28941,2428 +28942,6 @@ var off;
 var init_color = __esmMin((() => {
 	off = (v) => v !== void 0 && /^(0|false|no|off)$/i.test(v.trim());
 }));
-// src/live/decode.ts
-function isValidId(v) {
-	return typeof v === "string" && v.length > 0 && v !== "." && v !== ".." && !v.includes("/");
-}
-function fail(where, what, obj, problem) {
-	const id = obj && typeof obj === "object" && typeof obj.id === "string" ? ` ${JSON.stringify(obj.id)}` : "";
-	const [method, ...path] = where.split(" ");
-	throw new ApiError(`${what}${id} ${problem}`, {
-		method,
-		path: path.join(" "),
-		kind: "invalid_answer"
-	});
-}
-function fieldProblem(o, field, expected) {
-	const present = Object.keys(o).sort().join(", ") || "no fields";
-	return field in o ? `has "${field}" that is not ${expected}` : `has no "${field}" (it has ${present})`;
-}
-function requireObject(raw, where, what) {
-	if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(where, what, null, `is ${raw === null ? "null" : Array.isArray(raw) ? "a list" : typeof raw}, not an object`);
-	const o = raw;
-	if (!isValidId(o.id)) fail(where, what, null, "id" in o ? `has an id that cannot be used (${JSON.stringify(o.id)})` : fieldProblem(o, "id", "a string"));
-	return o;
-}
-function str(o, field, where, what) {
-	const v = o[field];
-	if (typeof v !== "string") fail(where, what, o, fieldProblem(o, field, "a string"));
-	return v;
-}
-function decodeOrganisation(raw, where) {
-	const o = requireObject(raw, where, "organisation");
-	const name = str(o, "name", where, "organisation");
-	return {
-		id: o.id,
-		name,
-		...typeof o.mode === "string" ? { mode: o.mode } : {},
-		...created(o)
-	};
-}
-function decodeIntegration(raw, where) {
-	const o = requireObject(raw, where, "integration");
-	const organisation_id = str(o, "organisation_id", where, "integration");
-	if (!isValidId(organisation_id)) fail(where, "integration", o, `has an organisation_id that cannot be used (${JSON.stringify(organisation_id)})`);
-	const type = str(o, "type", where, "integration");
-	if (type !== "CUSTOM_ORDERS") {
-		const text = (v, none) => typeof v === "string" ? v : none;
-		return {
-			id: o.id,
-			organisation_id,
-			name: text(o.name, NO_NAME),
-			type,
-			status: text(o.status, NO_STATUS),
-			merchant_ids: [],
-			...created(o)
-		};
-	}
-	const m = o.merchant_ids;
-	if (!Array.isArray(m) || m.some((x) => typeof x !== "string")) fail(where, "integration", o, fieldProblem(o, "merchant_ids", "a list of strings"));
-	return {
-		id: o.id,
-		organisation_id,
-		name: str(o, "name", where, "integration"),
-		type,
-		status: str(o, "status", where, "integration"),
-		merchant_ids: [...m],
-		...created(o)
-	};
-}
-var created, NO_NAME, NO_STATUS, decoderFor;
-var init_decode = __esmMin((() => {
-	init_model();
-	init_api$1();
-	init_errors$1();
-	created = (o) => typeof o.created_at === "string" ? { created_at: o.created_at } : {};
-	NO_NAME = "(no name)";
-	NO_STATUS = "(no status)";
-	decoderFor = (collection) => collection === "/v1/organisations" ? decodeOrganisation : decodeIntegration;
-}));
-// src/live/envelope.ts
-function countOf(o, field) {
-	const v = o[field];
-	if (v === void 0 || v === null) return null;
-	if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return v;
-	return `the list body's "${field}" is ${shown(v)}, not a count`;
-}
-function readEnvelope(data) {
-	if (Array.isArray(data)) return {
-		ok: true,
-		envelope: {
-			items: data,
-			count: null,
-			next: void 0,
-			hasMore: null
-		}
-	};
-	if (typeof data !== "object" || data === null) return null;
-	const o = data;
-	const items = Array.isArray(o.items) ? o.items : Array.isArray(o.results) ? o.results : Array.isArray(o.data) ? o.data : null;
-	if (!items) return null;
-	const [a, b] = items === o.data && items !== o.items && items !== o.results ? ["total", "count"] : ["count", "total"];
-	const first = countOf(o, a);
-	const count = first === null ? countOf(o, b) : first;
-	if (typeof count === "string") return {
-		ok: false,
-		problem: count
-	};
-	if (o.has_more !== void 0 && o.has_more !== null && typeof o.has_more !== "boolean") return {
-		ok: false,
-		problem: `the list body's "has_more" is ${shown(o.has_more)}, not true or false`
-	};
-	if (o.next !== void 0 && o.next !== null && typeof o.next !== "string") return {
-		ok: false,
-		problem: `the list body's "next" is ${shown(o.next)}, not a URL`
-	};
-	return {
-		ok: true,
-		envelope: {
-			items,
-			count,
-			next: typeof o.next === "string" && o.next !== "" ? o.next : o.next === null || o.next === "" ? null : void 0,
-			hasMore: typeof o.has_more === "boolean" ? o.has_more : null
-		}
-	};
-}
-var shown;
-var init_envelope = __esmMin((() => {
-	shown = (v) => typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : String(v);
-}));
-// src/live/pages.ts
-function weigh(x) {
-	let n = 32;
-	for (const v of Object.values(x)) if (typeof v === "string") n += v.length + 8;
-	else if (Array.isArray(v)) for (const s of v) n += (typeof s === "string" ? s.length : 0) + 8;
-	else n += 8;
-	return n;
-}
-var MAX_BRIDGE_PAGES, Disagreement, Reading;
-var init_pages = __esmMin((() => {
-	init_envelope();
-	init_errors$1();
-	MAX_BRIDGE_PAGES = 4;
-	Disagreement = class extends Error {};
-	Reading = class {
-		client;
-		path;
-		decode;
-		ledger;
-		seq = 0;
-		pageSize;
-		wave;
-		constructor(client, path, decode, ledger, opts) {
-			this.client = client;
-			this.path = path;
-			this.decode = decode;
-			this.ledger = ledger;
-			this.pageSize = opts.pageSize ?? 500;
-			this.wave = Math.max(1, opts.concurrency ?? 64);
-		}
-		async verdict() {
-			try {
-				const first = await this.page(0, this.pageSize);
-				this.ledger.step = first.items.length;
-				this.ledger.join(null, first);
-				this.ledger.settle();
-				if (first.count === null) await this.sequential(first);
-				else await this.counted(first);
-			} catch (e) {
-				if (!(e instanceof Disagreement)) throw e;
-				return {
-					items: [],
-					problem: e.message,
-					withinMotion: false,
-					unconfirmed: false,
-					fingerprint: e.message
-				};
-			}
-			return this.ledger.judge();
-		}
-		broken(message) {
-			return new ApiError(message, {
-				method: "GET",
-				path: this.path,
-				kind: "incomplete_listing"
-			});
-		}
-		async page(offset, limit, url) {
-			this.ledger.request();
-			const res = url ? await this.client.request("GET", url) : await this.client.request("GET", this.path, { query: {
-				limit,
-				offset
-			} });
-			const read = readEnvelope(res.data);
-			if (!read) {
-				const keys = res.data && typeof res.data === "object" ? Object.keys(res.data).join(", ") : typeof res.data;
-				throw new ApiError(`unrecognised list body (${keys || "empty"})`, {
-					status: 200,
-					method: "GET",
-					path: this.path,
-					kind: "non_json"
-				});
-			}
-			if (!read.ok) throw new ApiError(read.problem, {
-				status: 200,
-				method: "GET",
-				path: this.path,
-				kind: "invalid_answer"
-			});
-			const env = read.envelope;
-			const where = `GET ${this.path}`;
-			const items = env.items.map((raw) => this.decode(raw, where));
-			const at = new Map();
-			let repeated = null;
-			let bytes = 0;
-			items.forEach((it, i) => {
-				if (at.has(it.id)) repeated ??= it.id;
-				else at.set(it.id, i);
-				bytes += weigh(it);
-			});
-			const p = {
-				offset,
-				items,
-				at,
-				repeated,
-				count: env.count,
-				next: env.next,
-				hasMore: env.hasMore,
-				seq: this.seq++,
-				bytes
-			};
-			this.ledger.received(p);
-			return p;
-		}
-		checkAdvances(p, first) {
-			if (p.offset > 0 && p.items.length > 0 && p.items[0].id === first.items[0]?.id && p.items.length === first.items.length && [...p.at.keys()].every((id) => first.at.has(id))) throw new Disagreement(`the server seems to ignore offset: the page at offset ${p.offset} repeats the first page`);
-		}
-		full(p) {
-			const n = p.items.length;
-			return n > 0 && (p.seq === 0 ? n >= this.pageSize || n < (p.count ?? 0) : n >= this.ledger.step);
-		}
-		async fetch(offsets, first) {
-			let failure = null;
-			const settled = await Promise.allSettled(offsets.map(async (o) => {
-				try {
-					const p = await this.page(o, this.ledger.step);
-					this.checkAdvances(p, first);
-					return p;
-				} catch (e) {
-					failure ??= { e };
-					throw e;
-				}
-			}));
-			if (failure) throw failure.e;
-			return settled.map((s) => s.value);
-		}
-		async counted(first) {
-			const ledger = this.ledger;
-			ledger.byCount = true;
-			const c = first.count;
-			const step = ledger.step;
-			const { maxObjects, maxPages } = ledger.bounds;
-			if (c > maxObjects) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects, more than a listing may hold (${maxObjects.toLocaleString("en")}); its first page held ${step}`);
-			if (!this.full(first)) return;
-			const need = step === 1 ? c : 1 + Math.ceil(Math.max(0, c - step) / (step - 1));
-			if (need > maxPages) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects in pages of ${step}: ${need.toLocaleString("en")} pages, more than a listing may read (${maxPages.toLocaleString("en")})`);
-			ledger.unlinked = step === 1;
-			const stride = step === 1 ? 1 : step - 1;
-			let tail = first;
-			let stepsBack = 0;
-			while (this.full(tail)) {
-				const offsets = [];
-				for (let o = tail.offset + stride;; o += stride) {
-					offsets.push(o);
-					if (offsets.length >= this.wave || o + step > ledger.latest) break;
-				}
-				const from = tail;
-				for (const p of await this.fetch(offsets, first)) {
-					if (p.items.length === 0) continue;
-					if (step === 1 ? ledger.join(null, p) : ledger.join(tail, p)) tail = p;
-					else tail = await this.bridge(tail, p);
-				}
-				ledger.settle();
-				if (tail !== from) stepsBack = 0;
-				else if (step === 1) return;
-				else {
-					if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${tail.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
-					tail = await this.stepBack(tail, ledger.latest);
-					ledger.settle();
-				}
-			}
-		}
-		async stepBack(tail, end) {
-			const step = this.ledger.step;
-			const lastPos = Math.min(tail.offset + tail.items.length - 1, end - 1);
-			const p = await this.page(Math.max(0, lastPos - Math.floor(step / 2)), step);
-			if (!this.ledger.join(tail, p)) throw new Disagreement(`objects moved past the page at offset ${tail.offset}: none of its objects could be found again`);
-			return p;
-		}
-		async bridge(a, b) {
-			const step = this.ledger.step;
-			let cur = a;
-			for (let i = 0; i < MAX_BRIDGE_PAGES; i++) {
-				const lastPos = cur.offset + cur.items.length - 1;
-				const p = await this.page(i === 0 ? Math.max(0, lastPos - Math.floor(step / 2)) : lastPos, step);
-				if (!this.ledger.join(cur, p)) break;
-				if (this.ledger.join(p, b)) return b;
-				if (p.items.length < step) {
-					if ([...b.at.keys()].every((id) => this.ledger.has(id))) return p;
-					break;
-				}
-				cur = p;
-			}
-			throw new Disagreement(`objects moved between the pages at offsets ${a.offset} and ${b.offset} by more than ${MAX_BRIDGE_PAGES} bridge pages could link`);
-		}
-		async sequential(first) {
-			const ledger = this.ledger;
-			const visited = new Set();
-			let cur = first;
-			let stepsBack = 0;
-			let widest = first.items.length;
-			for (;;) {
-				if (cur.items.length === 0 || cur.hasMore === false || cur.next === null) return;
-				const saidMore = cur.hasMore === true || typeof cur.next === "string";
-				const nothing = () => saidMore && ledger.note(`the page at offset ${cur.offset} says there is more, but the next page brings nothing new`);
-				const nextUrl = typeof cur.next === "string" ? this.sameOrigin(cur.next) : null;
-				const fresh = (q) => [...q.at.keys()].some((id) => !ledger.has(id));
-				let p;
-				if (nextUrl) {
-					if (visited.has(nextUrl)) throw this.broken(`the server's next link repeats (${nextUrl})`);
-					visited.add(nextUrl);
-					p = await this.page(cur.offset + cur.items.length, 0, nextUrl);
-					if (p.items.length === 0) return void nothing();
-					if (!fresh(p)) throw new Disagreement(`the page at ${nextUrl} brought no new object: the server does not page as asked`);
-					ledger.join(null, p);
-				} else if (cur.items.length < 2) {
-					ledger.unlinked = true;
-					p = await this.page(cur.offset + cur.items.length, this.pageSize);
-					this.checkAdvances(p, first);
-					if (p.items.length === 0) return void nothing();
-					if (!fresh(p)) throw new Disagreement(`the page at offset ${p.offset} brought no new object: the server does not page as asked`);
-					ledger.join(null, p);
-				} else {
-					p = await this.page(cur.offset + cur.items.length - 1, this.pageSize);
-					this.checkAdvances(p, first);
-					ledger.step = widest = Math.max(widest, cur.items.length, p.items.length);
-					const brings = fresh(p);
-					if (ledger.join(cur, p)) {
-						if (!brings && p.items.length < widest) return void nothing();
-						if (brings) stepsBack = 0;
-						else if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
-					} else if (brings) p = await this.bridge(cur, p);
-					else {
-						if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
-						p = await this.stepBack(cur, Infinity);
-					}
-				}
-				ledger.settle();
-				cur = p;
-			}
-		}
-		sameOrigin(next) {
-			try {
-				const url = new URL(next, this.client.origin);
-				return url.origin === this.client.origin ? url.href : null;
-			} catch {
-				return null;
-			}
-		}
-	};
-}));
-// src/live/paginate.ts
-async function listAll(client, path, decode, opts = {}) {
-	const attempts = Math.max(1, opts.attempts ?? 2);
-	const stats = opts.stats ?? newListingStats();
-	const seen = [];
-	for (let i = 1; i <= attempts; i++) {
-		const ledger = new Ledger(opts, stats);
-		const v = await new Reading(client, path, decode, ledger, opts).verdict();
-		const prev = seen.at(-1);
-		if (!v.problem && (!v.unconfirmed || prev && !prev.problem && prev.fingerprint === v.fingerprint)) return v.items;
-		if (v.withinMotion && prev && prev.fingerprint !== v.fingerprint) return v.items;
-		seen.push(v);
-	}
-	const told = (v) => v.problem ?? `pages of one object cannot overlap, and ${attempts === 1 ? "the listing was read once" : "two readings differ"} (${objects(v.items.length)} read)`;
-	const [first, last] = [told(seen[0]), told(seen.at(-1))];
-	const again = attempts === 1 || seen.at(-1).unconfirmed ? "" : first === last ? " (the same when read again)" : ` (when first read: ${first})`;
-	throw new ApiError(`${last}${again}; nothing was planned from it`, {
-		method: "GET",
-		path,
-		kind: "incomplete_listing"
-	});
-}
-var LISTING_BOUNDS, newListingStats, fmt, objects, mib, Ledger;
-var init_paginate = __esmMin((() => {
-	init_errors$1();
-	init_pages();
-	LISTING_BOUNDS = {
-		maxObjects: 1e6,
-		maxPages: 2e4,
-		maxBytes: 268435456
-	};
-	newListingStats = () => ({
-		readings: 0,
-		pages: 0,
-		objectsRead: 0,
-		maxHeld: 0,
-		maxBytesHeld: 0
-	});
-	fmt = (n) => n.toLocaleString("en");
-	objects = (n) => `${fmt(n)} object${n === 1 ? "" : "s"}`;
-	mib = (n) => n >= 1048576 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`;
-	Ledger = class {
-		stats;
-		step = 0;
-		byCount = false;
-		unlinked = false;
-		requests = 0;
-		latest = 0;
-		tally = new Map();
-		tallyBytes = 0;
-		loose = 0;
-		looseBytes = 0;
-		minCount = Infinity;
-		maxCount = -Infinity;
-		moved = 0;
-		notes = [];
-		bounds;
-		constructor(opts, stats) {
-			this.stats = stats;
-			const given = Object.entries({
-				maxObjects: opts.maxObjects,
-				maxPages: opts.maxPages,
-				maxBytes: opts.maxBytes
-			}).filter(([, v]) => v !== void 0);
-			this.bounds = {
-				...LISTING_BOUNDS,
-				...Object.fromEntries(given)
-			};
-			stats.readings++;
-		}
-		get size() {
-			return this.tally.size;
-		}
-		has(id) {
-			return this.tally.has(id);
-		}
-		note(problem) {
-			this.notes.push(problem);
-		}
-		request() {
-			if (this.requests >= this.bounds.maxPages) throw new Disagreement(`the listing needed more than ${fmt(this.bounds.maxPages)} pages (${objects(this.tally.size)} read)`);
-			this.requests++;
-			this.stats.pages++;
-		}
-		received(p) {
-			const n = p.items.length;
-			this.stats.objectsRead += n;
-			const held = this.tally.size + this.loose + n;
-			const heldBytes = this.tallyBytes + this.looseBytes + p.bytes;
-			if (held > this.bounds.maxObjects) throw new Disagreement(`the listing would hold more than ${objects(this.bounds.maxObjects)} (${fmt(this.requests)} pages read)`);
-			if (heldBytes > this.bounds.maxBytes) throw new Disagreement(`the listing would hold more than ${mib(this.bounds.maxBytes)} of objects (${objects(held)}, ${fmt(this.requests)} pages read)`);
-			this.loose += n;
-			this.looseBytes += p.bytes;
-			this.stats.maxHeld = Math.max(this.stats.maxHeld, held);
-			this.stats.maxBytesHeld = Math.max(this.stats.maxBytesHeld, heldBytes);
-			if (p.repeated) this.note(`the page at offset ${fmt(p.offset)} holds ${JSON.stringify(p.repeated.slice(0, 60))} twice`);
-			if (p.count !== null) this.snapshot(p, p.count);
-		}
-		snapshot(p, c) {
-			const { offset: o } = p;
-			const n = p.items.length;
-			this.minCount = Math.min(this.minCount, c);
-			this.maxCount = Math.max(this.maxCount, c);
-			this.latest = c;
-			if (p.seq === 0) {
-				if (n > c) this.note(`the first page holds ${objects(n)} but the server counted ${fmt(c)}`);
-				else if (n === 0 && c > 0) this.note(`the first page is empty but the server counted ${fmt(c)}`);
-			} else if (this.byCount) {
-				const due = Math.min(this.step, Math.max(0, c - o));
-				if (n > due) this.note(o + n > c ? `the page at offset ${fmt(o)} holds ${objects(n)} but the server counted ${fmt(c)}` : `the page at offset ${fmt(o)} holds ${objects(n)}, more than the ${fmt(this.step)} of a page`);
-				else if (n < due) this.note(`the page at offset ${fmt(o)} holds ${objects(n)} where the server's count of ${fmt(c)} means ${fmt(due)}`);
-			}
-			const more = o + n < c;
-			if (p.hasMore !== null && p.hasMore !== more) this.note(`the page at offset ${fmt(o)} says has_more ${p.hasMore} but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
-			if (p.next !== void 0 && p.next !== null !== more) this.note(`the page at offset ${fmt(o)} ${more ? "has no" : "has a"} next link but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
-		}
-		join(prev, p) {
-			let first = -1;
-			if (prev) {
-				let last = -1;
-				let shift = -1;
-				for (const [id, j] of p.at) {
-					const i = prev.at.get(id);
-					if (i === void 0) continue;
-					if (i < last) this.note(`objects changed order between the pages at offsets ${fmt(prev.offset)} and ${fmt(p.offset)}`);
-					if (first < 0) first = j;
-					last = i;
-					shift = Math.max(shift, Math.abs(p.offset + j - (prev.offset + i)));
-				}
-				if (shift < 0) return false;
-				this.moved += shift;
-			}
-			p.items.forEach((it, j) => {
-				const old = this.tally.get(it.id);
-				if (old && prev?.at.has(it.id) && prev.seq > p.seq) return;
-				if (old && prev && !prev.at.has(it.id) && j > first) return this.note(`${JSON.stringify(it.id.slice(0, 60))} came back at offset ${fmt(p.offset + j)}, after the pages linked`);
-				if (old) this.tallyBytes -= weigh(old);
-				this.tally.set(it.id, it);
-				this.tallyBytes += weigh(it);
-			});
-			return true;
-		}
-		settle() {
-			this.loose = 0;
-			this.looseBytes = 0;
-		}
-		judge() {
-			const d = this.tally.size;
-			const items = [...this.tally.values()];
-			let problem = this.notes[0] ?? null;
-			let withinMotion = false;
-			if (this.maxCount >= 0 && (d < this.minCount || d > this.maxCount)) {
-				const said = this.minCount === this.maxCount ? fmt(this.minCount) : `between ${fmt(this.minCount)} and ${fmt(this.maxCount)}`;
-				const moved = this.moved ? `; objects seen to move by ${fmt(this.moved)} place${this.moved === 1 ? "" : "s"}` : "";
-				const head = `${fmt(d)} distinct object${d === 1 ? "" : "s"} read but the server counted ${said} (${fmt(this.requests)} page${this.requests === 1 ? "" : "s"}${moved})`;
-				withinMotion = !problem && d >= this.minCount - this.moved && d <= this.maxCount + this.moved;
-				problem = problem ? `${head}: ${problem}` : head;
-			}
-			const unconfirmed = !problem && this.unlinked;
-			return {
-				items,
-				problem,
-				withinMotion,
-				unconfirmed,
-				fingerprint: problem || unconfirmed ? this.fingerprint() : ""
-			};
-		}
-		fingerprint() {
-			let sum = 0;
-			let xor = 0;
-			for (const id of this.tally.keys()) {
-				let h = 2166136261;
-				for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-				sum = sum + h | 0;
-				xor ^= h;
-			}
-			return `${this.tally.size}:${sum}:${xor}:${this.minCount}:${this.maxCount}`;
-		}
-	};
-}));
-// src/live/api.ts
-function objectPath(collection, id) {
-	if (!isValidId(id)) throw new ConfigError(`refusing to use ${JSON.stringify(id)} as an id in a URL under ${collection}`);
-	return `${collection}/${encodeURIComponent(id)}`;
-}
-function list$1(client, collection, opts = {}) {
-	return listAll(client, collection, decoderFor(collection), opts);
-}
-async function create(client, op, body, decode, opts) {
-	return decode((await send(client, op, null, body, opts.idempotencyKey)).data, `${op.method} ${op.collection}`);
-}
-var send, createOrganisation$2, createIntegration$2, renameOrganisation$1, deleteOrganisation$1, updateIntegration$1;
-var init_api = __esmMin((() => {
-	init_api$1();
-	init_decode();
-	init_errors$1();
-	init_paginate();
-	send = (client, op, id, body, idempotencyKey) => client.request(op.method, op.item ? objectPath(op.collection, id) : op.collection, {
-		...body !== void 0 ? { body } : {},
-		...idempotencyKey ? { idempotencyKey } : {}
-	});
-	createOrganisation$2 = (client, name, opts = {}) => create(client, OPERATIONS.createOrganisation, bodies.createOrganisation(name), decodeOrganisation, opts);
-	createIntegration$2 = (client, organisationId, fields, opts = {}) => create(client, OPERATIONS.createIntegration, bodies.createIntegration(organisationId, fields), decodeIntegration, opts);
-	renameOrganisation$1 = async (client, id, name) => (await send(client, OPERATIONS.renameOrganisation, id, bodies.renameOrganisation(name))).data;
-	deleteOrganisation$1 = async (client, id) => void await send(client, OPERATIONS.deleteOrganisation, id);
-	updateIntegration$1 = async (client, id, change) => (await send(client, OPERATIONS.updateIntegration, id, bodies.updateIntegration(change))).data;
-}));
-// src/engine/kept.ts
-function keptFirst(namesakes) {
-	return [...namesakes].sort((a, b) => time(a) - time(b) || byText(a.id, b.id));
-}
-var time;
-var init_kept = __esmMin((() => {
-	init_text$1();
-	time = (o) => {
-		const t = o.created_at ? Date.parse(o.created_at) : NaN;
-		return Number.isNaN(t) ? Infinity : t;
-	};
-})), MAX_BUSY, LOOK_FIRST_MS, LOOK_MAX_MS, Unknown, Gate, Creates;
-var init_creates = __esmMin((() => {
-	init_api();
-	init_errors$1();
-	init_kept();
-	MAX_BUSY = 10;
-	LOOK_FIRST_MS = 250;
-	LOOK_MAX_MS = 2e3;
-	Unknown = class extends Error {};
-	Gate = class {
-		read;
-		claimed;
-		inflight = 0;
-		pending = [];
-		listing = null;
-		timer = null;
-		pause = LOOK_FIRST_MS;
-		last = null;
-		postsSinceListing = 0;
-		constructor(read, claimed) {
-			this.read = read;
-			this.claimed = claimed;
-		}
-		begin() {
-			this.inflight++;
-			this.postsSinceListing++;
-		}
-		end() {
-			this.inflight--;
-			this.look();
-		}
-		uncertain(matches, deadline) {
-			return new Promise((resolve, reject) => {
-				this.pending.push({
-					matches,
-					deadline,
-					resolve,
-					reject
-				});
-				this.look();
-			});
-		}
-		cancel(why) {
-			if (this.timer) clearTimeout(this.timer);
-			this.timer = null;
-			this.pending.splice(0).forEach((p) => p.reject(new Unknown(why)));
-		}
-		async current() {
-			if (this.last && this.postsSinceListing === 0) return this.last;
-			return this.refresh();
-		}
-		async refresh() {
-			this.postsSinceListing = 0;
-			const objects = await this.read();
-			this.last = objects;
-			return objects;
-		}
-		look() {
-			if (this.inflight > 0 || this.pending.length === 0 || this.listing || this.timer) return;
-			const began = Date.now();
-			this.listing = this.refresh().then((objects) => {
-				for (const p of [...this.pending]) {
-					const found = objects.filter((o) => !this.claimed.has(o.id) && p.matches(o));
-					if (!found.length && began < p.deadline) continue;
-					for (const o of found) this.claimed.add(o.id);
-					this.pending.splice(this.pending.indexOf(p), 1);
-					p.resolve(found);
-				}
-			}, (e) => this.pending.splice(0).forEach((p) => p.reject(new Unknown(`the listing that looks for it failed (${e instanceof ApiError ? e.summary : String(e)})`)))).finally(() => {
-				this.listing = null;
-				if (!this.pending.length) return void (this.pause = LOOK_FIRST_MS);
-				const wait = Math.max(0, Math.min(this.pause, Math.min(...this.pending.map((p) => p.deadline)) - Date.now()));
-				this.pause = Math.min(this.pause * 2, LOOK_MAX_MS);
-				this.timer = setTimeout(() => {
-					this.timer = null;
-					this.look();
-				}, wait);
-			});
-		}
-	};
-	Creates = class {
-		client;
-		opts;
-		known;
-		claimed;
-		ours = new Set();
-		uncertain = [];
-		settlesAt = 0;
-		gates = new Map();
-		settleMs;
-		constructor(client, known, opts = {}) {
-			this.client = client;
-			this.opts = opts;
-			this.known = new Set(known);
-			this.claimed = new Set(this.known);
-			this.settleMs = opts.settleMs ?? 1e4;
-			opts.signal?.addEventListener("abort", () => {
-				for (const g of this.gates.values()) g.cancel("the run was interrupted before a listing showed it");
-			});
-		}
-		gate(collection) {
-			let g = this.gates.get(collection);
-			if (!g) {
-				g = new Gate(() => list$1(this.client, collection, this.opts.list), this.claimed);
-				this.gates.set(collection, g);
-			}
-			return g;
-		}
-		isOurs = (o) => this.ours.has(o.id) || !this.known.has(o.id) && this.uncertain.some((m) => m(o));
-		async create(collection, post, matches, slot) {
-			const gate = this.gate(collection);
-			const idempotencyKey = randomUUID();
-			let sent = 0;
-			let busy = 0;
-			let lateUntil = 0;
-			const failures = [];
-			for (;;) {
-				gate.begin();
-				const started = Date.now();
-				let object;
-				try {
-					object = await slot(() => post(idempotencyKey));
-				} catch (e) {
-					const inProgress = sent > 0 && e instanceof ApiError && e.status === 409 && busy++ < MAX_BUSY;
-					if (!(e instanceof ApiError) || !(e.ambiguous || inProgress)) {
-						gate.end();
-						throw e;
-					}
-					if (!inProgress) sent++;
-					this.uncertain.push(matches);
-					const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
-					lateUntil = Date.now() + window;
-					failures.push(Date.now());
-					const found = gate.uncertain(matches, Date.now() + window);
-					gate.end();
-					let candidates;
-					try {
-						candidates = (await found).filter(matches);
-					} catch (cut) {
-						if (!(cut instanceof Unknown)) throw cut;
-						this.settlesAt = Math.max(this.settlesAt, lateUntil);
-						throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: true });
-					}
-					const [kept, ...others] = keptFirst(candidates);
-					if (kept) {
-						for (const o of [kept, ...others]) this.ours.add(o.id);
-						const lag = Date.now() - (failures[0] ?? Date.now());
-						for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
-						return {
-							id: kept.id,
-							object: kept,
-							recovered: true,
-							...sent > 1 ? { resent: sent } : {}
-						};
-					}
-					this.settlesAt = Math.max(this.settlesAt, lateUntil);
-					if (sent >= 3) throw e.withMessage(`${e.message}; sent 3 times, and listings for at least ${(this.settleMs / 1e3).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
-					if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: true });
-					continue;
-				}
-				gate.end();
-				if (this.claimed.has(object.id)) throw new ApiError(`the server answered the create with ${object.id}, an object ${this.known.has(object.id) ? "that existed before this run" : "this run already holds"}: not taken as created (plan again)`, {
-					method: "POST",
-					path: collection,
-					kind: "invalid_answer"
-				});
-				this.claimed.add(object.id);
-				this.ours.add(object.id);
-				return {
-					id: object.id,
-					object
-				};
-			}
-		}
-	};
-}));
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esmMin((() => {
-	Node = class {
-		value;
-		next;
-		constructor(value) {
-			this.value = value;
-		}
-	};
-	Queue = class {
-		#head;
-		#tail;
-		#size;
-		constructor() {
-			this.clear();
-		}
-		enqueue(value) {
-			const node = new Node(value);
-			if (this.#head) {
-				this.#tail.next = node;
-				this.#tail = node;
-			} else {
-				this.#head = node;
-				this.#tail = node;
-			}
-			this.#size++;
-		}
-		dequeue() {
-			const current = this.#head;
-			if (!current) return;
-			this.#head = this.#head.next;
-			this.#size--;
-			if (!this.#head) this.#tail = void 0;
-			return current.value;
-		}
-		peek() {
-			if (!this.#head) return;
-			return this.#head.value;
-		}
-		clear() {
-			this.#head = void 0;
-			this.#tail = void 0;
-			this.#size = 0;
-		}
-		get size() {
-			return this.#size;
-		}
-		*[Symbol.iterator]() {
-			let current = this.#head;
-			while (current) {
-				yield current.value;
-				current = current.next;
-			}
-		}
-		*drain() {
-			while (this.#head) yield this.dequeue();
-		}
-	};
-}));
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-	if (typeof concurrency === "object") ({concurrency, rejectOnClear = false} = concurrency);
-	validateConcurrency(concurrency);
-	if (typeof rejectOnClear !== "boolean") throw new TypeError("Expected `rejectOnClear` to be a boolean");
-	const queue = new Queue();
-	let activeCount = 0;
-	const resumeNext = () => {
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-	const run = async (function_, resolve, arguments_) => {
-		const result = (async () => function_(...arguments_))();
-		resolve(result);
-		try {
-			await result;
-		} catch {}
-		next();
-	};
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = { reject };
-		new Promise((internalResolve) => {
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(void 0, function_, resolve, arguments_));
-		if (activeCount < concurrency) resumeNext();
-	};
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-	Object.defineProperties(generator, {
-		activeCount: { get: () => activeCount },
-		pendingCount: { get: () => queue.size },
-		clearQueue: { value() {
-			if (!rejectOnClear) {
-				queue.clear();
-				return;
-			}
-			const abortError = AbortSignal.abort().reason;
-			while (queue.size > 0) queue.dequeue().reject(abortError);
-		} },
-		concurrency: {
-			get: () => concurrency,
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-				queueMicrotask(() => {
-					while (activeCount < concurrency && queue.size > 0) resumeNext();
-				});
-			}
-		},
-		map: { async value(iterable, function_) {
-			const promises = [];
-			try {
-				Array.from(iterable, (value, index) => {
-					const promise = generator(function_, value, index);
-					promises.push(promise);
-					return promise;
-				});
-			} catch (error) {
-				for (const promise of promises) promise.catch(() => {});
-				throw error;
-			}
-			return Promise.all(promises);
-		} }
-	});
-	return generator;
-}
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-}
-var init_p_limit = __esmMin((() => {
-	init_yocto_queue();
-}));
-// src/engine/perform.ts
-function storedName(key, sent, answer) {
-	const name = answer && typeof answer === "object" && "name" in answer ? answer.name : void 0;
-	if (sent === void 0 || typeof name !== "string" || key(name) === key(sent)) return [];
-	return [`the server stored the name as ${JSON.stringify(name)} (sent ${JSON.stringify(sent)}): the file will not converge until it says ${JSON.stringify(name)}`];
-}
-async function createOrganisation$1(ctx, address, name) {
-	const matches = (o) => isOrganisation(o) && orgNameKey(o.name) === orgNameKey(name);
-	const r = await ctx.creates.create(ORGANISATIONS, (idempotencyKey) => createOrganisation$2(ctx.client, name, { idempotencyKey }), matches, ctx.slot);
-	ctx.created.set(address, r.id);
-	return {
-		id: r.id,
-		recovered: r.recovered,
-		resent: r.resent,
-		notes: storedName(orgNameKey, name, r.object)
-	};
-}
-async function createIntegration$1(ctx, a) {
-	if (!a.organisation_id) await ctx.orgsSettled();
-	const orgId = a.organisation_id ?? ctx.created.get(a.organisation);
-	if (!orgId) throw new ApiError(`the organisation ${a.organisation} has no id`, {
-		method: "POST",
-		path: INTEGRATIONS
-	});
-	const fields = a.body;
-	const matches = (o) => isIntegration(o) && o.organisation_id === orgId && intNameKey(o.name) === intNameKey(fields.name) && o.type === "CUSTOM_ORDERS" && o.status === fields.status && sameSet(o.merchant_ids, fields.merchant_ids);
-	const r = await ctx.creates.create(INTEGRATIONS, (idempotencyKey) => createIntegration$2(ctx.client, orgId, fields, { idempotencyKey }), matches, ctx.slot);
-	return {
-		id: r.id,
-		recovered: r.recovered,
-		resent: r.resent,
-		notes: storedName(intNameKey, fields.name, r.object)
-	};
-}
-async function perform(a, ctx) {
-	switch (a.kind) {
-		case "create_organisation": return createOrganisation$1(ctx, a.address, a.body.name);
-		case "rename_organisation": {
-			const answer = await ctx.slot(() => renameOrganisation$1(ctx.client, a.id, a.body.name));
-			return {
-				id: a.id,
-				notes: storedName(orgNameKey, a.body.name, answer)
-			};
-		}
-		case "create_integration": return createIntegration$1(ctx, a);
-		case "update_integration": {
-			const answer = await ctx.slot(() => updateIntegration$1(ctx.client, a.id, {
-				name: a.body.name,
-				disable: a.body.status === "DISABLED"
-			}));
-			return {
-				id: a.id,
-				notes: storedName(intNameKey, a.body.name, answer)
-			};
-		}
-		case "replace_integration": {
-			const created = await createIntegration$1(ctx, a);
-			if (a.changes.status?.from !== "DISABLED") try {
-				await ctx.slot(() => updateIntegration$1(ctx.client, a.id, { disable: true }));
-			} catch (e) {
-				if (e instanceof ApiError) throw e.withMessage(`created ${created.id} but could not disable ${a.id}: ${e.message}`, { ambiguous: false });
-				throw e;
-			}
-			return created;
-		}
-		case "delete_organisation":
-			await ctx.slot(() => deleteOrganisation$1(ctx.client, a.id));
-			return { id: a.id };
-	}
-}
-var isOrganisation, isIntegration;
-var init_perform = __esmMin((() => {
-	init_api$1();
-	init_api();
-	init_errors$1();
-	init_model();
-	init_names();
-	init_match();
-	isOrganisation = (o) => !("organisation_id" in o);
-	isIntegration = (o) => "organisation_id" in o;
-}));
-// src/plan/address.ts
-var orgAddress, integrationAddress;
-var init_address = __esmMin((() => {
-	init_names();
-	orgAddress = (name) => `organisation[${JSON.stringify(stripTestPrefix(name))}]`;
-	integrationAddress = (org, name) => `${org}.integration[${JSON.stringify(name)}]`;
-}));
-// src/engine/repair.ts
-function losers(objects, key, ctx) {
-	const fresh = objects.filter((o) => !ctx.creates.known.has(o.id));
-	const out = [];
-	for (const group of groupBy(fresh, key).values()) {
-		if (group.length < 2 || !group.some(ctx.creates.isOurs)) continue;
-		const [kept, ...rest] = keptFirst(group);
-		if (kept) for (const o of rest) out.push({
-			loser: o,
-			kept,
-			ours: ctx.creates.isOurs(o)
-		});
-	}
-	return out;
-}
-async function deleteLoser(ctx, { loser, kept }) {
-	const base = {
-		address: `${orgAddress(loser.name)}#${loser.id}`,
-		kind: "delete_organisation",
-		id: loser.id
-	};
-	try {
-		await ctx.slot(() => deleteOrganisation$1(ctx.client, loser.id));
-		return {
-			...base,
-			outcome: "done",
-			message: `a duplicate this run created; another writer's ${kept.id} came first and is kept`
-		};
-	} catch (e) {
-		return {
-			...base,
-			outcome: "failed",
-			message: `a duplicate of ${kept.id} this run created could not be deleted: ${e instanceof ApiError ? e.summary : String(e)}`
-		};
-	}
-}
-async function disableLoser(ctx, { loser, kept }, orgName) {
-	const base = {
-		address: `${integrationAddress(orgAddress(orgName), loser.name)}#${loser.id}`,
-		kind: "update_integration",
-		id: loser.id
-	};
-	try {
-		await ctx.slot(() => updateIntegration$1(ctx.client, loser.id, { disable: true }));
-		return {
-			...base,
-			outcome: "done",
-			message: `a duplicate this run created, disabled; another writer's ${kept.id} came first and is kept`
-		};
-	} catch (e) {
-		return {
-			...base,
-			outcome: "failed",
-			message: `a duplicate of ${kept.id} this run created could not be disabled: ${e instanceof ApiError ? e.summary : String(e)}`
-		};
-	}
-}
-var orgKey, integrationKey;
-var init_repair = __esmMin((() => {
-	init_api();
-	init_errors$1();
-	init_group();
-	init_model();
-	init_names();
-	init_address();
-	init_kept();
-	orgKey = (o) => orgNameKey(o.name);
-	integrationKey = (i) => i.type === "CUSTOM_ORDERS" && i.status === "ENABLED" ? `${i.organisation_id}\u0000${intNameKey(i.name)}\u0000${[...i.merchant_ids].sort().join("\0")}` : `\u0001${i.id}`;
-}));
-// src/engine/executor.ts
-function unknownOutcome(e) {
-	if (!(e instanceof ApiError)) return false;
-	return e.ambiguous || e.kind === "timeout" || e.kind === "network" || e.status !== null && e.status >= 502 && e.status <= 504;
-}
-function failure(a, e, redact) {
-	if (e instanceof NotStarted) return {
-		outcome: "skipped",
-		id: a.id,
-		message: e.message
-	};
-	if (a.kind === "delete_organisation" && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) return {
-		outcome: "blocked",
-		id: a.id,
-		code: e.code,
-		message: e.message
-	};
-	const err = e instanceof ApiError ? e : null;
-	return {
-		outcome: "failed",
-		id: a.id,
-		...err?.status && err.kind === "http" ? { http_status: err.status } : {},
-		...err?.code ? { code: err.code } : {},
-		message: redact(err ? err.kind === "http" ? err.message : err.summary : String(e instanceof Error ? e.message : e))
-	};
-}
-function execute(actions, run, opts, redact) {
-	return new Execution(actions, run, opts, redact).all();
-}
-var BLOCKING, NotStarted, quietly$1, Execution;
-var init_executor = __esmMin((() => {
-	init_p_limit();
-	init_api$1();
-	init_errors$1();
-	init_perform();
-	init_repair();
-	BLOCKING = /^HAS_[A-Z_]+$/;
-	NotStarted = class extends Error {};
-	quietly$1 = (fn) => (...args) => {
-		try {
-			fn?.(...args);
-		} catch {}
-	};
-	Execution = class {
-		actions;
-		opts;
-		redact;
-		limit;
-		byAddress;
-		running = new Map();
-		repairs = [];
-		uncertain = new Set();
-		ctx;
-		onResult;
-		onStart;
-		settled;
-		stopped = false;
-		constructor(actions, run, opts, redact) {
-			this.actions = actions;
-			this.opts = opts;
-			this.redact = redact;
-			this.limit = pLimit(opts.concurrency);
-			this.byAddress = new Map(actions.map((a) => [a.address, a]));
-			this.ctx = {
-				...run,
-				slot: (fn) => this.limit(fn),
-				orgsSettled: () => this.settled ??= this.settleOrganisations()
-			};
-			this.onResult = quietly$1(opts.onResult);
-			this.onStart = quietly$1(opts.onStart);
-		}
-		async all() {
-			const results = await Promise.all(this.actions.map((a) => this.start(a)));
-			if (this.settled) await this.settled;
-			return {
-				results,
-				repairs: this.repairs,
-				uncertain: this.uncertain
-			};
-		}
-		result(a, r) {
-			const full = {
-				address: a.address,
-				kind: a.kind,
-				...a.file ? { file: a.file } : {},
-				...a.path ? { path: a.path } : {},
-				...r
-			};
-			this.onResult(full);
-			return full;
-		}
-		async settleOrganisations() {
-			const creates = this.actions.filter((a) => a.kind === "create_organisation");
-			await Promise.allSettled(creates.map((a) => this.start(a)));
-			const orgs = (await this.ctx.creates.gate(ORGANISATIONS).current()).filter((o) => !("organisation_id" in o));
-			for (const l of losers(orgs, orgKey, this.ctx).filter((x) => x.ours)) {
-				for (const a of creates) if (this.ctx.created.get(a.address) === l.loser.id) this.ctx.created.set(a.address, l.kept.id);
-				this.ctx.replacedBy.set(l.loser.id, l.kept.id);
-				const r = await deleteLoser(this.ctx, l);
-				this.onResult(r);
-				this.repairs.push(r);
-			}
-		}
-		slotFor(a) {
-			let started = false;
-			return (fn) => this.limit(async () => {
-				if (!started) {
-					if (this.opts.signal?.aborted) throw new NotStarted("not started: interrupted");
-					if (this.stopped) throw new NotStarted("not started after a failure (--fail-fast)");
-					started = true;
-					this.onStart(a);
-				}
-				try {
-					return await fn();
-				} catch (e) {
-					if (this.opts.failFast && !(e instanceof ApiError && e.ambiguous) && failure(a, e, this.redact).outcome === "failed") this.stopped = true;
-					throw e;
-				}
-			});
-		}
-		start(a) {
-			let p = this.running.get(a.address);
-			if (!p) {
-				p = this.run(a);
-				this.running.set(a.address, p);
-			}
-			return p;
-		}
-		async run(a) {
-			const deps = await Promise.all(a.depends_on.flatMap((d) => this.byAddress.get(d) ?? []).map((d) => this.start(d)));
-			if (a.status === "blocked") return this.result(a, {
-				outcome: "blocked",
-				id: a.id,
-				code: a.code,
-				message: a.reason
-			});
-			if (a.status === "unreconcilable") return this.result(a, {
-				outcome: "skipped",
-				id: a.id,
-				message: `unreconcilable: ${a.reason ?? ""}`
-			});
-			const failedDep = deps.find((d) => d.outcome !== "done");
-			if (failedDep) return this.result(a, {
-				outcome: "skipped",
-				id: a.id,
-				message: `${failedDep.address} was ${failedDep.outcome}`
-			});
-			try {
-				const done = await perform(a, {
-					...this.ctx,
-					slot: this.slotFor(a)
-				});
-				const notes = [...done.resent ? [`found after ambiguous creates, sent ${done.resent} times: the closing check looks for a late twin`] : [], ...done.notes ?? []];
-				return this.result(a, {
-					outcome: "done",
-					id: done.id,
-					...done.recovered && !done.resent ? { recovered: true } : {},
-					...notes.length ? { notes } : {}
-				});
-			} catch (e) {
-				const r = failure(a, e, this.redact);
-				if (this.opts.failFast && r.outcome === "failed") this.stopped = true;
-				if (r.outcome === "failed" && unknownOutcome(e)) this.uncertain.add(a.address);
-				return this.result(a, r);
-			}
-		}
-	};
-}));
-// src/engine/report.ts
-function summariseResults(results) {
-	const s = {
-		done: 0,
-		blocked: 0,
-		failed: 0,
-		skipped: 0
-	};
-	for (const r of results) s[r.outcome]++;
-	return s;
-}
-var succeeded;
-var init_report = __esmMin((() => {
-	succeeded = (r) => r.summary.failed + r.summary.skipped === 0 && r.repairs.every((x) => x.outcome === "done") && r.verification.status !== "not_verified" && !r.interrupted && (r.ids_written ?? []).every((w) => w.problems.length === 0);
-}));
-// src/live/fingerprint.ts
-function liveFingerprint(keyLevel, orgs, ints) {
-	const byId = (a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-	const canonical = {
-		keyLevel,
-		organisations: [...orgs].sort(byId).map((o) => [o.id, o.name]),
-		integrations: [...ints].sort(byId).map((i) => [
-			i.id,
-			i.organisation_id,
-			i.name,
-			i.type,
-			i.status,
-			[...i.merchant_ids].sort()
-		])
-	};
-	return `sha256:${createHash("sha256").update(JSON.stringify(canonical)).digest("hex")}`;
-}
-var init_fingerprint = __esmMin((() => {}));
-// src/live/state.ts
-async function fetchLiveState(client, opts = {}) {
-	const before = { ...client.stats.byEndpoint };
-	const [orgs, ints] = await Promise.allSettled([list$1(client, ORGANISATIONS, opts), list$1(client, INTEGRATIONS, opts)]);
-	const warnings = [];
-	if (ints.status === "rejected") {
-		const e = ints.reason;
-		if (e instanceof ApiError && e.status === 401) throw e.withMessage("invalid API key (401 on both organisations and integrations)");
-		throw e;
-	}
-	let keyLevel = "partner";
-	let organisations = [];
-	if (orgs.status === "rejected") {
-		const e = orgs.reason;
-		if (!(e instanceof ApiError) || e.status !== 401) {
-			if (e instanceof ApiError && e.status === 403) throw e.withMessage(`the key may not read organisations (missing ability organisations:read): ${e.message}`);
-			throw e;
-		}
-		keyLevel = "organisation";
-	} else organisations = orgs.value;
-	const integrations = ints.value;
-	const modes = [...new Set(organisations.map((o) => o.mode).filter((m) => !!m))];
-	let mode = null;
-	if (modes.length === 1 && (modes[0] === "LIVE" || modes[0] === "TEST")) mode = modes[0];
-	else if (modes.length > 1) warnings.push(`visible organisations report several modes (${modes.join(", ")}); the partner mode cannot be read`);
-	let organisationId = null;
-	if (keyLevel === "organisation") {
-		const owners = [...new Set(integrations.map((i) => i.organisation_id))];
-		organisationId = owners.length === 1 ? owners[0] : null;
-	}
-	return {
-		keyLevel,
-		organisations,
-		integrations,
-		mode,
-		organisationId,
-		warnings,
-		fingerprint: liveFingerprint(keyLevel, organisations, integrations),
-		listing: Object.fromEntries([OPERATIONS.listOrganisations, OPERATIONS.listIntegrations].map(endpoint).map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => n > 0))
-	};
-}
-var init_state = __esmMin((() => {
-	init_errors$1();
-	init_fingerprint();
-	init_api$1();
-	init_api();
-}));
-// src/plan/actions.ts
-function createOrganisation(address, d) {
-	return {
-		kind: "create_organisation",
-		address,
-		id: null,
-		...origin(d),
-		changes: { name: {
-			from: null,
-			to: d.name
-		} },
-		body: bodies.createOrganisation(d.name),
-		depends_on: [],
-		status: "pending"
-	};
-}
-function renameOrganisation(address, lo, d) {
-	return {
-		kind: "rename_organisation",
-		address,
-		id: lo.id,
-		...origin(d),
-		changes: { name: {
-			from: lo.name,
-			to: d.name
-		} },
-		body: bodies.renameOrganisation(d.name),
-		depends_on: [],
-		status: "pending"
-	};
-}
-function deleteOrganisation(address, lo) {
-	return {
-		kind: "delete_organisation",
-		address,
-		id: lo.id,
-		changes: { name: {
-			from: lo.name,
-			to: null
-		} },
-		depends_on: [],
-		status: "pending"
-	};
-}
-function createIntegration(address, org, di, dependsOn) {
-	return {
-		kind: "create_integration",
-		address,
-		id: null,
-		...origin(di),
-		...org,
-		changes: {
-			name: {
-				from: null,
-				to: di.name
-			},
-			status: {
-				from: null,
-				to: di.status
-			},
-			merchant_ids: {
-				from: null,
-				to: [...di.merchant_ids]
-			}
-		},
-		body: integrationBody(di),
-		depends_on: dependsOn,
-		status: "pending"
-	};
-}
-function updateIntegration(address, org, li, change, di, reason) {
-	const changes = {};
-	if (change.name !== void 0) changes.name = {
-		from: li.name,
-		to: change.name
-	};
-	if (change.disable) changes.status = {
-		from: "ENABLED",
-		to: "DISABLED"
-	};
-	return {
-		kind: "update_integration",
-		address,
-		id: li.id,
-		...di ? origin(di) : {},
-		...org,
-		changes,
-		body: bodies.updateIntegration(change),
-		depends_on: [],
-		status: "pending",
-		...reason ? { reason } : {}
-	};
-}
-function replaceIntegration(address, org, li, di, changes, verdict) {
-	return {
-		kind: "replace_integration",
-		address,
-		id: li.id,
-		...origin(di),
-		...org,
-		changes,
-		body: integrationBody(di, "ENABLED"),
-		depends_on: [],
-		status: verdict.allowed ? "pending" : "unreconcilable",
-		reason: verdict.reason
-	};
-}
-function blocked(a, code, reason) {
-	return {
-		...a,
-		status: "blocked",
-		code,
-		reason
-	};
-}
-var origin, integrationBody;
-var init_actions = __esmMin((() => {
-	init_api$1();
-	init_model();
-	origin = (d) => ({
-		file: d.file,
-		path: d.path
-	});
-	integrationBody = (di, status = di.status) => ({
-		name: di.name,
-		type: CUSTOM_ORDERS,
-		status,
-		merchant_ids: [...di.merchant_ids]
-	});
-}));
-// src/plan/safety.ts
-function isDestructive(a) {
-	if (a.status !== "pending") return false;
-	return a.kind === "delete_organisation" || a.kind === "replace_integration" || a.kind === "update_integration" && a.changes.status?.to === "DISABLED";
-}
-function safetyViolations(desired, live, m, actions, listed = desired.organisations.length) {
-	const max = desired.safety.maxDestructivePercent;
-	const ignored = new Set(m.ignoredOrganisations.map((o) => o.id));
-	const orgTotal = live.keyLevel === "partner" ? live.organisations.filter((o) => !ignored.has(o.id)).length : 0;
-	const intTotal = live.integrations.filter((i) => i.type === "CUSTOM_ORDERS" && !ignored.has(i.organisation_id)).length;
-	const destructive = actions.filter(isDestructive);
-	const orgHits = destructive.filter((a) => a.kind === "delete_organisation").length;
-	const intHits = destructive.length - orgHits;
-	const out = [];
-	const check = (kind, hits, total, verb) => {
-		if (total >= 10 && hits * 100 > max * total) out.push({
-			kind,
-			destructive: hits,
-			total,
-			message: `would ${verb} ${hits} of ${total} live ${kind} (${Math.round(hits / total * 100)}%), more than max_destructive_percent ${max}%`
-		});
-	};
-	check("organisations", orgHits, orgTotal, "delete");
-	check("integrations", intHits, intTotal, "disable or replace");
-	if (listed === 0 && desired.prune.organisations && orgTotal > 0 && live.keyLevel === "partner") out.push({
-		kind: "empty_file",
-		destructive: orgHits,
-		total: orgTotal,
-		message: `the file lists no organisations while prune.organisations is on: every one of ${orgTotal} live organisations would be pruned`
-	});
-	return out;
-}
-var init_safety = __esmMin((() => {
-	init_model();
-}));
-// src/plan/select.ts
-function parseTarget(text) {
-	const m = /^organisation\[("(?:[^"\\]|\\.)*")\](?:\.integration\[("(?:[^"\\]|\\.)*")\])?$/.exec(text.trim());
-	if (!m) return `not an address: ${text} (write organisation["NAME"] or organisation["NAME"].integration["NAME"]; * matches any characters in a name)`;
-	try {
-		const org = JSON.parse(m[1]);
-		const int = m[2] ? JSON.parse(m[2]) : void 0;
-		return {
-			text,
-			organisation: glob(orgNameKey(org)),
-			...int !== void 0 ? { integration: glob(intNameKey(int)) } : {}
-		};
-	} catch {
-		return `not an address: ${text} (the name must be a JSON string)`;
-	}
-}
-function subjectOf(a) {
-	if (a.kind === "create_organisation" || a.kind === "create_integration") return entryKey(a);
-	return a.kind === "rename_organisation" || a.kind === "delete_organisation" ? `org#${a.id}` : `int#${a.id}`;
-}
-function selectPlan(actions, m, desired, live, targets) {
-	const used = new Set();
-	const select = (ts, names, also = () => true) => ts.filter((t) => names.some((n) => t.organisation.test(orgNameKey(n))) && also(t) && (used.add(t), true)).length > 0;
-	const named = (names) => (t) => names.some((n) => t.integration.test(intNameKey(n)));
-	const whole = targets.filter((t) => !t.integration);
-	const partial = targets.filter((t) => t.integration);
-	const keys = new Set();
-	const pairs = [];
-	const wholeOrgs = new Set();
-	for (const om of m.organisations) {
-		const names = [om.desired.name, ...om.live ? [om.live.name] : []];
-		if (select(whole, names)) {
-			keys.add(entryKey(om.desired));
-			if (om.live) keys.add(`org#${om.live.id}`), wholeOrgs.add(om.live.id);
-			pairs.push(selectIntegrations(om, () => true, keys));
-			continue;
-		}
-		const before = used.size;
-		const picked = selectIntegrations(om, (ints) => select(partial, names, named(ints)), keys);
-		for (const u of om.unmanaged) select(partial, names, named([u.name]));
-		if (used.size > before || picked.integrations.length || picked.unlisted.length) pairs.push(picked);
-	}
-	const unlisted = m.unlistedOrganisations.filter((o) => select(whole, [o.name]));
-	for (const o of unlisted) keys.add(`org#${o.id}`), wholeOrgs.add(o.id);
-	for (const o of m.unlistedOrganisations) {
-		select(whole, [o.name]);
-		select(partial, [o.name], named((m.integrationsOf.get(o.id) ?? []).map((i) => i.name)));
-	}
-	const missed = targets.filter((t) => !used.has(t));
-	if (missed.length) {
-		const ignored = missed.filter((t) => m.ignoredOrganisations.some((o) => t.organisation.test(orgNameKey(o.name))));
-		throw new SelectionError(missed.map((t) => t.text), ignored.length === missed.length);
-	}
-	const chosen = new Set(actions.filter((a) => keys.has(subjectOf(a))));
-	const byAddress = new Map(actions.map((a) => [a.address, a]));
-	for (const a of [...chosen]) for (const d of a.depends_on) if (byAddress.get(d)?.kind === "create_organisation") chosen.add(byAddress.get(d));
-	const liveOrgs = new Set([...pairs.flatMap((p) => p.live ? [p.live.id] : []), ...unlisted.map((o) => o.id)]);
-	const keepInt = (i) => liveOrgs.has(i.organisation_id) && (wholeOrgs.has(i.organisation_id) || i.type !== "CUSTOM_ORDERS" || keys.has(`int#${i.id}`));
-	return {
-		actions: actions.filter((a) => chosen.has(a)),
-		match: {
-			...m,
-			organisations: pairs,
-			unlistedOrganisations: unlisted,
-			ignoredOrganisations: []
-		},
-		desired: {
-			...desired,
-			organisations: pairs.map((p) => ({
-				...p.desired,
-				integrations: p.integrations.map((x) => x.desired)
-			}))
-		},
-		live: {
-			...live,
-			organisations: live.organisations.filter((o) => liveOrgs.has(o.id)),
-			integrations: live.integrations.filter(keepInt)
-		},
-		organisations: new Set(pairs.map((p) => orgAddress(p.desired.name))),
-		entries: new Set(pairs.flatMap((p) => p.integrations.map((x) => `${x.desired.file}#${x.desired.path}`))),
-		subjects: new Set([...keys, ...[...chosen].map(subjectOf)])
-	};
-}
-function selectIntegrations(om, pick, keys) {
-	const leftOf = (im) => om.leftovers.filter((l) => l.file === im.desired.file && l.path === im.desired.path);
-	const integrations = om.integrations.filter((im) => {
-		if (!pick([
-			im.desired.name,
-			...im.live ? [im.live.name] : [],
-			...leftOf(im).map((l) => l.live.name)
-		])) return false;
-		keys.add(entryKey(im.desired));
-		if (im.live) keys.add(`int#${im.live.id}`);
-		for (const l of leftOf(im)) keys.add(`int#${l.live.id}`);
-		return true;
-	});
-	const unlisted = om.unlisted.filter((li) => pick([li.name]) && (keys.add(`int#${li.id}`), true));
-	return {
-		...om,
-		integrations,
-		unlisted,
-		leftovers: om.leftovers.filter((l) => keys.has(`int#${l.live.id}`))
-	};
-}
-var glob, SelectionError, entryKey;
-var init_select = __esmMin((() => {
-	init_model();
-	init_names();
-	init_address();
-	glob = (pattern) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
-	SelectionError = class extends Error {
-		targets;
-		code = "SELECTION";
-		constructor(targets, ignoredOnly = false) {
-			const which = `${targets.map((t) => `--target ${t}`).join(", ")} ${targets.length === 1 ? "selects" : "select"} nothing`;
-			super(ignoredOnly ? `${which}: it names only organisations the file ignores, which cbsync never plans (remove them from ignore to manage them)` : `${which}: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`);
-			this.targets = targets;
-		}
-	};
-	entryKey = (e) => `entry#${e.file}#${e.path}`;
-}));
-// src/plan/planner.ts
-function planState(desired, live, options = {}) {
-	const match = matchState(desired, live);
-	const whole = planActions(desired, live, options, match);
-	if (!options.targets?.length) return {
-		plan: assemble(desired, live, match, whole, options),
-		match,
-		desired,
-		live,
-		subjects: null
-	};
-	const sel = selectPlan(whole.actions, match, desired, live, options.targets);
-	const part = {
-		...whole,
-		actions: sel.actions,
-		unmanaged: whole.unmanaged.filter((u) => sel.organisations.has(u.organisation)),
-		stalePins: whole.stalePins.filter((p) => sel.entries.has(`${p.file}#${p.path}`))
-	};
-	return {
-		plan: assemble(desired, sel.live, sel.match, part, options, desired.organisations.length),
-		match: sel.match,
-		desired: sel.desired,
-		live: sel.live,
-		subjects: sel.subjects
-	};
-}
-function planActions(desired, live, options, m) {
-	const warnings = [...m.warnings];
-	const problems = [...m.problems];
-	if (desired.mode && live.mode && desired.mode !== live.mode) problems.unshift({
-		path: "mode",
-		message: `the file is for a ${desired.mode} partner but the live partner mode is ${live.mode}: refusing to plan`
-	});
-	else if (desired.mode && !live.mode) {
-		const why = live.keyLevel === "organisation" ? "an organisation-level key cannot read organisations" : "no organisation is visible";
-		warnings.push(`the partner mode cannot be read (${why}), so mode: ${desired.mode} is not checked; creates go ahead`);
-	}
-	if (problems.length) throw new PlanError(problems);
-	const sink = {
-		actions: [],
-		unmanaged: [],
-		unique: uniqueAddresses(m),
-		allowReplace: !!(options.allowReplace || desired.allowReplace),
-		pruneIntegrations: desired.prune.integrations
-	};
-	for (const om of m.organisations) planOrganisation(om, sink);
-	if (desired.prune.organisations) for (const o of m.unlistedOrganisations) sink.actions.push(pruneOrganisation(o, m, sink.unique));
-	const rank = (a) => ACTION_ORDER.indexOf(a.kind);
-	const actions = sink.actions.sort((a, b) => rank(a) - rank(b) || byText(a.address, b.address));
-	const stalePins = m.organisations.flatMap((om) => om.integrations.flatMap(({ desired: di, live: li, stalePin }) => stalePin && li ? [{
-		file: di.file,
-		path: di.path,
-		name: di.name,
-		id: stalePin,
-		live_id: li.id
-	}] : []));
-	return {
-		actions,
-		warnings,
-		unmanaged: sink.unmanaged,
-		stalePins
-	};
-}
-function assemble(desired, live, m, p, options, listed = desired.organisations.length) {
-	return {
-		format_version: 1,
-		summary: summarise(p.actions),
-		actions: p.actions,
-		warnings: p.warnings,
-		unmanaged: p.unmanaged.map(({ organisation: _, ...u }) => u),
-		safety: {
-			max_destructive_percent: desired.safety.maxDestructivePercent,
-			violations: safetyViolations(desired, live, m, p.actions, listed)
-		},
-		key_level: live.keyLevel,
-		live_fingerprint: live.fingerprint,
-		budget: requestBudget(p.actions, {
-			listing: live.listing,
-			...options.budget
-		}),
-		selection: options.targets?.length ? options.targets.map((t) => t.text) : null,
-		stale_pins: p.stalePins
-	};
-}
-function uniqueAddresses(m) {
-	const taken = new Set();
-	const unique = (address, id) => {
-		const a = taken.has(address) && id ? `${address}#${id}` : address;
-		taken.add(a);
-		return a;
-	};
-	for (const om of m.organisations) unique(orgAddress(om.desired.name), om.live?.id ?? null);
-	return unique;
-}
-function pruneOrganisation(o, m, unique) {
-	const action = deleteOrganisation(unique(orgAddress(o.name), o.id), o);
-	const theirs = m.integrationsOf.get(o.id) ?? [];
-	if (!theirs.length) return action;
-	const other = theirs.filter((i) => i.type !== CUSTOM_ORDERS).length;
-	return blocked(action, "HAS_INTEGRATIONS", `has ${plural(theirs.length, "integration")}${other ? ` (${other} not CUSTOM_ORDERS)` : ""}, which can never be deleted: list the organisation in the file, or add it to ignore`);
-}
-function planOrganisation(om, sink) {
-	const { desired: d, live: lo } = om;
-	const address = orgAddress(d.name);
-	if (!lo) sink.actions.push(createOrganisation(address, d));
-	else if (orgNameKey(lo.name) !== orgNameKey(d.name)) sink.actions.push(renameOrganisation(address, lo, d));
-	const org = {
-		organisation: address,
-		organisation_id: lo?.id ?? null
-	};
-	for (const im of om.integrations) planIntegration(im, org, lo ? [] : [address], sink);
-	for (const li of [...om.unlisted].sort((a, b) => byText(a.name, b.name) || byText(a.id, b.id))) {
-		if (!sink.pruneIntegrations || li.status !== "ENABLED") continue;
-		sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, void 0, "not listed in the file (prune.integrations)"));
-	}
-	for (const { live: li, successor, file, path } of om.leftovers) {
-		const action = updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, {
-			file,
-			path
-		});
-		const why = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
-		sink.actions.push(sink.allowReplace ? {
-			...action,
-			reason: why
-		} : {
-			...action,
-			status: "unreconcilable",
-			reason: `${why}; set allow_replace: true (or pass --allow-replace) to disable it as the replace meant`
-		});
-	}
-	for (const li of om.unmanaged) sink.unmanaged.push({
-		address: integrationAddress(address, li.name),
-		id: li.id,
-		type: li.type,
-		status: li.status,
-		organisation: address
-	});
-}
-function planIntegration({ desired: di, live: li }, org, dependsOn, sink) {
-	const address = sink.unique(integrationAddress(org.organisation, di.name), li?.id ?? null);
-	if (!li) return void sink.actions.push(createIntegration(address, org, di, dependsOn));
-	const renamed = intNameKey(li.name) !== intNameKey(di.name);
-	const merchantsDiffer = di.status === "ENABLED" && !sameSet(li.merchant_ids, di.merchant_ids);
-	const reenable = di.status === "ENABLED" && li.status !== "ENABLED";
-	if (merchantsDiffer || reenable) {
-		const changes = {};
-		if (renamed) changes.name = {
-			from: li.name,
-			to: di.name
-		};
-		if (merchantsDiffer) changes.merchant_ids = {
-			from: [...li.merchant_ids],
-			to: [...di.merchant_ids]
-		};
-		if (reenable) changes.status = {
-			from: li.status,
-			to: "ENABLED"
-		};
-		const why = [merchantsDiffer && "merchant_ids cannot be changed in place", reenable && "a DISABLED integration cannot be re-enabled"].filter(Boolean).join(" and ");
-		const reason = sink.allowReplace ? `${why}: a new integration is created, then ${li.status === "ENABLED" ? `${li.id} is disabled` : `${li.id} stays disabled`}` : `${why}; set allow_replace: true (or pass --allow-replace) to create a new integration and disable this one`;
-		sink.actions.push(replaceIntegration(address, org, li, di, changes, {
-			allowed: sink.allowReplace,
-			reason
-		}));
-		return;
-	}
-	const disable = li.status === "ENABLED" && di.status === "DISABLED";
-	if (renamed || disable) sink.actions.push(updateIntegration(address, org, li, {
-		...renamed ? { name: di.name } : {},
-		disable
-	}, di));
-}
-function summarise(actions) {
-	const s = {
-		create: 0,
-		rename: 0,
-		disable: 0,
-		replace: 0,
-		delete: 0,
-		blocked: 0,
-		unreconcilable: 0
-	};
-	for (const a of actions) if (a.status === "blocked") s.blocked++;
-	else if (a.status === "unreconcilable") s.unreconcilable++;
-	else if (a.kind === "create_organisation" || a.kind === "create_integration") s.create++;
-	else if (a.kind === "rename_organisation") s.rename++;
-	else if (a.kind === "update_integration") a.changes.status ? s.disable++ : s.rename++;
-	else if (a.kind === "replace_integration") s.replace++;
-	else s.delete++;
-	return s;
-}
-var init_planner = __esmMin((() => {
-	init_model();
-	init_names();
-	init_text$1();
-	init_actions();
-	init_address();
-	init_budget();
-	init_match();
-	init_safety();
-	init_select();
-}));
-// src/engine/remaining.ts
-function replan(desired, live, results, opts) {
-	let again;
-	try {
-		again = planState(desired, live, { allowReplace: opts.allowReplace }).plan;
-	} catch (e) {
-		if (!(e instanceof PlanError)) throw e;
-		return {
-			remaining: e.problems.map((p) => ({
-				address: p.path ?? "",
-				kind: "plan_error",
-				reason: p.message
-			})),
-			confirmed: new Set()
-		};
-	}
-	const byAddress = new Map(results.map((r) => [r.address, r]));
-	const foundBlocked = new Set(results.filter((r) => r.outcome === "blocked").flatMap((r) => r.id ? [r.id] : []));
-	const left = again.actions.filter((a) => a.status === "pending" && (!opts.subjects || opts.subjects.has(subjectOf(a))) && !(a.kind === "delete_organisation" && a.id && foundBlocked.has(a.id)));
-	const pending = new Set(left.map((a) => a.address));
-	return {
-		remaining: left.map((a) => ({
-			address: a.address,
-			kind: a.kind,
-			reason: why(a, byAddress.get(a.address))
-		})),
-		confirmed: new Set([...opts.uncertain].filter((address) => !pending.has(address)))
-	};
-}
-function why(a, r) {
-	const change = describeChanges(a).join(", ") || a.kind.replace("_", " ");
-	if (!r) return `still to do (${change}): it was not in the plan; another writer changed it meanwhile`;
-	if (r.outcome !== "done") return `still to do (${change}): ${r.outcome} above`;
-	return `still to do (${change}) although the write was done: ${r.notes?.length ? r.notes.join("; ") : "the server did not keep it"}`;
-}
-function effects(plan, results, live, uncertain) {
-	const orgs = new Map(live.organisations.map((o) => [o.id, o]));
-	const ints = new Map(live.integrations.map((i) => [i.id, i]));
-	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-	const int = (id) => id ? ints.get(id) : void 0;
-	const confirmed = new Set();
-	return {
-		remaining: results.flatMap((r) => {
-			const a = byAddress.get(r.address);
-			if (!a || r.outcome === "blocked") return [];
-			if (r.outcome === "done") return missingEffects(a, r.id, orgs, int).map((what) => ({
-				address: a.address,
-				kind: a.kind,
-				reason: `done, but the fresh listing shows ${what}`
-			}));
-			const creates = a.kind === "create_organisation" || a.kind === "create_integration" || a.kind === "replace_integration";
-			if (uncertain.has(r.address) && !creates && missingEffects(a, a.id, orgs, int).length === 0) return confirmed.add(r.address), [];
-			return [{
-				address: a.address,
-				kind: a.kind,
-				reason: `still to do (${describeChanges(a).join(", ") || a.kind.replace("_", " ")}): ${r.outcome} above`
-			}];
-		}),
-		confirmed
-	};
-}
-function missingEffects(a, id, orgs, int) {
-	switch (a.kind) {
-		case "create_organisation": return id && orgs.has(id) ? [] : [`no organisation ${id}`];
-		case "rename_organisation": {
-			const o = orgs.get(a.id);
-			if (!o) return [`no organisation ${a.id}`];
-			return orgNameKey(o.name) === orgNameKey(a.body.name) ? [] : [`it named ${JSON.stringify(o.name)}`];
-		}
-		case "create_integration":
-		case "replace_integration": {
-			const out = int(id)?.status === "ENABLED" ? [] : [`no ENABLED integration ${id}`];
-			if (a.kind === "replace_integration" && int(a.id)?.status === "ENABLED") out.push(`${a.id} still ENABLED`);
-			return out;
-		}
-		case "update_integration": {
-			const i = int(a.id);
-			if (!i) return [`no integration ${a.id}`];
-			if (a.body.status === "DISABLED" && i.status !== "DISABLED") return [`${a.id} still ${i.status}`];
-			return a.body.name !== void 0 && intNameKey(i.name) !== intNameKey(a.body.name) ? [`it named ${JSON.stringify(i.name)}`] : [];
-		}
-		case "delete_organisation": return orgs.has(a.id) ? [`organisation ${a.id} still there`] : [];
-	}
-}
-var init_remaining = __esmMin((() => {
-	init_names();
-	init_match();
-	init_planner();
-	init_symbols();
-	init_select();
-}));
-// src/engine/verify.ts
-async function look(ctx, opts, repairs) {
-	const live = await fetchLiveState(ctx.client, opts.list);
-	const foreign = [];
-	const orgName = new Map(live.organisations.map((o) => [o.id, o.name]));
-	for (const l of losers(live.integrations, integrationKey, ctx)) {
-		const org = orgName.get(l.loser.organisation_id) ?? l.loser.organisation_id;
-		if (l.ours) repairs.push(await disableLoser(ctx, l, org)), ctx.replacedBy.set(l.loser.id, l.kept.id);
-		else foreign.push({
-			address: integrationAddress(orgAddress(org), l.loser.name),
-			reason: `integration ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: disable ${l.loser.id} (or pin the one to keep with \`id:\`)`
-		});
-		if (!l.ours || repairs.at(-1)?.outcome === "done") l.loser.status = "DISABLED";
-	}
-	const used = new Set(live.integrations.map((i) => i.organisation_id));
-	for (const l of losers(live.organisations, orgKey, ctx)) {
-		if (l.ours && used.has(l.loser.id)) continue;
-		if (l.ours) repairs.push(await deleteLoser(ctx, l)), ctx.replacedBy.set(l.loser.id, l.kept.id);
-		else foreign.push({
-			address: orgAddress(l.loser.name),
-			reason: `organisation ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: delete ${l.loser.id} (or pin the one to keep with \`id:\`)`
-		});
-		if (!l.ours || repairs.at(-1)?.outcome === "done") live.organisations = live.organisations.filter((o) => o !== l.loser);
-	}
-	return {
-		live,
-		foreign
-	};
-}
-async function verifyApply(plan, results, ctx, opts) {
-	const before = ctx.client.stats.requests;
-	await sleep$1(ctx.creates.settlesAt - Date.now());
-	const repairs = [];
-	let seen = await look(ctx, opts, repairs);
-	for (let waited = 0, pause = 250; seen.foreign.length && waited < opts.settleMs; pause *= 2) {
-		const wait = Math.min(pause, opts.settleMs - waited);
-		await sleep$1(wait);
-		waited += wait;
-		seen = await look(ctx, opts, repairs);
-	}
-	const left = opts.desired ? replan(opts.desired, seen.live, results, {
-		allowReplace: opts.allowReplace,
-		subjects: opts.subjects,
-		uncertain: opts.uncertain
-	}) : effects(plan, results, seen.live, opts.uncertain);
-	const remaining = [...seen.foreign.map((f) => ({
-		address: f.address,
-		kind: "duplicate",
-		reason: f.reason
-	})), ...left.remaining];
-	return {
-		verification: {
-			status: remaining.length ? "not_verified" : "verified",
-			...remaining.length ? { reason: `a fresh listing shows ${plural(remaining.length, "thing")} left to do` } : {},
-			converged: remaining.length === 0,
-			requests: ctx.client.stats.requests - before,
-			remaining
-		},
-		repairs,
-		confirmed: left.confirmed
-	};
-}
-var sleep$1;
-var init_verify = __esmMin((() => {
-	init_state();
-	init_text$1();
-	init_address();
-	init_remaining();
-	init_repair();
-	sleep$1 = (ms) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2 ** 31 - 1))));
-}));
-// src/desired/write-ids.ts
-function segmentsOf(path) {
-	return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[2] !== void 0 ? Number(m[2]) : m[1]);
-}
-function aliasProblem(doc, segments, path) {
-	let at = doc.contents;
-	for (let i = 0; i <= segments.length; i++) {
-		const where = i === segments.length ? path : `${path}, inside ${pathOf(segments.slice(0, i))},`;
-		if ((0, import_dist$1.isAlias)(at)) return `${where} is written as an alias (*${at.source}): an entry written as an alias cannot be given an id (it would be the aliased entry's too); write it out in full`;
-		if (!(0, import_dist$1.isCollection)(at)) return null;
-		if (at.anchor && usedAsAlias(doc, at)) return `${where} is anchored (&${at.anchor}) and written again as *${at.anchor}: the id would be given to both; write the copies out in full`;
-		if (i < segments.length) at = at.get(segments[i], true);
-	}
-	return null;
-}
-function usedAsAlias(doc, node) {
-	let used = false;
-	(0, import_dist$1.visit)(doc, { Alias(_k, a) {
-		if (a.source === node.anchor && a.resolve(doc) === node) {
-			used = true;
-			return import_dist$1.visit.BREAK;
-		}
-	} });
-	return used;
-}
-function insertIds(text, entries) {
-	const doc = (0, import_dist$1.parseDocument)(text);
-	const eol = text.includes("\r\n") ? "\r\n" : "\n";
-	const edits = [];
-	const problems = [];
-	for (const e of entries) {
-		const segments = segmentsOf(e.path);
-		const aliased = aliasProblem(doc, segments, e.path);
-		if (aliased) {
-			problems.push(aliased);
-			continue;
-		}
-		const node = doc.getIn(segments, true);
-		const pairOf = (k) => (0, import_dist$1.isMap)(node) ? node.items.find((p) => (0, import_dist$1.isScalar)(p.key) && p.key.value === k) : void 0;
-		const name = pairOf("name");
-		const named = (0, import_dist$1.isAlias)(name?.value) ? name.value.resolve(doc) : name?.value;
-		const now = (0, import_dist$1.isScalar)(named) ? named.value : void 0;
-		if (now !== e.name) {
-			problems.push(`${e.path} is ${now === void 0 ? "no longer an entry with a name" : `now named ${JSON.stringify(now)}`}, not ${JSON.stringify(e.name)}: the file changed during the apply`);
-			continue;
-		}
-		const value = plainId(e.id);
-		const idPair = pairOf("id");
-		if (idPair && ((0, import_dist$1.isScalar)(idPair.value) || (0, import_dist$1.isAlias)(idPair.value)) && idPair.value.range) {
-			const [start, end] = idPair.value.range;
-			edits.push({
-				at: start,
-				remove: end - start,
-				insert: value
-			});
-			continue;
-		}
-		if (!name?.key?.range || !name.value?.range) continue;
-		if ((0, import_dist$1.isMap)(node) && node.flow) {
-			edits.push({
-				at: name.value.range[1],
-				remove: 0,
-				insert: `, id: ${value}`
-			});
-			continue;
-		}
-		const keyStart = name.key.range[0];
-		const indent = " ".repeat(keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1));
-		const end = name.value.range[1];
-		const lineEnd = text[end - 1] === "\n" ? end - 1 : text.indexOf("\n", end);
-		if (lineEnd === -1) edits.push({
-			at: text.length,
-			remove: 0,
-			insert: `${eol}${indent}id: ${value}`
-		});
-		else edits.push({
-			at: lineEnd + 1,
-			remove: 0,
-			insert: `${indent}id: ${value}${eol}`
-		});
-	}
-	if (problems.length) return {
-		text,
-		problems
-	};
-	let out = text;
-	for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.insert + out.slice(e.at + e.remove);
-	return {
-		text: out,
-		problems
-	};
-}
-function writeIdsToFile(file, entries) {
-	if (entries.length === 0) return {
-		written: 0,
-		problems: []
-	};
-	const text = readFileSync(sourcePath(file), "utf8");
-	const edit = insertIds(text, entries);
-	if (edit.problems.length) return {
-		written: 0,
-		problems: edit.problems
-	};
-	if (edit.text !== text) writeFileSync(sourcePath(file), edit.text);
-	return {
-		written: entries.length,
-		problems: []
-	};
-}
-var import_dist$1, pathOf, plainId;
-var init_write_ids$1 = __esmMin((() => {
-	import_dist$1 = require_dist();
-	init_sources();
-	pathOf = (segments) => segments.map((s, i) => typeof s === "number" ? `[${s}]` : `${i ? "." : ""}${s}`).join("");
-	plainId = (id) => /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id);
-}));
-// src/engine/write-ids.ts
-function writeCreatedIds(results, plan, redact) {
-	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-	const entries = results.flatMap((r) => {
-		const a = byAddress.get(r.address);
-		if (r.outcome !== "done" || !r.file || !r.path || !r.id || !CREATING.has(r.kind) || !a || !("body" in a)) return [];
-		return [{
-			file: r.file,
-			path: r.path,
-			id: r.id,
-			name: a.body.name ?? ""
-		}];
-	});
-	for (const p of plan.stale_pins ?? []) entries.push({
-		file: p.file,
-		path: p.path,
-		id: p.live_id,
-		name: p.name
-	});
-	return [...groupBy(entries, (e) => e.file)].map(([file, list]) => {
-		if (file === "<stdin>") return {
-			file,
-			written: 0,
-			problems: [],
-			note: `${plural(list.length, "id")} of entries read from standard input not written`
-		};
-		const secret = list.filter((e) => redact(e.id) !== e.id);
-		if (secret.length) return {
-			file,
-			written: 0,
-			problems: secret.map((e) => `the server's id for ${e.path} holds the API key: not written into the file (pin it by hand with another id, or ask the API's owner)`)
-		};
-		try {
-			return {
-				file,
-				...writeIdsToFile(file, list)
-			};
-		} catch (e) {
-			return {
-				file,
-				written: 0,
-				problems: [`could not write: ${e instanceof Error ? e.message : String(e)}`]
-			};
-		}
-	});
-}
-var CREATING;
-var init_write_ids = __esmMin((() => {
-	init_sources();
-	init_write_ids$1();
-	init_group();
-	init_text$1();
-	CREATING = new Set([
-		"create_organisation",
-		"create_integration",
-		"replace_integration"
-	]);
-}));
-// src/engine/apply.ts
-async function apply(planned, client, opts = {}) {
-	const { plan } = planned;
-	if (planned.client !== client.identity) throw new ConfigError(`${planned.label} was prepared with another client (another API URL or key): prepare it again with this one`);
-	if (applied.has(planned)) throw new ConfigError(`${planned.label} was applied already, and live state has moved on since: prepare it again`);
-	if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
-	applied.add(planned);
-	const startedAt = opts.startedAt ?? Date.now();
-	const settleMs = opts.settleMs ?? 1e4;
-	const known = [
-		...planned.live.organisations,
-		...planned.live.integrations,
-		...plan.actions
-	].flatMap((o) => o.id ? [o.id] : []);
-	const run = {
-		client,
-		creates: new Creates(client, known, {
-			list: opts.list,
-			settleMs,
-			signal: opts.signal
-		}),
-		created: new Map(),
-		replacedBy: new Map()
-	};
-	let uncertain = new Set();
-	const seen = [];
-	const repairs = [];
-	let results = [];
-	let verification = skipped("--no-verify: no closing check");
-	let ids;
-	try {
-		try {
-			const done = await execute(plan.actions, run, {
-				...opts,
-				concurrency: opts.concurrency ?? 4,
-				onResult: (r) => (seen.push(r), opts.onResult?.(r))
-			}, client.redact);
-			results = done.results;
-			repairs.push(...done.repairs);
-			uncertain = done.uncertain;
-		} catch (e) {
-			results = unfinished(plan.actions, seen, `the run stopped: ${describe(e, client.redact)}`);
-			repairs.push(...seen.filter((r) => !plan.actions.some((a) => a.address === r.address)));
-			verification = {
-				...skipped(""),
-				status: "not_verified",
-				reason: `the run stopped before its end: ${describe(e, client.redact)}`
-			};
-		}
-		if (opts.signal?.aborted) verification = skipped("interrupted: plan again to see what is left");
-		else if (opts.verify !== false && verification.status === "skipped") {
-			const before = client.stats.requests;
-			try {
-				const v = await verifyApply(plan, results, {
-					...run,
-					slot: (fn) => fn(),
-					orgsSettled: async () => {}
-				}, {
-					desired: planned.desired ?? void 0,
-					allowReplace: planned.allowReplace,
-					subjects: planned.subjects,
-					uncertain,
-					list: opts.list,
-					settleMs
-				});
-				for (const r of v.repairs) quietly$1(opts.onResult)(r);
-				repairs.push(...v.repairs);
-				verification = v.verification;
-				results = results.map((r) => v.confirmed.has(r.address) ? confirmed$1(r) : r);
-				for (const r of results) if (v.confirmed.has(r.address)) quietly$1(opts.onResult)(r);
-			} catch (e) {
-				verification = {
-					status: "not_verified",
-					reason: `the closing check failed: ${describe(e, client.redact)}`,
-					converged: false,
-					requests: client.stats.requests - before,
-					remaining: []
-				};
-			}
-		}
-	} finally {
-		results = results.map((r) => keptIn(r, run.replacedBy));
-		if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen.map((r) => keptIn(r, run.replacedBy)), plan, client.redact);
-	}
-	return {
-		format_version: 1,
-		results,
-		repairs,
-		summary: summariseResults(results),
-		verification,
-		interrupted: !!opts.signal?.aborted,
-		requests: {
-			made: client.stats.requests,
-			rate_limited: client.stats.rateLimited,
-			seconds: Math.round((Date.now() - startedAt) / 100) / 10,
-			min_seconds: plan.budget.min_seconds,
-			by_endpoint: costs(client)
-		},
-		...ids ? { ids_written: ids } : {}
-	};
-}
-function confirmed$1(r) {
-	const { http_status: _, code: __, message, ...rest } = r;
-	return {
-		...rest,
-		outcome: "done",
-		notes: [...r.notes ?? [], `its answer was lost (${message ?? "no answer"}), but the fresh listing shows it made`]
-	};
-}
-function keptIn(r, replacedBy) {
-	const kept = r.id ? replacedBy.get(r.id) : void 0;
-	if (!kept || r.outcome !== "done") return r;
-	return {
-		...r,
-		id: kept,
-		notes: [...r.notes ?? [], `its duplicate ${r.id} was removed; ${kept}, made first, is kept`]
-	};
-}
-function costs(client) {
-	const round = (n) => Math.round(n * 10) / 10;
-	return Object.fromEntries(Object.entries(client.pacing()).sort(([a], [b]) => byText(a, b)).map(([e, p]) => [e, {
-		requests: p.requests,
-		per_minute: p.ranPerMinute === null ? null : round(p.ranPerMinute),
-		rate_limited: p.rateLimited,
-		waited_seconds: round(p.waitedMs / 1e3)
-	}]));
-}
-function unfinished(actions, seen, why) {
-	const byAddress = new Map(seen.map((r) => [r.address, r]));
-	return actions.map((a) => byAddress.get(a.address) ?? {
-		address: a.address,
-		kind: a.kind,
-		outcome: "failed",
-		id: a.id,
-		message: why,
-		...a.file ? { file: a.file } : {},
-		...a.path ? { path: a.path } : {}
-	});
-}
-var skipped, describe, applied;
-var init_apply$2 = __esmMin((() => {
-	init_errors$1();
-	init_text$1();
-	init_creates();
-	init_executor();
-	init_report();
-	init_verify();
-	init_write_ids();
-	init_errors$2();
-	skipped = (reason) => ({
-		status: "skipped",
-		reason,
-		converged: false,
-		requests: 0,
-		remaining: []
-	});
-	describe = (e, redact) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
-	applied = new WeakSet();
-}));
-// src/desired/load.ts
-function loadDesiredPaths(paths, readStdin) {
-	const { sources, diagnostics } = readSources(paths, readStdin);
-	return loadDesired(sources, diagnostics);
-}
-var loadDesired;
-var init_load = __esmMin((() => {
-	init_compose();
-	init_positioned();
-	init_sources();
-	init_findings();
-	loadDesired = (sources, readProblems = []) => composeDesired(sources, readProblems, readPositioned);
-}));
-// src/engine/prepare.ts
-function load(paths, readStdin) {
-	const r = loadDesiredPaths(paths, readStdin);
-	const label = describePaths(paths);
-	if (!r.state) throw new DesiredStateError(r.diagnostics, "load", label);
-	return {
-		state: r.state,
-		diagnostics: r.diagnostics,
-		locate: r.locate,
-		label
-	};
-}
-function parseTargets(texts = []) {
-	return texts.map((t) => {
-		const parsed = parseTarget(t);
-		if (typeof parsed === "string") throw new ConfigError(`--target ${parsed}`);
-		return parsed;
-	});
-}
-function budgetInputs(client, opts) {
-	return {
-		limits: Object.fromEntries(Object.entries(client.rates()).map(([e, r]) => [e, {
-			limit: r.limit,
-			windowMs: r.windowMs
-		}])),
-		...opts.defaultPerMinute ? { defaultLimit: {
-			limit: opts.defaultPerMinute,
-			windowMs: 6e4
-		} } : {},
-		verify: opts.verify !== false
-	};
-}
-async function prepare(source, client, opts = {}) {
-	const loaded = Array.isArray(source) ? load(source) : source;
-	const live = await fetchLiveState(client, opts.list);
-	const targets = opts.targets ?? [];
-	try {
-		const p = planState(loaded.state, live, {
-			allowReplace: opts.allowReplace,
-			budget: budgetInputs(client, opts),
-			targets
-		});
-		return {
-			plan: p.plan,
-			client: client.identity,
-			desired: loaded.state,
-			live,
-			targets,
-			subjects: p.subjects,
-			allowReplace: !!opts.allowReplace,
-			shown: {
-				desired: p.desired,
-				live: p.live,
-				match: p.match
-			},
-			label: loaded.label
-		};
-	} catch (e) {
-		if (!(e instanceof PlanError)) throw e;
-		const diagnostics = e.problems.map((p) => {
-			const at = p.file && p.path ? loaded.locate(p.file, p.path) : null;
-			return {
-				file: p.file ?? loaded.label,
-				line: at?.line ?? 0,
-				col: at?.col ?? 0,
-				path: p.path ?? "",
-				message: p.message,
-				severity: "error"
-			};
-		});
-		throw new DesiredStateError(diagnostics, "plan", loaded.label);
-	}
-}
-async function loadSaved(file, client, opts = {}) {
-	let data;
-	try {
-		data = JSON.parse(readFileSync(file, "utf8"));
-	} catch (e) {
-		throw new ConfigError(`cannot read saved plan ${file}: ${e instanceof Error ? "code" in e && typeof e.code === "string" ? e.code : e.message : String(e)}`);
-	}
-	if (!isPlan(data)) {
-		const first = schemaValidator("plan").errors?.[0];
-		throw new ConfigError(`${file} is not a cbsync plan: ${first?.instancePath || "/"} ${first?.message ?? ""}`);
-	}
-	const plan = data;
-	const saved = plan.selection ?? [];
-	const given = (opts.targets ?? []).map((t) => t.text);
-	if (given.length && (given.length !== saved.length || given.some((t, i) => t !== saved[i]))) throw new ConfigError(`${file} was planned ${saved.length ? `for --target ${saved.join(" --target ")}` : "for the whole account"}; apply it with that selection or none (or plan again with the selection you want)`);
-	const live = await fetchLiveState(client, opts.list);
-	if (live.fingerprint !== plan.live_fingerprint) throw new StalePlanError(`the live state has changed since ${file} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.`);
-	return {
-		plan,
-		client: client.identity,
-		desired: null,
-		live,
-		targets: [],
-		subjects: null,
-		allowReplace: false,
-		shown: null,
-		label: file
-	};
-}
-var init_prepare$1 = __esmMin((() => {
-	init_load();
-	init_schema();
-	init_errors$1();
-	init_state();
-	init_match();
-	init_planner();
-	init_select();
-	init_errors$2();
-}));
-// src/engine/index.ts
-var init_engine = __esmMin((() => {
-	init_apply$2();
-	init_prepare$1();
-	init_report();
-}));
 // node_modules/structured-headers/dist/util.js
 function isAscii(str) {
 	return asciiRe.test(str);
@@ -31706,7 +29285,7 @@ function resetFromNow(v, now) {
 	if (v > 1e9) return Math.max(0, v * 1e3 - now);
 	return v * 1e3;
 }
-function list(v) {
+function list$1(v) {
 	if (!v) return [];
 	try {
 		return parseList(v).filter((m) => !Array.isArray(m[0]));
@@ -31757,8 +29336,8 @@ function bindUnnamed(policies, state, name) {
 function ietf(headers, now) {
 	const policyField = headers.get("ratelimit-policy");
 	const stateField = headers.get("ratelimit");
-	const policies = policiesOf(list(policyField));
-	const named = list(stateField).filter(([v]) => nameOf(v) !== null);
+	const policies = policiesOf(list$1(policyField));
+	const named = list$1(stateField).filter(([v]) => nameOf(v) !== null);
 	if (named.length) {
 		for (const [value, p] of named) {
 			const name = nameOf(value);
@@ -31788,7 +29367,7 @@ function ietf(headers, now) {
 		}, "ratelimit");
 		return policies;
 	}
-	const [first, ...more] = list(headers.get("ratelimit-limit"));
+	const [first, ...more] = list$1(headers.get("ratelimit-limit"));
 	policies.push(...policiesOf(more).filter((p) => !policies.some((q) => q.quota === p.quota && q.windowMs === p.windowMs)));
 	const limit = first ? num(first[0]) : null;
 	const w = first ? param(first[1], "w") : null;
@@ -31938,21 +29517,21 @@ function accepted(c, sends, a) {
 	return remeasure({
 		...c,
 		windowMs
-	}, sends, null);
+	}, sends, null, ep.start);
 }
-function remeasure(c, sends, keep = c.episode) {
+function remeasure(c, sends, keep = c.episode, from = c.episode.strikeStart) {
 	const ep = c.episode;
 	if (c.windowMs === null) return {
 		...c,
 		episode: keep
 	};
-	const measured = acceptedRate(sends, ep.start, c.lastCut, c.windowMs);
+	const measured = acceptedRate(sends, from, c.lastCut, c.windowMs);
 	if (measured <= 0) return {
 		...c,
 		learned: ep.fallback,
 		episode: keep
 	};
-	const rate = Math.min(ep.cap, measured) * ep.factor;
+	const rate = Math.max(floorOf(c.windowMs), Math.min(ep.cap, measured) * ep.factor);
 	const holdWindows = c.learned?.holdWindows ?? 1;
 	const learned = c.learned ? {
 		...c.learned,
@@ -31969,10 +29548,10 @@ function remeasure(c, sends, keep = c.episode) {
 	};
 }
 function refused(c, sends, a) {
-	const R = a.retryAfterMs;
-	const windowMs = R !== null && R > 0 ? Math.max(c.windowMs ?? 0, R) : c.windowMs;
+	const R = a.retryAfterMs !== null && a.retryAfterMs > 0 ? a.retryAfterMs : null;
+	const windowMs = R !== null ? Math.max(c.windowMs ?? 0, R) : c.windowMs;
 	const ep = c.episode;
-	const why = (ms) => R !== null ? `the server answered 429 with Retry-After ${secs(R)}` : `the server answered 429 without saying when to retry; backing off ${secs(ms)}`;
+	const why = (ms) => R !== null ? `the server answered 429 with Retry-After ${secs(R)}` : `the server answered 429 ${a.retryAfterMs === 0 ? "with Retry-After 0" : "without saying when to retry"}; backing off ${secs(ms)}`;
 	if (a.sentAt <= c.lastCut) {
 		const until = a.at + (R ?? 0);
 		const next = until <= c.pausedUntil || ep?.soft ? {
@@ -31985,7 +29564,7 @@ function refused(c, sends, a) {
 			pauseReason: why(R ?? 0),
 			generation: c.generation + 1
 		};
-		return ep?.strikes === 1 ? remeasure(next, sends) : next;
+		return ep?.remeasurable ? remeasure(next, sends) : next;
 	}
 	const pace = paceOf(c, a.sentAt, c.cap);
 	const soft = !ep && pace !== null && (R === null || R <= 1e3 + 1 / pace.rate);
@@ -31997,7 +29576,8 @@ function refused(c, sends, a) {
 	const ran = learnedRate(c, a.sentAt);
 	const cap = ran ?? Infinity;
 	const factor = ep ? R !== null ? BETA : 1 : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
-	const learn = (rate) => {
+	const learn = (measuredRate) => {
+		const rate = Math.max(floorOf(w), measuredRate);
 		const holdWindows = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w) ? Math.min(HOLD_MAX, c.learned.holdWindows * 8) : 1;
 		return {
 			rate,
@@ -32017,6 +29597,8 @@ function refused(c, sends, a) {
 	}
 	const episode = {
 		start: ep?.start ?? a.sentAt,
+		strikeStart: a.sentAt,
+		remeasurable: !(ep?.soft && strikes === 2),
 		since: ep?.since ?? a.at,
 		strikes,
 		retryAfter: R !== null,
@@ -32044,16 +29626,19 @@ function paceOf(c, t, cap) {
 	const learned = learnedRate(c, t);
 	if (learned !== null) options.push({
 		rate: learned,
-		windowMs: c.windowMs ?? 1e3
+		windowMs: c.windowMs ?? 1e3,
+		source: "learned"
 	});
 	const ceiling = ceilingOf(c);
 	if (ceiling) options.push({
 		rate: ceiling.rate / (1 + marginOf(ceiling.windowMs)),
-		windowMs: ceiling.windowMs
+		windowMs: ceiling.windowMs,
+		source: "headers"
 	});
 	if (cap) options.push({
 		rate: cap.rate / (1 + marginOf(cap.windowMs)),
-		windowMs: cap.windowMs
+		windowMs: cap.windowMs,
+		source: "cap"
 	});
 	if (!options.length) return null;
 	return options.reduce((a, b) => b.rate < a.rate ? b : a);
@@ -32088,7 +29673,8 @@ function nextTurn(c, sends, t, paced = true) {
 			if (s.at <= from) break;
 			if (live(s)) at = Math.max(at, (s.unpaced ? s.answeredAt ?? Math.max(t, s.at) : s.at) + ++k * spacing);
 		}
-		later(at, "pace", `paced at ${perMinute(pace.rate)} requests a minute`);
+		later(at, "pace", `paced at ${perMinute(pace.rate)} requests a minute ${PACE_SOURCES[pace.source]}`);
+		if (turn.kind === "pace") turn.by = pace.source === "cap" ? "cap" : "server";
 	}
 	return turn;
 }
@@ -32112,7 +29698,7 @@ function budgetWait(p, sends, t) {
 		reason: `the server allows ${p.quota} requests per ${secs(w)} ("${p.name}")`
 	};
 }
-var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, backoff, secs, perMinute;
+var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, floorOf, backoff, secs, PACE_SOURCES, perMinute;
 var init_rate_control = __esmMin((() => {
 	MARGIN = .02;
 	MARGIN_MIN_MS = 20;
@@ -32136,14 +29722,53 @@ var init_rate_control = __esmMin((() => {
 		cap
 	});
 	live = (s) => s.outcome !== "limited";
+	floorOf = (windowMs) => 1 / (windowMs * (1 + marginOf(windowMs)));
 	backoff = (strikes) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
 	secs = (ms) => ms >= 1e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
+	PACE_SOURCES = {
+		learned: "(learnt from the server's 429s)",
+		headers: "(the server's rate headers)",
+		cap: "(--max-rpm)"
+	};
 	perMinute = (ratePerMs) => {
 		const n = ratePerMs * 6e4;
 		return n >= 10 ? String(Math.round(n)) : n.toFixed(2).replace(/\.?0+$/, "");
 	};
 }));
+// src/live/server-clock.ts
+var KEEP_MS, ServerClock;
+var init_server_clock = __esmMin((() => {
+	KEEP_MS = 3e4;
+	ServerClock = class {
+		samples = [];
+		observe(date, now) {
+			const served = date ? Date.parse(date) : NaN;
+			if (Number.isNaN(served)) return;
+			this.samples.push({
+				at: now,
+				offset: served - now
+			});
+			if (this.samples.length > 64 || this.samples[0].at < now - KEEP_MS) this.samples = this.samples.filter((s) => s.at >= now - KEEP_MS).slice(-64);
+		}
+		now(now) {
+			if (!this.samples.length) return now;
+			return now + Math.max(...this.samples.map((s) => s.offset));
+		}
+	};
+}));
 // src/live/pacer.ts
+function abortableTimer(ms, signal) {
+	if (signal?.aborted) return Promise.resolve();
+	return new Promise((resolve) => {
+		const done = () => {
+			clearTimeout(timer);
+			signal?.removeEventListener("abort", done);
+			resolve();
+		};
+		const timer = setTimeout(done, ms);
+		signal?.addEventListener("abort", done, { once: true });
+	});
+}
 function span(ms) {
 	const s = Math.ceil(ms / 1e3);
 	if (s < 60) return ms < 1e4 ? `${(ms / 1e3).toFixed(1).replace(/\.0$/, "")} s` : `${s} s`;
@@ -32158,23 +29783,34 @@ function insertSorted(sends, entry) {
 	for (let j = i - 1; j >= 0; j--) if (sends[j].outcome !== "limited") return sends[j].at;
 	return -Infinity;
 }
-var MAX_TIMER_MS, realClock, WaitRefused, clockTime, MAX_LOG, LATE_MS, Pacer;
+var MAX_TIMER_MS, realClock, WaitRefused, WaitInterrupted, clockTime, MAX_LOG, LATE_MS, Pacer;
 var init_pacer = __esmMin((() => {
 	init_rate_headers();
 	init_rate_control();
+	init_server_clock();
 	MAX_TIMER_MS = 2 ** 31 - 1;
 	realClock = {
 		now: () => Date.now(),
-		sleep: async (ms) => {
-			for (let left = ms; left > 0; left -= MAX_TIMER_MS) await new Promise((r) => setTimeout(r, Math.min(left, MAX_TIMER_MS)));
+		sleep: async (ms, signal) => {
+			for (let left = ms; left > 0 && !signal?.aborted; left -= MAX_TIMER_MS) await abortableTimer(Math.min(left, MAX_TIMER_MS), signal);
 		}
 	};
 	WaitRefused = class extends Error {
 		endpoint;
-		constructor(endpoint, message) {
-			super(message);
+		why;
+		constructor(endpoint, why) {
+			super(`rate limited; ${why}`);
 			this.endpoint = endpoint;
+			this.why = why;
 			this.name = "WaitRefused";
+		}
+	};
+	WaitInterrupted = class extends Error {
+		endpoint;
+		constructor(endpoint) {
+			super("not sent: the run was interrupted while it waited for its turn");
+			this.endpoint = endpoint;
+			this.name = "WaitInterrupted";
 		}
 	};
 	clockTime = (t) => `${new Date(t).toISOString().slice(11, 19)} UTC`;
@@ -32187,6 +29823,7 @@ var init_pacer = __esmMin((() => {
 		cap;
 		clock;
 		onNotice;
+		serverClock = new ServerClock();
 		constructor(options = {}) {
 			this.mode = options.mode ?? "auto";
 			this.maxWaitMs = options.maxWaitMs ?? 3e5;
@@ -32210,7 +29847,8 @@ var init_pacer = __esmMin((() => {
 					last: null,
 					waitedMs: 0,
 					heldUntil: 0,
-					announced: -Infinity
+					heldSinceNotice: 0,
+					announced: null
 				};
 				this.endpoints.set(endpoint, e);
 			}
@@ -32225,9 +29863,10 @@ var init_pacer = __esmMin((() => {
 				reason: ""
 			};
 		}
-		async acquire(endpoint) {
+		async acquire(endpoint, signal) {
 			const e = this.ep(endpoint);
 			for (;;) {
+				if (signal?.aborted) throw new WaitInterrupted(endpoint);
 				const now = this.clock.now();
 				const turn = nextTurn(e.control, e.sends, now, this.mode !== 0);
 				this.refuseBeyondMaxWait(endpoint, e, turn, now);
@@ -32240,7 +29879,12 @@ var init_pacer = __esmMin((() => {
 				const generation = e.control.generation;
 				if (turn.at > now) {
 					this.account(endpoint, e, turn, now, previous);
-					await this.clock.sleep(turn.at - now);
+					await this.clock.sleep(turn.at - now, signal);
+					if (signal?.aborted) {
+						const i = e.sends.indexOf(entry);
+						if (i >= 0) e.sends.splice(i, 1);
+						throw new WaitInterrupted(endpoint);
+					}
 					if (e.control.generation !== generation) continue;
 				}
 				entry.outcome = "pending";
@@ -32255,21 +29899,31 @@ var init_pacer = __esmMin((() => {
 			const wait = turn.at - now;
 			const max = span(this.maxWaitMs);
 			if (wait > this.maxWaitMs) {
-				const why = turn.kind === "pause" ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})` : turn.kind === "budget" ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})` : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
-				throw new WaitRefused(endpoint, `rate limited; ${why}`);
+				const owner = turn.by === "cap" ? `--max-rpm ${this.mode}` : "the server's limit";
+				const why = turn.kind === "pause" ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})` : turn.kind === "budget" ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})` : `${owner} allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+				throw new WaitRefused(endpoint, why);
 			}
 			const ep = e.control.episode;
-			if (ep && turn.at - ep.since > this.maxWaitMs) throw new WaitRefused(endpoint, `rate limited; answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+			if (ep && turn.at - ep.since > this.maxWaitMs) throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
 		}
 		account(endpoint, e, turn, now, previous) {
 			if (turn.kind === "pause" || turn.kind === "budget") {
-				e.waitedMs += Math.max(0, turn.at - Math.max(now, e.heldUntil));
+				const held = Math.max(0, turn.at - Math.max(now, e.heldUntil));
+				e.waitedMs += held;
+				e.heldSinceNotice += held;
 				e.heldUntil = Math.max(e.heldUntil, turn.at);
 			}
-			if (turn.at - Math.max(now, previous) > 1e4 && turn.at !== e.announced) {
-				e.announced = turn.at;
-				this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}`);
-			}
+			const long = turn.at - Math.max(now, previous) > 1e4 || e.heldSinceNotice > 1e4;
+			const last = e.announced;
+			const covered = last !== null && last.reason === turn.reason && (turn.kind === "pace" || turn.at <= last.at + 1e4);
+			if (!long || covered) return;
+			e.announced = {
+				reason: turn.reason,
+				at: turn.at
+			};
+			const held = e.heldSinceNotice > turn.at - now + 1 ? `; held back ${span(e.heldSinceNotice)} ${last ? "since the last notice" : "so far"}` : "";
+			e.heldSinceNotice = 0;
+			this.onNotice?.(`${endpoint}: waiting ${span(turn.at - now)}, until ${clockTime(turn.at)}: ${turn.reason}${held}`);
 		}
 		observe(endpoint, sentAt, status, headers, retryAfterMs) {
 			const e = this.ep(endpoint);
@@ -32280,7 +29934,8 @@ var init_pacer = __esmMin((() => {
 				answeredAt: now
 			});
 			if (status === 429) e.rateLimited++;
-			const policies = this.mode === 0 ? [] : readRateHeaders(headers, now);
+			this.serverClock.observe(headers.get("date"), now);
+			const policies = this.mode === 0 ? [] : readRateHeaders(headers, this.serverClock.now(now));
 			const generation = e.control.generation;
 			e.control = observeAnswer(e.control, e.sends, {
 				sentAt,
@@ -32471,11 +30126,14 @@ function resolveLocation(location, from) {
 		return null;
 	}
 }
-function retryAfterMs(header, now = Date.now()) {
+function retryAfterMs(header, now = Date.now(), date = null) {
 	if (!header) return null;
 	if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1e3;
-	const date = Date.parse(header);
-	return Number.isNaN(date) ? null : Math.max(0, date - now);
+	const at = Date.parse(header);
+	if (Number.isNaN(at)) return null;
+	const served = date ? Date.parse(date) : NaN;
+	const ms = at - (Number.isNaN(served) ? now : served);
+	return ms > 0 ? ms : null;
 }
 var DEFAULT_LIMITS, backoffMs, PERMANENT;
 var init_policy = __esmMin((() => {
@@ -37367,7 +35025,7 @@ function proxySettings(env, scheme) {
 function dispatcherFor(undici, { http, https, noProxy }, ca) {
 	const tls = ca ? { ca: [...rootCertificates, ...ca] } : void 0;
 	if (!http && !https) return new undici.Agent(tls ? { connect: tls } : {});
-	return quietly(() => new undici.EnvHttpProxyAgent({
+	return quietly$1(() => new undici.EnvHttpProxyAgent({
 		httpProxy: http?.uri ?? "",
 		httpsProxy: https?.uri ?? "",
 		noProxy,
@@ -37387,7 +35045,7 @@ function tunnelClients(undici) {
 		}) });
 	};
 }
-function quietly(make) {
+function quietly$1(make) {
 	const emit = process.emitWarning;
 	process.emitWarning = ((warning, ...rest) => {
 		if ((typeof rest[0] === "object" ? rest[0]?.code : rest[1]) !== "UNDICI-EHPA") emit.call(process, warning, ...rest);
@@ -51931,6 +49589,15 @@ function setUp(options) {
 		}
 	};
 }
+function withSignal(client, signal) {
+	return {
+		...client,
+		request: (method, path, opts) => client.request(method, path, {
+			...opts,
+			signal
+		})
+	};
+}
 function urlOf(baseUrl, path, query) {
 	const url = new URL(/^https?:\/\//i.test(path) ? path : `${baseUrl}${path}`);
 	for (const [k, v] of Object.entries(query ?? {})) url.searchParams.append(k, String(v));
@@ -51980,15 +49647,24 @@ function createClient(options = {}) {
 		let waits429 = 0;
 		let limitedCode;
 		const shown = () => query ? `${target}?${new URLSearchParams(query)}` : target;
+		const interrupted = () => new ApiError(state.mayHaveApplied ? "not sent again: the run was interrupted (an earlier attempt may have been applied)" : "not sent: the run was interrupted while it waited", {
+			method,
+			path: redact(shown()),
+			kind: "interrupted",
+			ambiguous: state.mayHaveApplied
+		});
 		for (let attempt = 1;; attempt++) {
-			const sentAt = await pacer.acquire(endpoint).catch((e) => {
-				throw e instanceof WaitRefused ? new ApiError(redact(e.message), {
-					status: limitedCode === void 0 ? null : 429,
+			const sentAt = await pacer.acquire(endpoint, opts.signal).catch((e) => {
+				if (e instanceof WaitInterrupted) throw interrupted();
+				if (!(e instanceof WaitRefused)) throw e;
+				const limited = limitedCode !== void 0;
+				throw new ApiError(redact(limited ? e.message : e.why), {
+					status: limited ? 429 : null,
 					code: limitedCode ?? null,
 					method,
 					path: redact(shown()),
 					kind: "rate_limited"
-				}) : e;
+				});
 			});
 			stats.requests++;
 			stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
@@ -52012,7 +49688,7 @@ function createClient(options = {}) {
 			});
 			debug?.(x.ok ? `<- ${x.status} ${method} ${shown()} (${elapsedMs} ms)` : `<- ${method} ${shown()}: ${x.message}`);
 			if (x.ok) {
-				const retryAfter = x.status === 429 ? retryAfterMs(x.headers.get("retry-after")) : null;
+				const retryAfter = x.status === 429 ? retryAfterMs(x.headers.get("retry-after"), Date.now(), x.headers.get("date")) : null;
 				pacer.observe(endpoint, sentAt, x.status, x.headers, retryAfter);
 				if (x.status === 429) {
 					stats.rateLimited++;
@@ -52024,7 +49700,8 @@ function createClient(options = {}) {
 			const d = decide(state, attemptOf(x), s.limits, s.random());
 			if (d.action === "retry") {
 				state = d.next;
-				await sleep(d.afterMs);
+				await abortableTimer(d.afterMs, opts.signal);
+				if (opts.signal?.aborted) throw interrupted();
 			} else if (d.action === "follow") {
 				state = d.next;
 				target = d.to.href;
@@ -52044,7 +49721,7 @@ function createClient(options = {}) {
 		close: () => transport.close()
 	};
 }
-var MAX_429_WAITS, defined, sleep, attemptOf;
+var MAX_429_WAITS, defined, attemptOf;
 var init_client$1 = __esmMin((() => {
 	init_errors$1();
 	init_api$1();
@@ -52055,7 +49732,6 @@ var init_client$1 = __esmMin((() => {
 	init_url();
 	MAX_429_WAITS = 30;
 	defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
-	sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 	attemptOf = (x) => x.ok ? {
 		answered: true,
 		status: x.status,
@@ -52066,6 +49742,2441 @@ var init_client$1 = __esmMin((() => {
 		code: x.code,
 		status: x.status
 	};
+}));
+// src/live/decode.ts
+function isValidId(v) {
+	return typeof v === "string" && v.length > 0 && v !== "." && v !== ".." && !v.includes("/");
+}
+function fail(where, what, obj, problem) {
+	const id = obj && typeof obj === "object" && typeof obj.id === "string" ? ` ${JSON.stringify(obj.id)}` : "";
+	const [method, ...path] = where.split(" ");
+	throw new ApiError(`${what}${id} ${problem}`, {
+		method,
+		path: path.join(" "),
+		kind: "invalid_answer"
+	});
+}
+function fieldProblem(o, field, expected) {
+	const present = Object.keys(o).sort().join(", ") || "no fields";
+	return field in o ? `has "${field}" that is not ${expected}` : `has no "${field}" (it has ${present})`;
+}
+function requireObject(raw, where, what) {
+	if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(where, what, null, `is ${raw === null ? "null" : Array.isArray(raw) ? "a list" : typeof raw}, not an object`);
+	const o = raw;
+	if (!isValidId(o.id)) fail(where, what, null, "id" in o ? `has an id that cannot be used (${JSON.stringify(o.id)})` : fieldProblem(o, "id", "a string"));
+	return o;
+}
+function str(o, field, where, what) {
+	const v = o[field];
+	if (typeof v !== "string") fail(where, what, o, fieldProblem(o, field, "a string"));
+	return v;
+}
+function decodeOrganisation(raw, where) {
+	const o = requireObject(raw, where, "organisation");
+	const name = str(o, "name", where, "organisation");
+	return {
+		id: o.id,
+		name,
+		...typeof o.mode === "string" ? { mode: o.mode } : {},
+		...created(o)
+	};
+}
+function decodeIntegration(raw, where) {
+	const o = requireObject(raw, where, "integration");
+	const organisation_id = str(o, "organisation_id", where, "integration");
+	if (!isValidId(organisation_id)) fail(where, "integration", o, `has an organisation_id that cannot be used (${JSON.stringify(organisation_id)})`);
+	const type = str(o, "type", where, "integration");
+	if (type !== "CUSTOM_ORDERS") {
+		const text = (v, none) => typeof v === "string" ? v : none;
+		return {
+			id: o.id,
+			organisation_id,
+			name: text(o.name, NO_NAME),
+			type,
+			status: text(o.status, NO_STATUS),
+			merchant_ids: [],
+			...created(o)
+		};
+	}
+	const m = o.merchant_ids;
+	if (!Array.isArray(m) || m.some((x) => typeof x !== "string")) fail(where, "integration", o, fieldProblem(o, "merchant_ids", "a list of strings"));
+	return {
+		id: o.id,
+		organisation_id,
+		name: str(o, "name", where, "integration"),
+		type,
+		status: str(o, "status", where, "integration"),
+		merchant_ids: [...m],
+		...created(o)
+	};
+}
+var created, NO_NAME, NO_STATUS, decoderFor;
+var init_decode = __esmMin((() => {
+	init_model();
+	init_api$1();
+	init_errors$1();
+	created = (o) => typeof o.created_at === "string" ? { created_at: o.created_at } : {};
+	NO_NAME = "(no name)";
+	NO_STATUS = "(no status)";
+	decoderFor = (collection) => collection === "/v1/organisations" ? decodeOrganisation : decodeIntegration;
+}));
+// src/live/envelope.ts
+function countOf(o, field) {
+	const v = o[field];
+	if (v === void 0 || v === null) return null;
+	if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return v;
+	return `the list body's "${field}" is ${shown(v)}, not a count`;
+}
+function readEnvelope(data) {
+	if (Array.isArray(data)) return {
+		ok: true,
+		envelope: {
+			items: data,
+			count: null,
+			next: void 0,
+			hasMore: null
+		}
+	};
+	if (typeof data !== "object" || data === null) return null;
+	const o = data;
+	const items = Array.isArray(o.items) ? o.items : Array.isArray(o.results) ? o.results : Array.isArray(o.data) ? o.data : null;
+	if (!items) return null;
+	const [a, b] = items === o.data && items !== o.items && items !== o.results ? ["total", "count"] : ["count", "total"];
+	const first = countOf(o, a);
+	const count = first === null ? countOf(o, b) : first;
+	if (typeof count === "string") return {
+		ok: false,
+		problem: count
+	};
+	if (o.has_more !== void 0 && o.has_more !== null && typeof o.has_more !== "boolean") return {
+		ok: false,
+		problem: `the list body's "has_more" is ${shown(o.has_more)}, not true or false`
+	};
+	if (o.next !== void 0 && o.next !== null && typeof o.next !== "string") return {
+		ok: false,
+		problem: `the list body's "next" is ${shown(o.next)}, not a URL`
+	};
+	return {
+		ok: true,
+		envelope: {
+			items,
+			count,
+			next: typeof o.next === "string" && o.next !== "" ? o.next : o.next === null || o.next === "" ? null : void 0,
+			hasMore: typeof o.has_more === "boolean" ? o.has_more : null
+		}
+	};
+}
+var shown;
+var init_envelope = __esmMin((() => {
+	shown = (v) => typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : String(v);
+}));
+// src/live/pages.ts
+function weigh(x) {
+	let n = 32;
+	for (const v of Object.values(x)) if (typeof v === "string") n += v.length + 8;
+	else if (Array.isArray(v)) for (const s of v) n += (typeof s === "string" ? s.length : 0) + 8;
+	else n += 8;
+	return n;
+}
+var MAX_BRIDGE_PAGES, Disagreement, Reading;
+var init_pages = __esmMin((() => {
+	init_envelope();
+	init_errors$1();
+	MAX_BRIDGE_PAGES = 4;
+	Disagreement = class extends Error {};
+	Reading = class {
+		client;
+		path;
+		decode;
+		ledger;
+		seq = 0;
+		pageSize;
+		wave;
+		constructor(client, path, decode, ledger, opts) {
+			this.client = client;
+			this.path = path;
+			this.decode = decode;
+			this.ledger = ledger;
+			this.pageSize = opts.pageSize ?? 500;
+			this.wave = Math.max(1, opts.concurrency ?? 64);
+		}
+		async verdict() {
+			try {
+				const first = await this.page(0, this.pageSize);
+				this.ledger.step = first.items.length;
+				this.ledger.join(null, first);
+				this.ledger.settle();
+				if (first.count === null) await this.sequential(first);
+				else await this.counted(first);
+			} catch (e) {
+				if (!(e instanceof Disagreement)) throw e;
+				return {
+					items: [],
+					problem: e.message,
+					withinMotion: false,
+					unconfirmed: false,
+					fingerprint: e.message
+				};
+			}
+			return this.ledger.judge();
+		}
+		broken(message) {
+			return new ApiError(message, {
+				method: "GET",
+				path: this.path,
+				kind: "incomplete_listing"
+			});
+		}
+		async page(offset, limit, url) {
+			this.ledger.request();
+			const res = url ? await this.client.request("GET", url) : await this.client.request("GET", this.path, { query: {
+				limit,
+				offset
+			} });
+			const read = readEnvelope(res.data);
+			if (!read) {
+				const keys = res.data && typeof res.data === "object" ? Object.keys(res.data).join(", ") : typeof res.data;
+				throw new ApiError(`unrecognised list body (${keys || "empty"})`, {
+					status: 200,
+					method: "GET",
+					path: this.path,
+					kind: "non_json"
+				});
+			}
+			if (!read.ok) throw new ApiError(read.problem, {
+				status: 200,
+				method: "GET",
+				path: this.path,
+				kind: "invalid_answer"
+			});
+			const env = read.envelope;
+			const where = `GET ${this.path}`;
+			const items = env.items.map((raw) => this.decode(raw, where));
+			const at = new Map();
+			let repeated = null;
+			let bytes = 0;
+			items.forEach((it, i) => {
+				if (at.has(it.id)) repeated ??= it.id;
+				else at.set(it.id, i);
+				bytes += weigh(it);
+			});
+			const p = {
+				offset,
+				items,
+				at,
+				repeated,
+				count: env.count,
+				next: env.next,
+				hasMore: env.hasMore,
+				seq: this.seq++,
+				bytes
+			};
+			this.ledger.received(p);
+			return p;
+		}
+		checkAdvances(p, first) {
+			if (p.offset > 0 && p.items.length > 0 && p.items[0].id === first.items[0]?.id && p.items.length === first.items.length && [...p.at.keys()].every((id) => first.at.has(id))) throw new Disagreement(`the server seems to ignore offset: the page at offset ${p.offset} repeats the first page`);
+		}
+		full(p) {
+			const n = p.items.length;
+			return n > 0 && (p.seq === 0 ? n >= this.pageSize || n < (p.count ?? 0) : n >= this.ledger.step);
+		}
+		async fetch(offsets, first) {
+			let failure = null;
+			const settled = await Promise.allSettled(offsets.map(async (o) => {
+				try {
+					const p = await this.page(o, this.ledger.step);
+					this.checkAdvances(p, first);
+					return p;
+				} catch (e) {
+					failure ??= { e };
+					throw e;
+				}
+			}));
+			if (failure) throw failure.e;
+			return settled.map((s) => s.value);
+		}
+		async counted(first) {
+			const ledger = this.ledger;
+			ledger.byCount = true;
+			const c = first.count;
+			const step = ledger.step;
+			const { maxObjects, maxPages } = ledger.bounds;
+			if (c > maxObjects) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects, more than a listing may hold (${maxObjects.toLocaleString("en")}); its first page held ${step}`);
+			if (!this.full(first)) return;
+			const need = step === 1 ? c : 1 + Math.ceil(Math.max(0, c - step) / (step - 1));
+			if (need > maxPages) throw new Disagreement(`the server counted ${c.toLocaleString("en")} objects in pages of ${step}: ${need.toLocaleString("en")} pages, more than a listing may read (${maxPages.toLocaleString("en")})`);
+			ledger.unlinked = step === 1;
+			const stride = step === 1 ? 1 : step - 1;
+			let tail = first;
+			let stepsBack = 0;
+			while (this.full(tail)) {
+				const offsets = [];
+				for (let o = tail.offset + stride;; o += stride) {
+					offsets.push(o);
+					if (offsets.length >= this.wave || o + step > ledger.latest) break;
+				}
+				const from = tail;
+				for (const p of await this.fetch(offsets, first)) {
+					if (p.items.length === 0) continue;
+					if (step === 1 ? ledger.join(null, p) : ledger.join(tail, p)) tail = p;
+					else tail = await this.bridge(tail, p);
+				}
+				ledger.settle();
+				if (tail !== from) stepsBack = 0;
+				else if (step === 1) return;
+				else {
+					if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${tail.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+					tail = await this.stepBack(tail, ledger.latest);
+					ledger.settle();
+				}
+			}
+		}
+		async stepBack(tail, end) {
+			const step = this.ledger.step;
+			const lastPos = Math.min(tail.offset + tail.items.length - 1, end - 1);
+			const p = await this.page(Math.max(0, lastPos - Math.floor(step / 2)), step);
+			if (!this.ledger.join(tail, p)) throw new Disagreement(`objects moved past the page at offset ${tail.offset}: none of its objects could be found again`);
+			return p;
+		}
+		async bridge(a, b) {
+			const step = this.ledger.step;
+			let cur = a;
+			for (let i = 0; i < MAX_BRIDGE_PAGES; i++) {
+				const lastPos = cur.offset + cur.items.length - 1;
+				const p = await this.page(i === 0 ? Math.max(0, lastPos - Math.floor(step / 2)) : lastPos, step);
+				if (!this.ledger.join(cur, p)) break;
+				if (this.ledger.join(p, b)) return b;
+				if (p.items.length < step) {
+					if ([...b.at.keys()].every((id) => this.ledger.has(id))) return p;
+					break;
+				}
+				cur = p;
+			}
+			throw new Disagreement(`objects moved between the pages at offsets ${a.offset} and ${b.offset} by more than ${MAX_BRIDGE_PAGES} bridge pages could link`);
+		}
+		async sequential(first) {
+			const ledger = this.ledger;
+			const visited = new Set();
+			let cur = first;
+			let stepsBack = 0;
+			let widest = first.items.length;
+			for (;;) {
+				if (cur.items.length === 0 || cur.hasMore === false || cur.next === null) return;
+				const saidMore = cur.hasMore === true || typeof cur.next === "string";
+				const nothing = () => saidMore && ledger.note(`the page at offset ${cur.offset} says there is more, but the next page brings nothing new`);
+				const nextUrl = typeof cur.next === "string" ? this.sameOrigin(cur.next) : null;
+				const fresh = (q) => [...q.at.keys()].some((id) => !ledger.has(id));
+				let p;
+				if (nextUrl) {
+					if (visited.has(nextUrl)) throw this.broken(`the server's next link repeats (${nextUrl})`);
+					visited.add(nextUrl);
+					p = await this.page(cur.offset + cur.items.length, 0, nextUrl);
+					if (p.items.length === 0) return void nothing();
+					if (!fresh(p)) throw new Disagreement(`the page at ${nextUrl} brought no new object: the server does not page as asked`);
+					ledger.join(null, p);
+				} else if (cur.items.length < 2) {
+					ledger.unlinked = true;
+					p = await this.page(cur.offset + cur.items.length, this.pageSize);
+					this.checkAdvances(p, first);
+					if (p.items.length === 0) return void nothing();
+					if (!fresh(p)) throw new Disagreement(`the page at offset ${p.offset} brought no new object: the server does not page as asked`);
+					ledger.join(null, p);
+				} else {
+					p = await this.page(cur.offset + cur.items.length - 1, this.pageSize);
+					this.checkAdvances(p, first);
+					ledger.step = widest = Math.max(widest, cur.items.length, p.items.length);
+					const brings = fresh(p);
+					if (ledger.join(cur, p)) {
+						if (!brings && p.items.length < widest) return void nothing();
+						if (brings) stepsBack = 0;
+						else if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+					} else if (brings) p = await this.bridge(cur, p);
+					else {
+						if (++stepsBack > MAX_BRIDGE_PAGES) throw new Disagreement(`objects moved past the page at offset ${cur.offset} by more than ${MAX_BRIDGE_PAGES} pages could follow`);
+						p = await this.stepBack(cur, Infinity);
+					}
+				}
+				ledger.settle();
+				cur = p;
+			}
+		}
+		sameOrigin(next) {
+			try {
+				const url = new URL(next, this.client.origin);
+				return url.origin === this.client.origin ? url.href : null;
+			} catch {
+				return null;
+			}
+		}
+	};
+}));
+// src/live/paginate.ts
+async function listAll(client, path, decode, opts = {}) {
+	const attempts = Math.max(1, opts.attempts ?? 2);
+	const stats = opts.stats ?? newListingStats();
+	const seen = [];
+	for (let i = 1; i <= attempts; i++) {
+		const ledger = new Ledger(opts, stats);
+		const v = await new Reading(client, path, decode, ledger, opts).verdict();
+		const prev = seen.at(-1);
+		if (!v.problem && (!v.unconfirmed || prev && !prev.problem && prev.fingerprint === v.fingerprint)) return v.items;
+		if (v.withinMotion && prev && prev.fingerprint !== v.fingerprint) return v.items;
+		seen.push(v);
+	}
+	const told = (v) => v.problem ?? `pages of one object cannot overlap, and ${attempts === 1 ? "the listing was read once" : "two readings differ"} (${objects(v.items.length)} read)`;
+	const [first, last] = [told(seen[0]), told(seen.at(-1))];
+	const again = attempts === 1 || seen.at(-1).unconfirmed ? "" : first === last ? " (the same when read again)" : ` (when first read: ${first})`;
+	throw new ApiError(`${last}${again}; nothing was planned from it`, {
+		method: "GET",
+		path,
+		kind: "incomplete_listing"
+	});
+}
+var LISTING_BOUNDS, newListingStats, fmt, objects, mib, Ledger;
+var init_paginate = __esmMin((() => {
+	init_errors$1();
+	init_pages();
+	LISTING_BOUNDS = {
+		maxObjects: 1e6,
+		maxPages: 2e4,
+		maxBytes: 268435456
+	};
+	newListingStats = () => ({
+		readings: 0,
+		pages: 0,
+		objectsRead: 0,
+		maxHeld: 0,
+		maxBytesHeld: 0
+	});
+	fmt = (n) => n.toLocaleString("en");
+	objects = (n) => `${fmt(n)} object${n === 1 ? "" : "s"}`;
+	mib = (n) => n >= 1048576 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`;
+	Ledger = class {
+		stats;
+		step = 0;
+		byCount = false;
+		unlinked = false;
+		requests = 0;
+		latest = 0;
+		tally = new Map();
+		tallyBytes = 0;
+		loose = 0;
+		looseBytes = 0;
+		minCount = Infinity;
+		maxCount = -Infinity;
+		moved = 0;
+		notes = [];
+		bounds;
+		constructor(opts, stats) {
+			this.stats = stats;
+			const given = Object.entries({
+				maxObjects: opts.maxObjects,
+				maxPages: opts.maxPages,
+				maxBytes: opts.maxBytes
+			}).filter(([, v]) => v !== void 0);
+			this.bounds = {
+				...LISTING_BOUNDS,
+				...Object.fromEntries(given)
+			};
+			stats.readings++;
+		}
+		get size() {
+			return this.tally.size;
+		}
+		has(id) {
+			return this.tally.has(id);
+		}
+		note(problem) {
+			this.notes.push(problem);
+		}
+		request() {
+			if (this.requests >= this.bounds.maxPages) throw new Disagreement(`the listing needed more than ${fmt(this.bounds.maxPages)} pages (${objects(this.tally.size)} read)`);
+			this.requests++;
+			this.stats.pages++;
+		}
+		received(p) {
+			const n = p.items.length;
+			this.stats.objectsRead += n;
+			const held = this.tally.size + this.loose + n;
+			const heldBytes = this.tallyBytes + this.looseBytes + p.bytes;
+			if (held > this.bounds.maxObjects) throw new Disagreement(`the listing would hold more than ${objects(this.bounds.maxObjects)} (${fmt(this.requests)} pages read)`);
+			if (heldBytes > this.bounds.maxBytes) throw new Disagreement(`the listing would hold more than ${mib(this.bounds.maxBytes)} of objects (${objects(held)}, ${fmt(this.requests)} pages read)`);
+			this.loose += n;
+			this.looseBytes += p.bytes;
+			this.stats.maxHeld = Math.max(this.stats.maxHeld, held);
+			this.stats.maxBytesHeld = Math.max(this.stats.maxBytesHeld, heldBytes);
+			if (p.repeated) this.note(`the page at offset ${fmt(p.offset)} holds ${JSON.stringify(p.repeated.slice(0, 60))} twice`);
+			if (p.count !== null) this.snapshot(p, p.count);
+		}
+		snapshot(p, c) {
+			const { offset: o } = p;
+			const n = p.items.length;
+			this.minCount = Math.min(this.minCount, c);
+			this.maxCount = Math.max(this.maxCount, c);
+			this.latest = c;
+			if (p.seq === 0) {
+				if (n > c) this.note(`the first page holds ${objects(n)} but the server counted ${fmt(c)}`);
+				else if (n === 0 && c > 0) this.note(`the first page is empty but the server counted ${fmt(c)}`);
+			} else if (this.byCount) {
+				const due = Math.min(this.step, Math.max(0, c - o));
+				if (n > due) this.note(o + n > c ? `the page at offset ${fmt(o)} holds ${objects(n)} but the server counted ${fmt(c)}` : `the page at offset ${fmt(o)} holds ${objects(n)}, more than the ${fmt(this.step)} of a page`);
+				else if (n < due) this.note(`the page at offset ${fmt(o)} holds ${objects(n)} where the server's count of ${fmt(c)} means ${fmt(due)}`);
+			}
+			const more = o + n < c;
+			if (p.hasMore !== null && p.hasMore !== more) this.note(`the page at offset ${fmt(o)} says has_more ${p.hasMore} but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
+			if (p.next !== void 0 && p.next !== null !== more) this.note(`the page at offset ${fmt(o)} ${more ? "has no" : "has a"} next link but ends ${more ? "before" : "at"} the count of ${fmt(c)}`);
+		}
+		join(prev, p) {
+			let first = -1;
+			if (prev) {
+				let last = -1;
+				let shift = -1;
+				for (const [id, j] of p.at) {
+					const i = prev.at.get(id);
+					if (i === void 0) continue;
+					if (i < last) this.note(`objects changed order between the pages at offsets ${fmt(prev.offset)} and ${fmt(p.offset)}`);
+					if (first < 0) first = j;
+					last = i;
+					shift = Math.max(shift, Math.abs(p.offset + j - (prev.offset + i)));
+				}
+				if (shift < 0) return false;
+				this.moved += shift;
+			}
+			p.items.forEach((it, j) => {
+				const old = this.tally.get(it.id);
+				if (old && prev?.at.has(it.id) && prev.seq > p.seq) return;
+				if (old && prev && !prev.at.has(it.id) && j > first) return this.note(`${JSON.stringify(it.id.slice(0, 60))} came back at offset ${fmt(p.offset + j)}, after the pages linked`);
+				if (old) this.tallyBytes -= weigh(old);
+				this.tally.set(it.id, it);
+				this.tallyBytes += weigh(it);
+			});
+			return true;
+		}
+		settle() {
+			this.loose = 0;
+			this.looseBytes = 0;
+		}
+		judge() {
+			const d = this.tally.size;
+			const items = [...this.tally.values()];
+			let problem = this.notes[0] ?? null;
+			let withinMotion = false;
+			if (this.maxCount >= 0 && (d < this.minCount || d > this.maxCount)) {
+				const said = this.minCount === this.maxCount ? fmt(this.minCount) : `between ${fmt(this.minCount)} and ${fmt(this.maxCount)}`;
+				const moved = this.moved ? `; objects seen to move by ${fmt(this.moved)} place${this.moved === 1 ? "" : "s"}` : "";
+				const head = `${fmt(d)} distinct object${d === 1 ? "" : "s"} read but the server counted ${said} (${fmt(this.requests)} page${this.requests === 1 ? "" : "s"}${moved})`;
+				withinMotion = !problem && d >= this.minCount - this.moved && d <= this.maxCount + this.moved;
+				problem = problem ? `${head}: ${problem}` : head;
+			}
+			const unconfirmed = !problem && this.unlinked;
+			return {
+				items,
+				problem,
+				withinMotion,
+				unconfirmed,
+				fingerprint: problem || unconfirmed ? this.fingerprint() : ""
+			};
+		}
+		fingerprint() {
+			let sum = 0;
+			let xor = 0;
+			for (const id of this.tally.keys()) {
+				let h = 2166136261;
+				for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+				sum = sum + h | 0;
+				xor ^= h;
+			}
+			return `${this.tally.size}:${sum}:${xor}:${this.minCount}:${this.maxCount}`;
+		}
+	};
+}));
+// src/live/api.ts
+function objectPath(collection, id) {
+	if (!isValidId(id)) throw new ConfigError(`refusing to use ${JSON.stringify(id)} as an id in a URL under ${collection}`);
+	return `${collection}/${encodeURIComponent(id)}`;
+}
+function list(client, collection, opts = {}) {
+	return listAll(client, collection, decoderFor(collection), opts);
+}
+async function create(client, op, body, decode, opts) {
+	return decode((await send(client, op, null, body, opts.idempotencyKey)).data, `${op.method} ${op.collection}`);
+}
+var send, createOrganisation$2, createIntegration$2, renameOrganisation$1, deleteOrganisation$1, updateIntegration$1;
+var init_api = __esmMin((() => {
+	init_api$1();
+	init_decode();
+	init_errors$1();
+	init_paginate();
+	send = (client, op, id, body, idempotencyKey) => client.request(op.method, op.item ? objectPath(op.collection, id) : op.collection, {
+		...body !== void 0 ? { body } : {},
+		...idempotencyKey ? { idempotencyKey } : {}
+	});
+	createOrganisation$2 = (client, name, opts = {}) => create(client, OPERATIONS.createOrganisation, bodies.createOrganisation(name), decodeOrganisation, opts);
+	createIntegration$2 = (client, organisationId, fields, opts = {}) => create(client, OPERATIONS.createIntegration, bodies.createIntegration(organisationId, fields), decodeIntegration, opts);
+	renameOrganisation$1 = async (client, id, name) => (await send(client, OPERATIONS.renameOrganisation, id, bodies.renameOrganisation(name))).data;
+	deleteOrganisation$1 = async (client, id) => void await send(client, OPERATIONS.deleteOrganisation, id);
+	updateIntegration$1 = async (client, id, change) => (await send(client, OPERATIONS.updateIntegration, id, bodies.updateIntegration(change))).data;
+}));
+// src/engine/kept.ts
+function keptFirst(namesakes) {
+	return [...namesakes].sort((a, b) => time(a) - time(b) || byText(a.id, b.id));
+}
+var time;
+var init_kept = __esmMin((() => {
+	init_text$1();
+	time = (o) => {
+		const t = o.created_at ? Date.parse(o.created_at) : NaN;
+		return Number.isNaN(t) ? Infinity : t;
+	};
+})), MAX_BUSY, LOOK_FIRST_MS, LOOK_MAX_MS, Unknown, Gate, Creates;
+var init_creates = __esmMin((() => {
+	init_api();
+	init_errors$1();
+	init_kept();
+	MAX_BUSY = 10;
+	LOOK_FIRST_MS = 250;
+	LOOK_MAX_MS = 2e3;
+	Unknown = class extends Error {};
+	Gate = class {
+		read;
+		claimed;
+		inflight = 0;
+		pending = [];
+		listing = null;
+		timer = null;
+		pause = LOOK_FIRST_MS;
+		last = null;
+		postsSinceListing = 0;
+		constructor(read, claimed) {
+			this.read = read;
+			this.claimed = claimed;
+		}
+		begin() {
+			this.inflight++;
+			this.postsSinceListing++;
+		}
+		end() {
+			this.inflight--;
+			this.look();
+		}
+		uncertain(matches, deadline) {
+			return new Promise((resolve, reject) => {
+				this.pending.push({
+					matches,
+					deadline,
+					resolve,
+					reject
+				});
+				this.look();
+			});
+		}
+		cancel(why) {
+			if (this.timer) clearTimeout(this.timer);
+			this.timer = null;
+			this.pending.splice(0).forEach((p) => p.reject(new Unknown(why)));
+		}
+		async current() {
+			if (this.last && this.postsSinceListing === 0) return this.last;
+			return this.refresh();
+		}
+		async refresh() {
+			this.postsSinceListing = 0;
+			const objects = await this.read();
+			this.last = objects;
+			return objects;
+		}
+		look() {
+			if (this.inflight > 0 || this.pending.length === 0 || this.listing || this.timer) return;
+			const began = Date.now();
+			this.listing = this.refresh().then((objects) => {
+				for (const p of [...this.pending]) {
+					const found = objects.filter((o) => !this.claimed.has(o.id) && p.matches(o));
+					if (!found.length && began < p.deadline) continue;
+					for (const o of found) this.claimed.add(o.id);
+					this.pending.splice(this.pending.indexOf(p), 1);
+					p.resolve(found);
+				}
+			}, (e) => this.pending.splice(0).forEach((p) => p.reject(new Unknown(`the listing that looks for it failed (${e instanceof ApiError ? e.summary : String(e)})`)))).finally(() => {
+				this.listing = null;
+				if (!this.pending.length) return void (this.pause = LOOK_FIRST_MS);
+				const wait = Math.max(0, Math.min(this.pause, Math.min(...this.pending.map((p) => p.deadline)) - Date.now()));
+				this.pause = Math.min(this.pause * 2, LOOK_MAX_MS);
+				this.timer = setTimeout(() => {
+					this.timer = null;
+					this.look();
+				}, wait);
+			});
+		}
+	};
+	Creates = class {
+		client;
+		opts;
+		known;
+		claimed;
+		ours = new Set();
+		uncertain = [];
+		settlesAt = 0;
+		gates = new Map();
+		settleMs;
+		constructor(client, known, opts = {}) {
+			this.client = client;
+			this.opts = opts;
+			this.known = new Set(known);
+			this.claimed = new Set(this.known);
+			this.settleMs = opts.settleMs ?? 1e4;
+			opts.signal?.addEventListener("abort", () => {
+				for (const g of this.gates.values()) g.cancel("the run was interrupted before a listing showed it");
+			});
+		}
+		gate(collection) {
+			let g = this.gates.get(collection);
+			if (!g) {
+				g = new Gate(() => list(this.client, collection, this.opts.list), this.claimed);
+				this.gates.set(collection, g);
+			}
+			return g;
+		}
+		isOurs = (o) => this.ours.has(o.id) || !this.known.has(o.id) && this.uncertain.some((m) => m(o));
+		async create(collection, post, matches, slot) {
+			const gate = this.gate(collection);
+			const idempotencyKey = randomUUID();
+			let sent = 0;
+			let busy = 0;
+			let lateUntil = 0;
+			const failures = [];
+			for (;;) {
+				gate.begin();
+				const started = Date.now();
+				let object;
+				try {
+					object = await slot(() => post(idempotencyKey));
+				} catch (e) {
+					const inProgress = sent > 0 && e instanceof ApiError && e.status === 409 && busy++ < MAX_BUSY;
+					if (!(e instanceof ApiError) || !(e.ambiguous || inProgress)) {
+						gate.end();
+						throw e;
+					}
+					if (!inProgress) sent++;
+					this.uncertain.push(matches);
+					const window = Math.max(this.settleMs, e.elapsedMs ?? Date.now() - started);
+					lateUntil = Date.now() + window;
+					failures.push(Date.now());
+					const found = gate.uncertain(matches, Date.now() + window);
+					gate.end();
+					let candidates;
+					try {
+						candidates = (await found).filter(matches);
+					} catch (cut) {
+						if (!(cut instanceof Unknown)) throw cut;
+						this.settlesAt = Math.max(this.settlesAt, lateUntil);
+						throw e.withMessage(`${e.message}; its outcome is unknown: ${cut.message}; it may have been made (plan again to see)`, { ambiguous: true });
+					}
+					const [kept, ...others] = keptFirst(candidates);
+					if (kept) {
+						for (const o of [kept, ...others]) this.ours.add(o.id);
+						const lag = Date.now() - (failures[0] ?? Date.now());
+						for (const at of failures.slice(1)) this.settlesAt = Math.max(this.settlesAt, lateUntil, at + lag * 1.5);
+						return {
+							id: kept.id,
+							object: kept,
+							recovered: true,
+							...sent > 1 ? { resent: sent } : {}
+						};
+					}
+					this.settlesAt = Math.max(this.settlesAt, lateUntil);
+					if (sent >= 3) throw e.withMessage(`${e.message}; sent 3 times, and listings for at least ${(this.settleMs / 1e3).toFixed(1)} s after each showed it was not created`, { ambiguous: false });
+					if (this.opts.signal?.aborted) throw e.withMessage(`${e.message}; not sent again: the run was interrupted (plan again to see whether it was made)`, { ambiguous: true });
+					continue;
+				}
+				gate.end();
+				if (this.claimed.has(object.id)) throw new ApiError(`the server answered the create with ${object.id}, an object ${this.known.has(object.id) ? "that existed before this run" : "this run already holds"}: not taken as created (plan again)`, {
+					method: "POST",
+					path: collection,
+					kind: "invalid_answer"
+				});
+				this.claimed.add(object.id);
+				this.ours.add(object.id);
+				return {
+					id: object.id,
+					object
+				};
+			}
+		}
+	};
+}));
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esmMin((() => {
+	Node = class {
+		value;
+		next;
+		constructor(value) {
+			this.value = value;
+		}
+	};
+	Queue = class {
+		#head;
+		#tail;
+		#size;
+		constructor() {
+			this.clear();
+		}
+		enqueue(value) {
+			const node = new Node(value);
+			if (this.#head) {
+				this.#tail.next = node;
+				this.#tail = node;
+			} else {
+				this.#head = node;
+				this.#tail = node;
+			}
+			this.#size++;
+		}
+		dequeue() {
+			const current = this.#head;
+			if (!current) return;
+			this.#head = this.#head.next;
+			this.#size--;
+			if (!this.#head) this.#tail = void 0;
+			return current.value;
+		}
+		peek() {
+			if (!this.#head) return;
+			return this.#head.value;
+		}
+		clear() {
+			this.#head = void 0;
+			this.#tail = void 0;
+			this.#size = 0;
+		}
+		get size() {
+			return this.#size;
+		}
+		*[Symbol.iterator]() {
+			let current = this.#head;
+			while (current) {
+				yield current.value;
+				current = current.next;
+			}
+		}
+		*drain() {
+			while (this.#head) yield this.dequeue();
+		}
+	};
+}));
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+	if (typeof concurrency === "object") ({concurrency, rejectOnClear = false} = concurrency);
+	validateConcurrency(concurrency);
+	if (typeof rejectOnClear !== "boolean") throw new TypeError("Expected `rejectOnClear` to be a boolean");
+	const queue = new Queue();
+	let activeCount = 0;
+	const resumeNext = () => {
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+	const run = async (function_, resolve, arguments_) => {
+		const result = (async () => function_(...arguments_))();
+		resolve(result);
+		try {
+			await result;
+		} catch {}
+		next();
+	};
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = { reject };
+		new Promise((internalResolve) => {
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(void 0, function_, resolve, arguments_));
+		if (activeCount < concurrency) resumeNext();
+	};
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+	Object.defineProperties(generator, {
+		activeCount: { get: () => activeCount },
+		pendingCount: { get: () => queue.size },
+		clearQueue: { value() {
+			if (!rejectOnClear) {
+				queue.clear();
+				return;
+			}
+			const abortError = AbortSignal.abort().reason;
+			while (queue.size > 0) queue.dequeue().reject(abortError);
+		} },
+		concurrency: {
+			get: () => concurrency,
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+				queueMicrotask(() => {
+					while (activeCount < concurrency && queue.size > 0) resumeNext();
+				});
+			}
+		},
+		map: { async value(iterable, function_) {
+			const promises = [];
+			try {
+				Array.from(iterable, (value, index) => {
+					const promise = generator(function_, value, index);
+					promises.push(promise);
+					return promise;
+				});
+			} catch (error) {
+				for (const promise of promises) promise.catch(() => {});
+				throw error;
+			}
+			return Promise.all(promises);
+		} }
+	});
+	return generator;
+}
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+}
+var init_p_limit = __esmMin((() => {
+	init_yocto_queue();
+}));
+// src/engine/perform.ts
+function storedName(key, sent, answer) {
+	const name = answer && typeof answer === "object" && "name" in answer ? answer.name : void 0;
+	if (sent === void 0 || typeof name !== "string" || key(name) === key(sent)) return [];
+	return [`the server stored the name as ${JSON.stringify(name)} (sent ${JSON.stringify(sent)}): the file will not converge until it says ${JSON.stringify(name)}`];
+}
+async function createOrganisation$1(ctx, address, name) {
+	const matches = (o) => isOrganisation(o) && orgNameKey(o.name) === orgNameKey(name);
+	const r = await ctx.creates.create(ORGANISATIONS, (idempotencyKey) => createOrganisation$2(ctx.client, name, { idempotencyKey }), matches, ctx.slot);
+	ctx.created.set(address, r.id);
+	return {
+		id: r.id,
+		recovered: r.recovered,
+		resent: r.resent,
+		notes: storedName(orgNameKey, name, r.object)
+	};
+}
+async function createIntegration$1(ctx, a) {
+	if (!a.organisation_id) await ctx.orgsSettled();
+	const orgId = a.organisation_id ?? ctx.created.get(a.organisation);
+	if (!orgId) throw new ApiError(`the organisation ${a.organisation} has no id`, {
+		method: "POST",
+		path: INTEGRATIONS
+	});
+	const fields = a.body;
+	const matches = (o) => isIntegration(o) && o.organisation_id === orgId && intNameKey(o.name) === intNameKey(fields.name) && o.type === "CUSTOM_ORDERS" && o.status === fields.status && sameSet(o.merchant_ids, fields.merchant_ids);
+	const r = await ctx.creates.create(INTEGRATIONS, (idempotencyKey) => createIntegration$2(ctx.client, orgId, fields, { idempotencyKey }), matches, ctx.slot);
+	return {
+		id: r.id,
+		recovered: r.recovered,
+		resent: r.resent,
+		notes: storedName(intNameKey, fields.name, r.object)
+	};
+}
+async function perform(a, ctx) {
+	switch (a.kind) {
+		case "create_organisation": return createOrganisation$1(ctx, a.address, a.body.name);
+		case "rename_organisation": {
+			const answer = await ctx.slot(() => renameOrganisation$1(ctx.client, a.id, a.body.name));
+			return {
+				id: a.id,
+				notes: storedName(orgNameKey, a.body.name, answer)
+			};
+		}
+		case "create_integration": return createIntegration$1(ctx, a);
+		case "update_integration": {
+			const answer = await ctx.slot(() => updateIntegration$1(ctx.client, a.id, {
+				name: a.body.name,
+				disable: a.body.status === "DISABLED"
+			}));
+			return {
+				id: a.id,
+				notes: storedName(intNameKey, a.body.name, answer)
+			};
+		}
+		case "replace_integration": {
+			const created = await createIntegration$1(ctx, a);
+			if (a.changes.status?.from !== "DISABLED") try {
+				await ctx.slot(() => updateIntegration$1(ctx.client, a.id, { disable: true }));
+			} catch (e) {
+				if (e instanceof ApiError) throw e.withMessage(`created ${created.id} but could not disable ${a.id}: ${e.message}`, { ambiguous: false });
+				throw e;
+			}
+			return created;
+		}
+		case "delete_organisation":
+			await ctx.slot(() => deleteOrganisation$1(ctx.client, a.id));
+			return { id: a.id };
+	}
+}
+var isOrganisation, isIntegration;
+var init_perform = __esmMin((() => {
+	init_api$1();
+	init_api();
+	init_errors$1();
+	init_model();
+	init_names();
+	init_match();
+	isOrganisation = (o) => !("organisation_id" in o);
+	isIntegration = (o) => "organisation_id" in o;
+}));
+// src/plan/address.ts
+var orgAddress, integrationAddress;
+var init_address = __esmMin((() => {
+	init_names();
+	orgAddress = (name) => `organisation[${JSON.stringify(stripTestPrefix(name))}]`;
+	integrationAddress = (org, name) => `${org}.integration[${JSON.stringify(name)}]`;
+}));
+// src/engine/repair.ts
+function losers(objects, key, ctx) {
+	const fresh = objects.filter((o) => !ctx.creates.known.has(o.id));
+	const out = [];
+	for (const group of groupBy(fresh, key).values()) {
+		if (group.length < 2 || !group.some(ctx.creates.isOurs)) continue;
+		const [kept, ...rest] = keptFirst(group);
+		if (kept) for (const o of rest) out.push({
+			loser: o,
+			kept,
+			ours: ctx.creates.isOurs(o)
+		});
+	}
+	return out;
+}
+async function deleteLoser(ctx, { loser, kept }) {
+	const base = {
+		address: `${orgAddress(loser.name)}#${loser.id}`,
+		kind: "delete_organisation",
+		id: loser.id
+	};
+	try {
+		await ctx.slot(() => deleteOrganisation$1(ctx.client, loser.id));
+		return {
+			...base,
+			outcome: "done",
+			message: `a duplicate this run created; another writer's ${kept.id} came first and is kept`
+		};
+	} catch (e) {
+		return {
+			...base,
+			outcome: "failed",
+			message: `a duplicate of ${kept.id} this run created could not be deleted: ${e instanceof ApiError ? e.summary : String(e)}`
+		};
+	}
+}
+async function disableLoser(ctx, { loser, kept }, orgName) {
+	const base = {
+		address: `${integrationAddress(orgAddress(orgName), loser.name)}#${loser.id}`,
+		kind: "update_integration",
+		id: loser.id
+	};
+	try {
+		await ctx.slot(() => updateIntegration$1(ctx.client, loser.id, { disable: true }));
+		return {
+			...base,
+			outcome: "done",
+			message: `a duplicate this run created, disabled; another writer's ${kept.id} came first and is kept`
+		};
+	} catch (e) {
+		return {
+			...base,
+			outcome: "failed",
+			message: `a duplicate of ${kept.id} this run created could not be disabled: ${e instanceof ApiError ? e.summary : String(e)}`
+		};
+	}
+}
+var orgKey, integrationKey;
+var init_repair = __esmMin((() => {
+	init_api();
+	init_errors$1();
+	init_group();
+	init_model();
+	init_names();
+	init_address();
+	init_kept();
+	orgKey = (o) => orgNameKey(o.name);
+	integrationKey = (i) => i.type === "CUSTOM_ORDERS" && i.status === "ENABLED" ? `${i.organisation_id}\u0000${intNameKey(i.name)}\u0000${[...i.merchant_ids].sort().join("\0")}` : `\u0001${i.id}`;
+}));
+// src/engine/executor.ts
+function unknownOutcome(e) {
+	if (!(e instanceof ApiError)) return false;
+	return e.ambiguous || e.kind === "timeout" || e.kind === "network" || e.status !== null && e.status >= 502 && e.status <= 504;
+}
+function failure(a, e, redact) {
+	if (e instanceof NotStarted) return {
+		outcome: "skipped",
+		id: a.id,
+		message: e.message
+	};
+	if (a.kind === "delete_organisation" && e instanceof ApiError && e.status === 422 && e.code && BLOCKING.test(e.code)) return {
+		outcome: "blocked",
+		id: a.id,
+		code: e.code,
+		message: e.message
+	};
+	const err = e instanceof ApiError ? e : null;
+	return {
+		outcome: "failed",
+		id: a.id,
+		...err?.status && err.kind === "http" ? { http_status: err.status } : {},
+		...err?.code ? { code: err.code } : {},
+		message: redact(err ? err.kind === "http" ? err.message : err.summary : String(e instanceof Error ? e.message : e))
+	};
+}
+function execute(actions, run, opts, redact) {
+	return new Execution(actions, run, opts, redact).all();
+}
+var BLOCKING, NotStarted, quietly, Execution;
+var init_executor = __esmMin((() => {
+	init_p_limit();
+	init_api$1();
+	init_errors$1();
+	init_perform();
+	init_repair();
+	BLOCKING = /^HAS_[A-Z_]+$/;
+	NotStarted = class extends Error {};
+	quietly = (fn) => (...args) => {
+		try {
+			fn?.(...args);
+		} catch {}
+	};
+	Execution = class {
+		actions;
+		opts;
+		redact;
+		limit;
+		byAddress;
+		running = new Map();
+		repairs = [];
+		uncertain = new Set();
+		ctx;
+		onResult;
+		onStart;
+		settled;
+		stopped = false;
+		begun = new Set();
+		constructor(actions, run, opts, redact) {
+			this.actions = actions;
+			this.opts = opts;
+			this.redact = redact;
+			this.limit = pLimit(opts.concurrency);
+			this.byAddress = new Map(actions.map((a) => [a.address, a]));
+			this.ctx = {
+				...run,
+				slot: (fn) => this.limit(fn),
+				orgsSettled: () => this.settled ??= this.settleOrganisations()
+			};
+			this.onResult = quietly(opts.onResult);
+			this.onStart = quietly(opts.onStart);
+		}
+		async all() {
+			const results = await Promise.all(this.actions.map((a) => this.start(a)));
+			if (this.settled) await this.settled;
+			return {
+				results,
+				repairs: this.repairs,
+				uncertain: this.uncertain
+			};
+		}
+		result(a, r) {
+			const full = {
+				address: a.address,
+				kind: a.kind,
+				...a.file ? { file: a.file } : {},
+				...a.path ? { path: a.path } : {},
+				...r
+			};
+			this.onResult(full);
+			return full;
+		}
+		async settleOrganisations() {
+			const creates = this.actions.filter((a) => a.kind === "create_organisation");
+			await Promise.allSettled(creates.map((a) => this.start(a)));
+			const orgs = (await this.ctx.creates.gate(ORGANISATIONS).current()).filter((o) => !("organisation_id" in o));
+			for (const l of losers(orgs, orgKey, this.ctx).filter((x) => x.ours)) {
+				for (const a of creates) if (this.ctx.created.get(a.address) === l.loser.id) this.ctx.created.set(a.address, l.kept.id);
+				this.ctx.replacedBy.set(l.loser.id, l.kept.id);
+				const r = await deleteLoser(this.ctx, l);
+				this.onResult(r);
+				this.repairs.push(r);
+			}
+		}
+		slotFor(a) {
+			let started = false;
+			return (fn) => this.limit(async () => {
+				const first = !started;
+				if (!started) {
+					if (this.opts.signal?.aborted) throw new NotStarted("not started: interrupted");
+					if (this.stopped) throw new NotStarted("not started after a failure (--fail-fast)");
+					started = true;
+					this.begun.add(a.address);
+					this.onStart(a);
+				}
+				try {
+					return await fn();
+				} catch (e) {
+					if (first && e instanceof ApiError && e.kind === "interrupted" && !e.ambiguous) throw new NotStarted("not started: interrupted");
+					if (this.opts.failFast && !(e instanceof ApiError && e.ambiguous) && failure(a, e, this.redact).outcome === "failed") this.stopped = true;
+					throw e;
+				}
+			});
+		}
+		start(a) {
+			let p = this.running.get(a.address);
+			if (!p) {
+				p = this.run(a);
+				this.running.set(a.address, p);
+			}
+			return p;
+		}
+		async run(a) {
+			const deps = await Promise.all(a.depends_on.flatMap((d) => this.byAddress.get(d) ?? []).map((d) => this.start(d)));
+			if (a.status === "blocked") return this.result(a, {
+				outcome: "blocked",
+				id: a.id,
+				code: a.code,
+				message: a.reason
+			});
+			if (a.status === "unreconcilable") return this.result(a, {
+				outcome: "skipped",
+				id: a.id,
+				message: `unreconcilable: ${a.reason ?? ""}`
+			});
+			const failedDep = deps.find((d) => d.outcome !== "done");
+			if (failedDep) return this.result(a, {
+				outcome: "skipped",
+				id: a.id,
+				message: `${failedDep.address} was ${failedDep.outcome}`
+			});
+			try {
+				const done = await perform(a, {
+					...this.ctx,
+					slot: this.slotFor(a)
+				});
+				const notes = [...done.resent ? [`found after ambiguous creates, sent ${done.resent} times: the closing check looks for a late twin`] : [], ...done.notes ?? []];
+				return this.result(a, {
+					outcome: "done",
+					id: done.id,
+					...done.recovered && !done.resent ? { recovered: true } : {},
+					...notes.length ? { notes } : {}
+				});
+			} catch (e) {
+				const r = failure(a, e instanceof ApiError && e.kind === "interrupted" && !e.ambiguous && !this.begun.has(a.address) ? new NotStarted("not started: interrupted") : e, this.redact);
+				if (this.opts.failFast && r.outcome === "failed") this.stopped = true;
+				if (r.outcome === "failed" && unknownOutcome(e)) this.uncertain.add(a.address);
+				return this.result(a, r);
+			}
+		}
+	};
+}));
+// src/engine/report.ts
+function summariseResults(results) {
+	const s = {
+		done: 0,
+		blocked: 0,
+		failed: 0,
+		skipped: 0
+	};
+	for (const r of results) s[r.outcome]++;
+	return s;
+}
+var succeeded;
+var init_report = __esmMin((() => {
+	succeeded = (r) => r.summary.failed + r.summary.skipped === 0 && r.repairs.every((x) => x.outcome === "done") && r.verification.status !== "not_verified" && !r.interrupted && (r.ids_written ?? []).every((w) => w.problems.length === 0);
+}));
+// src/live/fingerprint.ts
+function liveFingerprint(keyLevel, orgs, ints) {
+	const byId = (a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+	const canonical = {
+		keyLevel,
+		organisations: [...orgs].sort(byId).map((o) => [o.id, o.name]),
+		integrations: [...ints].sort(byId).map((i) => [
+			i.id,
+			i.organisation_id,
+			i.name,
+			i.type,
+			i.status,
+			[...i.merchant_ids].sort()
+		])
+	};
+	return `sha256:${createHash("sha256").update(JSON.stringify(canonical)).digest("hex")}`;
+}
+var init_fingerprint = __esmMin((() => {}));
+// src/live/state.ts
+async function fetchLiveState(client, opts = {}) {
+	const before = { ...client.stats.byEndpoint };
+	const [orgs, ints] = await Promise.allSettled([list(client, ORGANISATIONS, opts), list(client, INTEGRATIONS, opts)]);
+	const warnings = [];
+	if (ints.status === "rejected") {
+		const e = ints.reason;
+		if (e instanceof ApiError && e.status === 401) throw e.withMessage("invalid API key (401 on both organisations and integrations)");
+		throw e;
+	}
+	let keyLevel = "partner";
+	let organisations = [];
+	if (orgs.status === "rejected") {
+		const e = orgs.reason;
+		if (!(e instanceof ApiError) || e.status !== 401) {
+			if (e instanceof ApiError && e.status === 403) throw e.withMessage(`the key may not read organisations (missing ability organisations:read): ${e.message}`);
+			throw e;
+		}
+		keyLevel = "organisation";
+	} else organisations = orgs.value;
+	const integrations = ints.value;
+	const modes = [...new Set(organisations.map((o) => o.mode).filter((m) => !!m))];
+	let mode = null;
+	if (modes.length === 1 && (modes[0] === "LIVE" || modes[0] === "TEST")) mode = modes[0];
+	else if (modes.length > 1) warnings.push(`visible organisations report several modes (${modes.join(", ")}); the partner mode cannot be read`);
+	let organisationId = null;
+	if (keyLevel === "organisation") {
+		const owners = [...new Set(integrations.map((i) => i.organisation_id))];
+		organisationId = owners.length === 1 ? owners[0] : null;
+	}
+	return {
+		keyLevel,
+		organisations,
+		integrations,
+		mode,
+		organisationId,
+		warnings,
+		fingerprint: liveFingerprint(keyLevel, organisations, integrations),
+		listing: Object.fromEntries([OPERATIONS.listOrganisations, OPERATIONS.listIntegrations].map(endpoint).map((e) => [e, (client.stats.byEndpoint[e] ?? 0) - (before[e] ?? 0)]).filter(([, n]) => n > 0))
+	};
+}
+var init_state = __esmMin((() => {
+	init_errors$1();
+	init_fingerprint();
+	init_api$1();
+	init_api();
+}));
+// src/plan/actions.ts
+function createOrganisation(address, d) {
+	return {
+		kind: "create_organisation",
+		address,
+		id: null,
+		...origin(d),
+		changes: { name: {
+			from: null,
+			to: d.name
+		} },
+		body: bodies.createOrganisation(d.name),
+		depends_on: [],
+		status: "pending"
+	};
+}
+function renameOrganisation(address, lo, d) {
+	return {
+		kind: "rename_organisation",
+		address,
+		id: lo.id,
+		...origin(d),
+		changes: { name: {
+			from: lo.name,
+			to: d.name
+		} },
+		body: bodies.renameOrganisation(d.name),
+		depends_on: [],
+		status: "pending"
+	};
+}
+function deleteOrganisation(address, lo) {
+	return {
+		kind: "delete_organisation",
+		address,
+		id: lo.id,
+		changes: { name: {
+			from: lo.name,
+			to: null
+		} },
+		depends_on: [],
+		status: "pending"
+	};
+}
+function createIntegration(address, org, di, dependsOn) {
+	return {
+		kind: "create_integration",
+		address,
+		id: null,
+		...origin(di),
+		...org,
+		changes: {
+			name: {
+				from: null,
+				to: di.name
+			},
+			status: {
+				from: null,
+				to: di.status
+			},
+			merchant_ids: {
+				from: null,
+				to: [...di.merchant_ids]
+			}
+		},
+		body: integrationBody(di),
+		depends_on: dependsOn,
+		status: "pending"
+	};
+}
+function updateIntegration(address, org, li, change, di, reason) {
+	const changes = {};
+	if (change.name !== void 0) changes.name = {
+		from: li.name,
+		to: change.name
+	};
+	if (change.disable) changes.status = {
+		from: "ENABLED",
+		to: "DISABLED"
+	};
+	return {
+		kind: "update_integration",
+		address,
+		id: li.id,
+		...di ? origin(di) : {},
+		...org,
+		changes,
+		body: bodies.updateIntegration(change),
+		depends_on: [],
+		status: "pending",
+		...reason ? { reason } : {}
+	};
+}
+function replaceIntegration(address, org, li, di, changes, verdict) {
+	return {
+		kind: "replace_integration",
+		address,
+		id: li.id,
+		...origin(di),
+		...org,
+		changes,
+		body: integrationBody(di, "ENABLED"),
+		depends_on: [],
+		status: verdict.allowed ? "pending" : "unreconcilable",
+		reason: verdict.reason
+	};
+}
+function blocked(a, code, reason) {
+	return {
+		...a,
+		status: "blocked",
+		code,
+		reason
+	};
+}
+var origin, integrationBody;
+var init_actions = __esmMin((() => {
+	init_api$1();
+	init_model();
+	origin = (d) => ({
+		file: d.file,
+		path: d.path
+	});
+	integrationBody = (di, status = di.status) => ({
+		name: di.name,
+		type: CUSTOM_ORDERS,
+		status,
+		merchant_ids: [...di.merchant_ids]
+	});
+}));
+// src/plan/safety.ts
+function isDestructive(a) {
+	if (a.status !== "pending") return false;
+	return a.kind === "delete_organisation" || a.kind === "replace_integration" || a.kind === "update_integration" && a.changes.status?.to === "DISABLED";
+}
+function safetyViolations(desired, live, m, actions, listed = desired.organisations.length) {
+	const max = desired.safety.maxDestructivePercent;
+	const ignored = new Set(m.ignoredOrganisations.map((o) => o.id));
+	const orgTotal = live.keyLevel === "partner" ? live.organisations.filter((o) => !ignored.has(o.id)).length : 0;
+	const intTotal = live.integrations.filter((i) => i.type === "CUSTOM_ORDERS" && !ignored.has(i.organisation_id)).length;
+	const destructive = actions.filter(isDestructive);
+	const orgHits = destructive.filter((a) => a.kind === "delete_organisation").length;
+	const intHits = destructive.length - orgHits;
+	const out = [];
+	const check = (kind, hits, total, verb) => {
+		if (total >= 10 && hits * 100 > max * total) out.push({
+			kind,
+			destructive: hits,
+			total,
+			message: `would ${verb} ${hits} of ${total} live ${kind} (${Math.round(hits / total * 100)}%), more than max_destructive_percent ${max}%`
+		});
+	};
+	check("organisations", orgHits, orgTotal, "delete");
+	check("integrations", intHits, intTotal, "disable or replace");
+	if (listed === 0 && desired.prune.organisations && orgTotal > 0 && live.keyLevel === "partner") out.push({
+		kind: "empty_file",
+		destructive: orgHits,
+		total: orgTotal,
+		message: `the file lists no organisations while prune.organisations is on: every one of ${orgTotal} live organisations would be pruned`
+	});
+	return out;
+}
+var init_safety = __esmMin((() => {
+	init_model();
+}));
+// src/plan/select.ts
+function parseTarget(text) {
+	const m = /^organisation\[("(?:[^"\\]|\\.)*")\](?:\.integration\[("(?:[^"\\]|\\.)*")\])?$/.exec(text.trim());
+	if (!m) return `not an address: ${text} (write organisation["NAME"] or organisation["NAME"].integration["NAME"]; * matches any characters in a name)`;
+	try {
+		const org = JSON.parse(m[1]);
+		const int = m[2] ? JSON.parse(m[2]) : void 0;
+		return {
+			text,
+			organisation: glob(orgNameKey(org)),
+			...int !== void 0 ? { integration: glob(intNameKey(int)) } : {}
+		};
+	} catch {
+		return `not an address: ${text} (the name must be a JSON string)`;
+	}
+}
+function subjectOf(a) {
+	if (a.kind === "create_organisation" || a.kind === "create_integration") return entryKey(a);
+	return a.kind === "rename_organisation" || a.kind === "delete_organisation" ? `org#${a.id}` : `int#${a.id}`;
+}
+function selectPlan(actions, m, desired, live, targets) {
+	const used = new Set();
+	const select = (ts, names, also = () => true) => ts.filter((t) => names.some((n) => t.organisation.test(orgNameKey(n))) && also(t) && (used.add(t), true)).length > 0;
+	const named = (names) => (t) => names.some((n) => t.integration.test(intNameKey(n)));
+	const whole = targets.filter((t) => !t.integration);
+	const partial = targets.filter((t) => t.integration);
+	const keys = new Set();
+	const pairs = [];
+	const wholeOrgs = new Set();
+	for (const om of m.organisations) {
+		const names = [om.desired.name, ...om.live ? [om.live.name] : []];
+		if (select(whole, names)) {
+			keys.add(entryKey(om.desired));
+			if (om.live) keys.add(`org#${om.live.id}`), wholeOrgs.add(om.live.id);
+			pairs.push(selectIntegrations(om, () => true, keys));
+			continue;
+		}
+		const before = used.size;
+		const picked = selectIntegrations(om, (ints) => select(partial, names, named(ints)), keys);
+		for (const u of om.unmanaged) select(partial, names, named([u.name]));
+		if (used.size > before || picked.integrations.length || picked.unlisted.length) pairs.push(picked);
+	}
+	const unlisted = m.unlistedOrganisations.filter((o) => select(whole, [o.name]));
+	for (const o of unlisted) keys.add(`org#${o.id}`), wholeOrgs.add(o.id);
+	for (const o of m.unlistedOrganisations) {
+		select(whole, [o.name]);
+		select(partial, [o.name], named((m.integrationsOf.get(o.id) ?? []).map((i) => i.name)));
+	}
+	const missed = targets.filter((t) => !used.has(t));
+	if (missed.length) {
+		const ignored = missed.filter((t) => m.ignoredOrganisations.some((o) => t.organisation.test(orgNameKey(o.name))));
+		throw new SelectionError(missed.map((t) => t.text), ignored.length === missed.length);
+	}
+	const chosen = new Set(actions.filter((a) => keys.has(subjectOf(a))));
+	const byAddress = new Map(actions.map((a) => [a.address, a]));
+	for (const a of [...chosen]) for (const d of a.depends_on) if (byAddress.get(d)?.kind === "create_organisation") chosen.add(byAddress.get(d));
+	const liveOrgs = new Set([...pairs.flatMap((p) => p.live ? [p.live.id] : []), ...unlisted.map((o) => o.id)]);
+	const keepInt = (i) => liveOrgs.has(i.organisation_id) && (wholeOrgs.has(i.organisation_id) || i.type !== "CUSTOM_ORDERS" || keys.has(`int#${i.id}`));
+	return {
+		actions: actions.filter((a) => chosen.has(a)),
+		match: {
+			...m,
+			organisations: pairs,
+			unlistedOrganisations: unlisted,
+			ignoredOrganisations: []
+		},
+		desired: {
+			...desired,
+			organisations: pairs.map((p) => ({
+				...p.desired,
+				integrations: p.integrations.map((x) => x.desired)
+			}))
+		},
+		live: {
+			...live,
+			organisations: live.organisations.filter((o) => liveOrgs.has(o.id)),
+			integrations: live.integrations.filter(keepInt)
+		},
+		organisations: new Set(pairs.map((p) => orgAddress(p.desired.name))),
+		entries: new Set(pairs.flatMap((p) => p.integrations.map((x) => `${x.desired.file}#${x.desired.path}`))),
+		subjects: new Set([...keys, ...[...chosen].map(subjectOf)])
+	};
+}
+function selectIntegrations(om, pick, keys) {
+	const leftOf = (im) => om.leftovers.filter((l) => l.file === im.desired.file && l.path === im.desired.path);
+	const integrations = om.integrations.filter((im) => {
+		if (!pick([
+			im.desired.name,
+			...im.live ? [im.live.name] : [],
+			...leftOf(im).map((l) => l.live.name)
+		])) return false;
+		keys.add(entryKey(im.desired));
+		if (im.live) keys.add(`int#${im.live.id}`);
+		for (const l of leftOf(im)) keys.add(`int#${l.live.id}`);
+		return true;
+	});
+	const unlisted = om.unlisted.filter((li) => pick([li.name]) && (keys.add(`int#${li.id}`), true));
+	return {
+		...om,
+		integrations,
+		unlisted,
+		leftovers: om.leftovers.filter((l) => keys.has(`int#${l.live.id}`))
+	};
+}
+var glob, SelectionError, entryKey;
+var init_select = __esmMin((() => {
+	init_model();
+	init_names();
+	init_address();
+	glob = (pattern) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
+	SelectionError = class extends Error {
+		targets;
+		code = "SELECTION";
+		constructor(targets, ignoredOnly = false) {
+			const which = `${targets.map((t) => `--target ${t}`).join(", ")} ${targets.length === 1 ? "selects" : "select"} nothing`;
+			super(ignoredOnly ? `${which}: it names only organisations the file ignores, which cbsync never plans (remove them from ignore to manage them)` : `${which}: no organisation or integration in the files or the live account matches (names compare without the [TEST] prefix; * matches any characters)`);
+			this.targets = targets;
+		}
+	};
+	entryKey = (e) => `entry#${e.file}#${e.path}`;
+}));
+// src/plan/planner.ts
+function planState(desired, live, options = {}) {
+	const match = matchState(desired, live);
+	const whole = planActions(desired, live, options, match);
+	if (!options.targets?.length) return {
+		plan: assemble(desired, live, match, whole, options),
+		match,
+		desired,
+		live,
+		subjects: null
+	};
+	const sel = selectPlan(whole.actions, match, desired, live, options.targets);
+	const part = {
+		...whole,
+		actions: sel.actions,
+		unmanaged: whole.unmanaged.filter((u) => sel.organisations.has(u.organisation)),
+		stalePins: whole.stalePins.filter((p) => sel.entries.has(`${p.file}#${p.path}`))
+	};
+	return {
+		plan: assemble(desired, sel.live, sel.match, part, options, desired.organisations.length),
+		match: sel.match,
+		desired: sel.desired,
+		live: sel.live,
+		subjects: sel.subjects
+	};
+}
+function planActions(desired, live, options, m) {
+	const warnings = [...m.warnings];
+	const problems = [...m.problems];
+	if (desired.mode && live.mode && desired.mode !== live.mode) problems.unshift({
+		path: "mode",
+		message: `the file is for a ${desired.mode} partner but the live partner mode is ${live.mode}: refusing to plan`
+	});
+	else if (desired.mode && !live.mode) {
+		const why = live.keyLevel === "organisation" ? "an organisation-level key cannot read organisations" : "no organisation is visible";
+		warnings.push(`the partner mode cannot be read (${why}), so mode: ${desired.mode} is not checked; creates go ahead`);
+	}
+	if (problems.length) throw new PlanError(problems);
+	const sink = {
+		actions: [],
+		unmanaged: [],
+		unique: uniqueAddresses(m),
+		allowReplace: !!(options.allowReplace || desired.allowReplace),
+		pruneIntegrations: desired.prune.integrations
+	};
+	for (const om of m.organisations) planOrganisation(om, sink);
+	if (desired.prune.organisations) for (const o of m.unlistedOrganisations) sink.actions.push(pruneOrganisation(o, m, sink.unique));
+	const rank = (a) => ACTION_ORDER.indexOf(a.kind);
+	const actions = sink.actions.sort((a, b) => rank(a) - rank(b) || byText(a.address, b.address));
+	const stalePins = m.organisations.flatMap((om) => om.integrations.flatMap(({ desired: di, live: li, stalePin }) => stalePin && li ? [{
+		file: di.file,
+		path: di.path,
+		name: di.name,
+		id: stalePin,
+		live_id: li.id
+	}] : []));
+	return {
+		actions,
+		warnings,
+		unmanaged: sink.unmanaged,
+		stalePins
+	};
+}
+function assemble(desired, live, m, p, options, listed = desired.organisations.length) {
+	return {
+		format_version: 1,
+		summary: summarise(p.actions),
+		actions: p.actions,
+		warnings: p.warnings,
+		unmanaged: p.unmanaged.map(({ organisation: _, ...u }) => u),
+		safety: {
+			max_destructive_percent: desired.safety.maxDestructivePercent,
+			violations: safetyViolations(desired, live, m, p.actions, listed)
+		},
+		key_level: live.keyLevel,
+		live_fingerprint: live.fingerprint,
+		budget: requestBudget(p.actions, {
+			listing: live.listing,
+			...options.budget
+		}),
+		selection: options.targets?.length ? options.targets.map((t) => t.text) : null,
+		stale_pins: p.stalePins
+	};
+}
+function uniqueAddresses(m) {
+	const taken = new Set();
+	const unique = (address, id) => {
+		const a = taken.has(address) && id ? `${address}#${id}` : address;
+		taken.add(a);
+		return a;
+	};
+	for (const om of m.organisations) unique(orgAddress(om.desired.name), om.live?.id ?? null);
+	return unique;
+}
+function pruneOrganisation(o, m, unique) {
+	const action = deleteOrganisation(unique(orgAddress(o.name), o.id), o);
+	const theirs = m.integrationsOf.get(o.id) ?? [];
+	if (!theirs.length) return action;
+	const other = theirs.filter((i) => i.type !== CUSTOM_ORDERS).length;
+	return blocked(action, "HAS_INTEGRATIONS", `has ${plural(theirs.length, "integration")}${other ? ` (${other} not CUSTOM_ORDERS)` : ""}, which can never be deleted: list the organisation in the file, or add it to ignore`);
+}
+function planOrganisation(om, sink) {
+	const { desired: d, live: lo } = om;
+	const address = orgAddress(d.name);
+	if (!lo) sink.actions.push(createOrganisation(address, d));
+	else if (orgNameKey(lo.name) !== orgNameKey(d.name)) sink.actions.push(renameOrganisation(address, lo, d));
+	const org = {
+		organisation: address,
+		organisation_id: lo?.id ?? null
+	};
+	for (const im of om.integrations) planIntegration(im, org, lo ? [] : [address], sink);
+	for (const li of [...om.unlisted].sort((a, b) => byText(a.name, b.name) || byText(a.id, b.id))) {
+		if (!sink.pruneIntegrations || li.status !== "ENABLED") continue;
+		sink.actions.push(updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, void 0, "not listed in the file (prune.integrations)"));
+	}
+	for (const { live: li, successor, file, path } of om.leftovers) {
+		const action = updateIntegration(sink.unique(integrationAddress(address, li.name), li.id), org, li, { disable: true }, {
+			file,
+			path
+		});
+		const why = `an interrupted replace left it ENABLED; its successor ${successor.id} has the file's name and merchants`;
+		sink.actions.push(sink.allowReplace ? {
+			...action,
+			reason: why
+		} : {
+			...action,
+			status: "unreconcilable",
+			reason: `${why}; set allow_replace: true (or pass --allow-replace) to disable it as the replace meant`
+		});
+	}
+	for (const li of om.unmanaged) sink.unmanaged.push({
+		address: integrationAddress(address, li.name),
+		id: li.id,
+		type: li.type,
+		status: li.status,
+		organisation: address
+	});
+}
+function planIntegration({ desired: di, live: li }, org, dependsOn, sink) {
+	const address = sink.unique(integrationAddress(org.organisation, di.name), li?.id ?? null);
+	if (!li) return void sink.actions.push(createIntegration(address, org, di, dependsOn));
+	const renamed = intNameKey(li.name) !== intNameKey(di.name);
+	const merchantsDiffer = di.status === "ENABLED" && !sameSet(li.merchant_ids, di.merchant_ids);
+	const reenable = di.status === "ENABLED" && li.status !== "ENABLED";
+	if (merchantsDiffer || reenable) {
+		const changes = {};
+		if (renamed) changes.name = {
+			from: li.name,
+			to: di.name
+		};
+		if (merchantsDiffer) changes.merchant_ids = {
+			from: [...li.merchant_ids],
+			to: [...di.merchant_ids]
+		};
+		if (reenable) changes.status = {
+			from: li.status,
+			to: "ENABLED"
+		};
+		const why = [merchantsDiffer && "merchant_ids cannot be changed in place", reenable && "a DISABLED integration cannot be re-enabled"].filter(Boolean).join(" and ");
+		const reason = sink.allowReplace ? `${why}: a new integration is created, then ${li.status === "ENABLED" ? `${li.id} is disabled` : `${li.id} stays disabled`}` : `${why}; set allow_replace: true (or pass --allow-replace) to create a new integration and disable this one`;
+		sink.actions.push(replaceIntegration(address, org, li, di, changes, {
+			allowed: sink.allowReplace,
+			reason
+		}));
+		return;
+	}
+	const disable = li.status === "ENABLED" && di.status === "DISABLED";
+	if (renamed || disable) sink.actions.push(updateIntegration(address, org, li, {
+		...renamed ? { name: di.name } : {},
+		disable
+	}, di));
+}
+function summarise(actions) {
+	const s = {
+		create: 0,
+		rename: 0,
+		disable: 0,
+		replace: 0,
+		delete: 0,
+		blocked: 0,
+		unreconcilable: 0
+	};
+	for (const a of actions) if (a.status === "blocked") s.blocked++;
+	else if (a.status === "unreconcilable") s.unreconcilable++;
+	else if (a.kind === "create_organisation" || a.kind === "create_integration") s.create++;
+	else if (a.kind === "rename_organisation") s.rename++;
+	else if (a.kind === "update_integration") a.changes.status ? s.disable++ : s.rename++;
+	else if (a.kind === "replace_integration") s.replace++;
+	else s.delete++;
+	return s;
+}
+var init_planner = __esmMin((() => {
+	init_model();
+	init_names();
+	init_text$1();
+	init_actions();
+	init_address();
+	init_budget();
+	init_match();
+	init_safety();
+	init_select();
+}));
+// src/engine/remaining.ts
+function replan(desired, live, results, opts) {
+	let again;
+	try {
+		again = planState(desired, live, { allowReplace: opts.allowReplace }).plan;
+	} catch (e) {
+		if (!(e instanceof PlanError)) throw e;
+		return {
+			remaining: e.problems.map((p) => ({
+				address: p.path ?? "",
+				kind: "plan_error",
+				reason: p.message
+			})),
+			confirmed: new Set()
+		};
+	}
+	const byAddress = new Map(results.map((r) => [r.address, r]));
+	const foundBlocked = new Set(results.filter((r) => r.outcome === "blocked").flatMap((r) => r.id ? [r.id] : []));
+	const left = again.actions.filter((a) => a.status === "pending" && (!opts.subjects || opts.subjects.has(subjectOf(a))) && !(a.kind === "delete_organisation" && a.id && foundBlocked.has(a.id)));
+	const pending = new Set(left.map((a) => a.address));
+	return {
+		remaining: left.map((a) => ({
+			address: a.address,
+			kind: a.kind,
+			reason: why(a, byAddress.get(a.address))
+		})),
+		confirmed: new Set([...opts.uncertain].filter((address) => !pending.has(address)))
+	};
+}
+function why(a, r) {
+	const change = describeChanges(a).join(", ") || a.kind.replace("_", " ");
+	if (!r) return `still to do (${change}): it was not in the plan; another writer changed it meanwhile`;
+	if (r.outcome !== "done") return `still to do (${change}): ${r.outcome} above`;
+	return `still to do (${change}) although the write was done: ${r.notes?.length ? r.notes.join("; ") : "the server did not keep it"}`;
+}
+function effects(plan, results, live, uncertain) {
+	const orgs = new Map(live.organisations.map((o) => [o.id, o]));
+	const ints = new Map(live.integrations.map((i) => [i.id, i]));
+	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+	const int = (id) => id ? ints.get(id) : void 0;
+	const confirmed = new Set();
+	return {
+		remaining: results.flatMap((r) => {
+			const a = byAddress.get(r.address);
+			if (!a || r.outcome === "blocked") return [];
+			if (r.outcome === "done") return missingEffects(a, r.id, orgs, int).map((what) => ({
+				address: a.address,
+				kind: a.kind,
+				reason: `done, but the fresh listing shows ${what}`
+			}));
+			const creates = a.kind === "create_organisation" || a.kind === "create_integration" || a.kind === "replace_integration";
+			if (uncertain.has(r.address) && !creates && missingEffects(a, a.id, orgs, int).length === 0) return confirmed.add(r.address), [];
+			return [{
+				address: a.address,
+				kind: a.kind,
+				reason: `still to do (${describeChanges(a).join(", ") || a.kind.replace("_", " ")}): ${r.outcome} above`
+			}];
+		}),
+		confirmed
+	};
+}
+function missingEffects(a, id, orgs, int) {
+	switch (a.kind) {
+		case "create_organisation": return id && orgs.has(id) ? [] : [`no organisation ${id}`];
+		case "rename_organisation": {
+			const o = orgs.get(a.id);
+			if (!o) return [`no organisation ${a.id}`];
+			return orgNameKey(o.name) === orgNameKey(a.body.name) ? [] : [`it named ${JSON.stringify(o.name)}`];
+		}
+		case "create_integration":
+		case "replace_integration": {
+			const out = int(id)?.status === "ENABLED" ? [] : [`no ENABLED integration ${id}`];
+			if (a.kind === "replace_integration" && int(a.id)?.status === "ENABLED") out.push(`${a.id} still ENABLED`);
+			return out;
+		}
+		case "update_integration": {
+			const i = int(a.id);
+			if (!i) return [`no integration ${a.id}`];
+			if (a.body.status === "DISABLED" && i.status !== "DISABLED") return [`${a.id} still ${i.status}`];
+			return a.body.name !== void 0 && intNameKey(i.name) !== intNameKey(a.body.name) ? [`it named ${JSON.stringify(i.name)}`] : [];
+		}
+		case "delete_organisation": return orgs.has(a.id) ? [`organisation ${a.id} still there`] : [];
+	}
+}
+var init_remaining = __esmMin((() => {
+	init_names();
+	init_match();
+	init_planner();
+	init_symbols();
+	init_select();
+}));
+// src/engine/verify.ts
+async function look(ctx, opts, repairs) {
+	const live = await fetchLiveState(ctx.client, opts.list);
+	const foreign = [];
+	const orgName = new Map(live.organisations.map((o) => [o.id, o.name]));
+	for (const l of losers(live.integrations, integrationKey, ctx)) {
+		const org = orgName.get(l.loser.organisation_id) ?? l.loser.organisation_id;
+		if (l.ours) repairs.push(await disableLoser(ctx, l, org)), ctx.replacedBy.set(l.loser.id, l.kept.id);
+		else foreign.push({
+			address: integrationAddress(orgAddress(org), l.loser.name),
+			reason: `integration ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: disable ${l.loser.id} (or pin the one to keep with \`id:\`)`
+		});
+		if (!l.ours || repairs.at(-1)?.outcome === "done") l.loser.status = "DISABLED";
+	}
+	const used = new Set(live.integrations.map((i) => i.organisation_id));
+	for (const l of losers(live.organisations, orgKey, ctx)) {
+		if (l.ours && used.has(l.loser.id)) continue;
+		if (l.ours) repairs.push(await deleteLoser(ctx, l)), ctx.replacedBy.set(l.loser.id, l.kept.id);
+		else foreign.push({
+			address: orgAddress(l.loser.name),
+			reason: `organisation ${l.loser.id}, made by another writer, duplicates ${l.kept.id}, which this run keeps: delete ${l.loser.id} (or pin the one to keep with \`id:\`)`
+		});
+		if (!l.ours || repairs.at(-1)?.outcome === "done") live.organisations = live.organisations.filter((o) => o !== l.loser);
+	}
+	return {
+		live,
+		foreign
+	};
+}
+async function verifyApply(plan, results, ctx, opts) {
+	const before = ctx.client.stats.requests;
+	await sleep(ctx.creates.settlesAt - Date.now());
+	const repairs = [];
+	let seen = await look(ctx, opts, repairs);
+	for (let waited = 0, pause = 250; seen.foreign.length && waited < opts.settleMs; pause *= 2) {
+		const wait = Math.min(pause, opts.settleMs - waited);
+		await sleep(wait);
+		waited += wait;
+		seen = await look(ctx, opts, repairs);
+	}
+	const left = opts.desired ? replan(opts.desired, seen.live, results, {
+		allowReplace: opts.allowReplace,
+		subjects: opts.subjects,
+		uncertain: opts.uncertain
+	}) : effects(plan, results, seen.live, opts.uncertain);
+	const remaining = [...seen.foreign.map((f) => ({
+		address: f.address,
+		kind: "duplicate",
+		reason: f.reason
+	})), ...left.remaining];
+	return {
+		verification: {
+			status: remaining.length ? "not_verified" : "verified",
+			...remaining.length ? { reason: `a fresh listing shows ${plural(remaining.length, "thing")} left to do` } : {},
+			converged: remaining.length === 0,
+			requests: ctx.client.stats.requests - before,
+			remaining
+		},
+		repairs,
+		confirmed: left.confirmed
+	};
+}
+var sleep;
+var init_verify = __esmMin((() => {
+	init_state();
+	init_text$1();
+	init_address();
+	init_remaining();
+	init_repair();
+	sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2 ** 31 - 1))));
+}));
+// src/desired/write-ids.ts
+function segmentsOf(path) {
+	return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => m[2] !== void 0 ? Number(m[2]) : m[1]);
+}
+function aliasProblem(doc, segments, path) {
+	let at = doc.contents;
+	for (let i = 0; i <= segments.length; i++) {
+		const where = i === segments.length ? path : `${path}, inside ${pathOf(segments.slice(0, i))},`;
+		if ((0, import_dist$1.isAlias)(at)) return `${where} is written as an alias (*${at.source}): an entry written as an alias cannot be given an id (it would be the aliased entry's too); write it out in full`;
+		if (!(0, import_dist$1.isCollection)(at)) return null;
+		if (at.anchor && usedAsAlias(doc, at)) return `${where} is anchored (&${at.anchor}) and written again as *${at.anchor}: the id would be given to both; write the copies out in full`;
+		if (i < segments.length) at = at.get(segments[i], true);
+	}
+	return null;
+}
+function usedAsAlias(doc, node) {
+	let used = false;
+	(0, import_dist$1.visit)(doc, { Alias(_k, a) {
+		if (a.source === node.anchor && a.resolve(doc) === node) {
+			used = true;
+			return import_dist$1.visit.BREAK;
+		}
+	} });
+	return used;
+}
+function insertIds(text, entries) {
+	const doc = (0, import_dist$1.parseDocument)(text);
+	const eol = text.includes("\r\n") ? "\r\n" : "\n";
+	const edits = [];
+	const problems = [];
+	for (const e of entries) {
+		const segments = segmentsOf(e.path);
+		const aliased = aliasProblem(doc, segments, e.path);
+		if (aliased) {
+			problems.push(aliased);
+			continue;
+		}
+		const node = doc.getIn(segments, true);
+		const pairOf = (k) => (0, import_dist$1.isMap)(node) ? node.items.find((p) => (0, import_dist$1.isScalar)(p.key) && p.key.value === k) : void 0;
+		const name = pairOf("name");
+		const named = (0, import_dist$1.isAlias)(name?.value) ? name.value.resolve(doc) : name?.value;
+		const now = (0, import_dist$1.isScalar)(named) ? named.value : void 0;
+		if (now !== e.name) {
+			problems.push(`${e.path} is ${now === void 0 ? "no longer an entry with a name" : `now named ${JSON.stringify(now)}`}, not ${JSON.stringify(e.name)}: the file changed during the apply`);
+			continue;
+		}
+		const value = plainId(e.id);
+		const idPair = pairOf("id");
+		if (idPair && ((0, import_dist$1.isScalar)(idPair.value) || (0, import_dist$1.isAlias)(idPair.value)) && idPair.value.range) {
+			const [start, end] = idPair.value.range;
+			edits.push({
+				at: start,
+				remove: end - start,
+				insert: value
+			});
+			continue;
+		}
+		if (!name?.key?.range || !name.value?.range) continue;
+		if ((0, import_dist$1.isMap)(node) && node.flow) {
+			edits.push({
+				at: name.value.range[1],
+				remove: 0,
+				insert: `, id: ${value}`
+			});
+			continue;
+		}
+		const keyStart = name.key.range[0];
+		const indent = " ".repeat(keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1));
+		const end = name.value.range[1];
+		const lineEnd = text[end - 1] === "\n" ? end - 1 : text.indexOf("\n", end);
+		if (lineEnd === -1) edits.push({
+			at: text.length,
+			remove: 0,
+			insert: `${eol}${indent}id: ${value}`
+		});
+		else edits.push({
+			at: lineEnd + 1,
+			remove: 0,
+			insert: `${indent}id: ${value}${eol}`
+		});
+	}
+	if (problems.length) return {
+		text,
+		problems
+	};
+	let out = text;
+	for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.insert + out.slice(e.at + e.remove);
+	return {
+		text: out,
+		problems
+	};
+}
+function writeIdsToFile(file, entries) {
+	if (entries.length === 0) return {
+		written: 0,
+		problems: []
+	};
+	const text = readFileSync(sourcePath(file), "utf8");
+	const edit = insertIds(text, entries);
+	if (edit.problems.length) return {
+		written: 0,
+		problems: edit.problems
+	};
+	if (edit.text !== text) writeFileSync(sourcePath(file), edit.text);
+	return {
+		written: entries.length,
+		problems: []
+	};
+}
+var import_dist$1, pathOf, plainId;
+var init_write_ids$1 = __esmMin((() => {
+	import_dist$1 = require_dist();
+	init_sources();
+	pathOf = (segments) => segments.map((s, i) => typeof s === "number" ? `[${s}]` : `${i ? "." : ""}${s}`).join("");
+	plainId = (id) => /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/.test(id) ? id : JSON.stringify(id);
+}));
+// src/engine/write-ids.ts
+function writeCreatedIds(results, plan, redact) {
+	const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+	const entries = results.flatMap((r) => {
+		const a = byAddress.get(r.address);
+		if (r.outcome !== "done" || !r.file || !r.path || !r.id || !CREATING.has(r.kind) || !a || !("body" in a)) return [];
+		return [{
+			file: r.file,
+			path: r.path,
+			id: r.id,
+			name: a.body.name ?? ""
+		}];
+	});
+	for (const p of plan.stale_pins ?? []) entries.push({
+		file: p.file,
+		path: p.path,
+		id: p.live_id,
+		name: p.name
+	});
+	return [...groupBy(entries, (e) => e.file)].map(([file, list]) => {
+		if (file === "<stdin>") return {
+			file,
+			written: 0,
+			problems: [],
+			note: `${plural(list.length, "id")} of entries read from standard input not written`
+		};
+		const secret = list.filter((e) => redact(e.id) !== e.id);
+		if (secret.length) return {
+			file,
+			written: 0,
+			problems: secret.map((e) => `the server's id for ${e.path} holds the API key: not written into the file (pin it by hand with another id, or ask the API's owner)`)
+		};
+		try {
+			return {
+				file,
+				...writeIdsToFile(file, list)
+			};
+		} catch (e) {
+			return {
+				file,
+				written: 0,
+				problems: [`could not write: ${e instanceof Error ? e.message : String(e)}`]
+			};
+		}
+	});
+}
+var CREATING;
+var init_write_ids = __esmMin((() => {
+	init_sources();
+	init_write_ids$1();
+	init_group();
+	init_text$1();
+	CREATING = new Set([
+		"create_organisation",
+		"create_integration",
+		"replace_integration"
+	]);
+}));
+// src/engine/apply.ts
+async function apply(planned, given, opts = {}) {
+	const { plan } = planned;
+	const client = opts.signal ? withSignal(given, opts.signal) : given;
+	if (planned.client !== client.identity) throw new ConfigError(`${planned.label} was prepared with another client (another API URL or key): prepare it again with this one`);
+	if (applied.has(planned)) throw new ConfigError(`${planned.label} was applied already, and live state has moved on since: prepare it again`);
+	if (plan.safety.violations.length && !opts.force) throw new SafetyError(plan.safety.violations);
+	applied.add(planned);
+	const startedAt = opts.startedAt ?? Date.now();
+	const settleMs = opts.settleMs ?? 1e4;
+	const known = [
+		...planned.live.organisations,
+		...planned.live.integrations,
+		...plan.actions
+	].flatMap((o) => o.id ? [o.id] : []);
+	const run = {
+		client,
+		creates: new Creates(client, known, {
+			list: opts.list,
+			settleMs,
+			signal: opts.signal
+		}),
+		created: new Map(),
+		replacedBy: new Map()
+	};
+	let uncertain = new Set();
+	const seen = [];
+	const repairs = [];
+	let results = [];
+	let verification = skipped("--no-verify: no closing check");
+	let ids;
+	try {
+		try {
+			const done = await execute(plan.actions, run, {
+				...opts,
+				concurrency: opts.concurrency ?? 4,
+				onResult: (r) => (seen.push(r), opts.onResult?.(r))
+			}, client.redact);
+			results = done.results;
+			repairs.push(...done.repairs);
+			uncertain = done.uncertain;
+		} catch (e) {
+			results = unfinished(plan.actions, seen, `the run stopped: ${describe(e, client.redact)}`);
+			repairs.push(...seen.filter((r) => !plan.actions.some((a) => a.address === r.address)));
+			verification = {
+				...skipped(""),
+				status: "not_verified",
+				reason: `the run stopped before its end: ${describe(e, client.redact)}`
+			};
+		}
+		if (opts.signal?.aborted) verification = skipped("interrupted: plan again to see what is left");
+		else if (opts.verify !== false && verification.status === "skipped") {
+			const before = client.stats.requests;
+			try {
+				const v = await verifyApply(plan, results, {
+					...run,
+					slot: (fn) => fn(),
+					orgsSettled: async () => {}
+				}, {
+					desired: planned.desired ?? void 0,
+					allowReplace: planned.allowReplace,
+					subjects: planned.subjects,
+					uncertain,
+					list: opts.list,
+					settleMs
+				});
+				for (const r of v.repairs) quietly(opts.onResult)(r);
+				repairs.push(...v.repairs);
+				verification = v.verification;
+				results = results.map((r) => v.confirmed.has(r.address) ? confirmed$1(r) : r);
+				for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
+			} catch (e) {
+				verification = {
+					status: "not_verified",
+					reason: `the closing check failed: ${describe(e, client.redact)}`,
+					converged: false,
+					requests: client.stats.requests - before,
+					remaining: []
+				};
+			}
+		}
+	} finally {
+		results = results.map((r) => keptIn(r, run.replacedBy));
+		if (opts.writeIds && planned.desired) ids = writeCreatedIds(results.length ? results : seen.map((r) => keptIn(r, run.replacedBy)), plan, client.redact);
+	}
+	const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
+	return {
+		format_version: 1,
+		results,
+		repairs,
+		summary: summariseResults(results),
+		verification,
+		interrupted: !!opts.signal?.aborted,
+		requests: {
+			made: client.stats.requests,
+			rate_limited: client.stats.rateLimited,
+			seconds,
+			min_seconds: leastTime(client, seconds),
+			by_endpoint: costs(client)
+		},
+		...ids ? { ids_written: ids } : {}
+	};
+}
+function confirmed$1(r) {
+	const { http_status: _, code: __, message, ...rest } = r;
+	return {
+		...rest,
+		outcome: "done",
+		notes: [...r.notes ?? [], `its answer was lost (${message ?? "no answer"}), but the fresh listing shows it made`]
+	};
+}
+function keptIn(r, replacedBy) {
+	const kept = r.id ? replacedBy.get(r.id) : void 0;
+	if (!kept || r.outcome !== "done") return r;
+	return {
+		...r,
+		id: kept,
+		notes: [...r.notes ?? [], `its duplicate ${r.id} was removed; ${kept}, made first, is kept`]
+	};
+}
+function costs(client) {
+	const round = (n) => Math.round(n * 10) / 10;
+	return Object.fromEntries(Object.entries(client.pacing()).sort(([a], [b]) => byText(a, b)).map(([e, p]) => [e, {
+		requests: p.requests,
+		per_minute: p.ranPerMinute === null ? null : round(p.ranPerMinute),
+		rate_limited: p.rateLimited,
+		waited_seconds: round(p.waitedMs / 1e3)
+	}]));
+}
+function leastTime(client, seconds) {
+	let least = 0;
+	for (const p of Object.values(client.pacing())) if (p.limit) least = Math.max(least, leastSeconds(p.requests - p.rateLimited, p.limit));
+	return least <= Math.ceil(seconds) ? least : 0;
+}
+function unfinished(actions, seen, why) {
+	const byAddress = new Map(seen.map((r) => [r.address, r]));
+	return actions.map((a) => byAddress.get(a.address) ?? {
+		address: a.address,
+		kind: a.kind,
+		outcome: "failed",
+		id: a.id,
+		message: why,
+		...a.file ? { file: a.file } : {},
+		...a.path ? { path: a.path } : {}
+	});
+}
+var skipped, describe, applied;
+var init_apply$2 = __esmMin((() => {
+	init_client$1();
+	init_errors$1();
+	init_budget();
+	init_text$1();
+	init_creates();
+	init_executor();
+	init_report();
+	init_verify();
+	init_write_ids();
+	init_errors$2();
+	skipped = (reason) => ({
+		status: "skipped",
+		reason,
+		converged: false,
+		requests: 0,
+		remaining: []
+	});
+	describe = (e, redact) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
+	applied = new WeakSet();
+}));
+// src/desired/load.ts
+function loadDesiredPaths(paths, readStdin) {
+	const { sources, diagnostics } = readSources(paths, readStdin);
+	return loadDesired(sources, diagnostics);
+}
+var loadDesired;
+var init_load = __esmMin((() => {
+	init_compose();
+	init_positioned();
+	init_sources();
+	init_findings();
+	loadDesired = (sources, readProblems = []) => composeDesired(sources, readProblems, readPositioned);
+}));
+// src/engine/prepare.ts
+function load(paths, readStdin) {
+	const r = loadDesiredPaths(paths, readStdin);
+	const label = describePaths(paths);
+	if (!r.state) throw new DesiredStateError(r.diagnostics, "load", label);
+	return {
+		state: r.state,
+		diagnostics: r.diagnostics,
+		locate: r.locate,
+		label
+	};
+}
+function parseTargets(texts = []) {
+	return texts.map((t) => {
+		const parsed = parseTarget(t);
+		if (typeof parsed === "string") throw new ConfigError(`--target ${parsed}`);
+		return parsed;
+	});
+}
+function budgetInputs(client, opts) {
+	return {
+		limits: Object.fromEntries(Object.entries(client.rates()).map(([e, r]) => [e, {
+			limit: r.limit,
+			windowMs: r.windowMs
+		}])),
+		...opts.defaultPerMinute ? { defaultLimit: {
+			limit: opts.defaultPerMinute,
+			windowMs: 6e4
+		} } : {},
+		verify: opts.verify !== false
+	};
+}
+async function prepare(source, client, opts = {}) {
+	const loaded = Array.isArray(source) ? load(source) : source;
+	const live = await fetchLiveState(client, opts.list);
+	const targets = opts.targets ?? [];
+	try {
+		const p = planState(loaded.state, live, {
+			allowReplace: opts.allowReplace,
+			budget: budgetInputs(client, opts),
+			targets
+		});
+		return {
+			plan: p.plan,
+			client: client.identity,
+			desired: loaded.state,
+			live,
+			targets,
+			subjects: p.subjects,
+			allowReplace: !!opts.allowReplace,
+			shown: {
+				desired: p.desired,
+				live: p.live,
+				match: p.match
+			},
+			label: loaded.label
+		};
+	} catch (e) {
+		if (!(e instanceof PlanError)) throw e;
+		const diagnostics = e.problems.map((p) => {
+			const at = p.file && p.path ? loaded.locate(p.file, p.path) : null;
+			return {
+				file: p.file ?? loaded.label,
+				line: at?.line ?? 0,
+				col: at?.col ?? 0,
+				path: p.path ?? "",
+				message: p.message,
+				severity: "error"
+			};
+		});
+		throw new DesiredStateError(diagnostics, "plan", loaded.label);
+	}
+}
+async function loadSaved(file, client, opts = {}) {
+	let data;
+	try {
+		data = JSON.parse(readFileSync(file, "utf8"));
+	} catch (e) {
+		throw new ConfigError(`cannot read saved plan ${file}: ${e instanceof Error ? "code" in e && typeof e.code === "string" ? e.code : e.message : String(e)}`);
+	}
+	if (!isPlan(data)) {
+		const first = schemaValidator("plan").errors?.[0];
+		throw new ConfigError(`${file} is not a cbsync plan: ${first?.instancePath || "/"} ${first?.message ?? ""}`);
+	}
+	const plan = data;
+	const saved = plan.selection ?? [];
+	const given = (opts.targets ?? []).map((t) => t.text);
+	if (given.length && (given.length !== saved.length || given.some((t, i) => t !== saved[i]))) throw new ConfigError(`${file} was planned ${saved.length ? `for --target ${saved.join(" --target ")}` : "for the whole account"}; apply it with that selection or none (or plan again with the selection you want)`);
+	const live = await fetchLiveState(client, opts.list);
+	if (live.fingerprint !== plan.live_fingerprint) throw new StalePlanError(`the live state has changed since ${file} was planned (fingerprint ${live.fingerprint.slice(0, 19)}... is not ${plan.live_fingerprint.slice(0, 19)}...). Nothing was changed; plan again.`);
+	return {
+		plan,
+		client: client.identity,
+		desired: null,
+		live,
+		targets: [],
+		subjects: null,
+		allowReplace: false,
+		shown: null,
+		label: file
+	};
+}
+var init_prepare$1 = __esmMin((() => {
+	init_load();
+	init_schema();
+	init_errors$1();
+	init_state();
+	init_match();
+	init_planner();
+	init_select();
+	init_errors$2();
+}));
+// src/engine/index.ts
+var init_engine = __esmMin((() => {
+	init_apply$2();
+	init_prepare$1();
+	init_report();
 }));
 // src/commands/client.ts
 function clientFor(flags, io) {
@@ -52233,9 +52344,9 @@ function summaryText(r) {
 	const stopped = r.interrupted ? " Interrupted: no new action started after the signal." : "";
 	return `Apply: ${s.done} done, ${s.blocked} blocked, ${s.failed} failed, ${s.skipped} skipped${repaired}.${stopped}`;
 }
-function requestsText(r, ratePerMinute) {
+function requestsText(r) {
 	const q = r.requests;
-	const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)} (${ratePerMinute} a minute per endpoint)` : "";
+	const bound = q.min_seconds > 0 ? `; the known limit allows no less than ${duration(q.min_seconds)}` : "";
 	const lines = [`Requests: ${q.made} made, ${q.rate_limited} answered 429, in ${duration(q.seconds)}${bound}.`];
 	const pushed = Object.entries(q.by_endpoint).filter(([, e]) => e.rate_limited > 0 || e.waited_seconds > 0);
 	for (const [endpoint, e] of pushed) lines.push(`  ${endpoint}: ${plural(e.requests, "request")}${e.per_minute === null ? "" : ` at ${e.per_minute} a minute`}, ${e.rate_limited} answered 429, ${duration(e.waited_seconds)} waiting`);
@@ -52360,7 +52471,7 @@ async function applyCommand(paths, opts, raw) {
 		}
 	});
 	bar.end();
-	sayEnding(report, plan.budget.rate_per_minute, opts, io);
+	sayEnding(report, opts, io);
 	return succeeded(report) ? 0 : 1;
 }
 async function confirmed(pending, opts, io) {
@@ -52373,7 +52484,7 @@ async function confirmed(pending, opts, io) {
 	io.stderr("Apply cancelled. Nothing was changed.\n");
 	return false;
 }
-function sayEnding(report, ratePerMinute, opts, io) {
+function sayEnding(report, opts, io) {
 	for (const w of report.ids_written ?? []) {
 		if (w.note) io.stderr(line(`note: ${w.note}`));
 		if (w.written) io.stderr(line(`wrote ${plural(w.written, "id")} into ${w.file}`));
@@ -52384,7 +52495,7 @@ function sayEnding(report, ratePerMinute, opts, io) {
 	if (opts.json) return io.stdout(jsonText(report));
 	io.stdout(verificationText(report));
 	io.stdout(`\n${summaryText(report)}\n`);
-	io.stdout(`${requestsText(report, ratePerMinute)}\n`);
+	io.stdout(`${requestsText(report)}\n`);
 }
 var init_apply = __esmMin((() => {
 	init_engine();
