@@ -52854,8 +52854,23 @@ if (process.argv.length === 3 && (process.argv[2] === "--version" || process.arg
 	process.stdout.write(`${VERSION}\n`);
 	process.exit(0);
 }
+helpFromCache(process.argv.slice(2));
 const { Command, InvalidArgumentError, Option } = await Promise.resolve().then(() => (init_esm(), esm_exports));
 const { default: parseDuration } = await Promise.resolve().then(() => (init_parse_duration(), parse_duration_exports));
+function helpFromCache(args) {
+	const asksHelp = (a) => a === "--help" || a === "-h";
+	const name = args.length === 1 && asksHelp(args[0]) ? "" : args.length === 2 && asksHelp(args[1]) ? args[0] : null;
+	if (name === null || process.env.CBSYNC_HELP_CACHE === "off") return;
+	let text;
+	try {
+		text = JSON.parse(readFileSync(new URL("./help.json", new URL("../src/cli.ts", import.meta.url).href), "utf8"))[name];
+	} catch {
+		return;
+	}
+	if (typeof text !== "string") return;
+	io.stdout(text);
+	process.exit(0);
+}
 function intArg(min, max) {
 	return (v) => {
 		const n = Number(v);
@@ -52894,7 +52909,9 @@ function withApiFlags(cmd) {
 const TARGET = "only this organisation[\"NAME\"] (with its integrations) or organisation[\"NAME\"].integration[\"NAME\"]; * matches any characters; repeatable";
 const program = new Command("cbsync").description("Keep ChargebackStop organisations and CUSTOM_ORDERS integrations in line with YAML files").version(VERSION).showHelpAfterError("(see 'cbsync --help')").configureOutput({
 	writeErr: (s) => io.stderr(s),
-	writeOut: (s) => io.stdout(s)
+	writeOut: (s) => io.stdout(s),
+	getOutHelpWidth: () => 80,
+	getErrHelpWidth: () => 80
 }).addHelpText("after", `${ENV_API}\n\nExit codes: 0 success, 1 error or failed action, 2 changes present (plan --detailed-exitcode).\n\nExample:\n  cbsync plan accounts/ --diff`);
 command("emulator", "run a local ChargebackStop API for trials, demos and tests", `
 Environment: none (it prints the seed's keys to use as CHARGEBACKSTOP_API_KEY).

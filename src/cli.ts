@@ -45,8 +45,26 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   process.stdout.write(`${VERSION}\n`);
   process.exit(0);
 }
+// `cbsync [COMMAND] --help` is answered from the texts the build wrote (dist/help.json, made by
+// this very program: see scripts/help-cache.ts), without loading the parser: half the start-up
+helpFromCache(process.argv.slice(2));
 const { Command, InvalidArgumentError, Option } = await import('commander');
 const { default: parseDuration } = await import('parse-duration');
+
+function helpFromCache(args: string[]): void {
+  const asksHelp = (a: string | undefined) => a === '--help' || a === '-h';
+  const name = args.length === 1 && asksHelp(args[0]) ? '' : args.length === 2 && asksHelp(args[1]) ? args[0]! : null;
+  if (name === null || process.env.CBSYNC_HELP_CACHE === 'off') return;
+  let text: unknown;
+  try {
+    text = (JSON.parse(readFileSync(new URL('./help.json', import.meta.url), 'utf8')) as Record<string, unknown>)[name];
+  } catch {
+    return; // not built (a bundle, a checkout before the build): the parser answers
+  }
+  if (typeof text !== 'string') return;
+  io.stdout(text);
+  process.exit(0);
+}
 
 export function intArg(min: number, max: number) {
   return (v: string) => {
@@ -117,7 +135,8 @@ const program = new Command('cbsync')
   .version(VERSION)
   .showHelpAfterError("(see 'cbsync --help')")
   // usage errors may quote a flag's value, which may be the key: printed through the guarded Io
-  .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s) })
+  // help as wide on a terminal as in a pipe: the same text the cache holds
+  .configureOutput({ writeErr: (s) => io.stderr(s), writeOut: (s) => io.stdout(s), getOutHelpWidth: () => 80, getErrHelpWidth: () => 80 })
   .addHelpText('after', `${ENV_API}\n\nExit codes: 0 success, 1 error or failed action, 2 changes present (plan --detailed-exitcode).\n\nExample:\n  cbsync plan accounts/ --diff`);
 
 command(
