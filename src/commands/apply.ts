@@ -61,6 +61,8 @@ export async function applyCommand(paths: string[], opts: ApplyOptions, raw: Io)
   try {
     p = await planned(paths, opts, io);
   } catch (e) {
+    // interrupted while reading live state: nothing was written, so there is no report to make
+    if (opts.signal?.aborted) return io.stderr(line('interrupted while reading live state: nothing was changed')), 1;
     return reportError(e, io), 1;
   }
   const { planned: ready, client } = p;

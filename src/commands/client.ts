@@ -1,4 +1,4 @@
-import { createClient, DEFAULT_API_URL, type ApiClient } from '../live/client.js';
+import { createClient, DEFAULT_API_URL, withSignal, type ApiClient } from '../live/client.js';
 import type { RateMode } from '../live/pacer.js';
 import { UsageError } from './errors.js';
 import { line, type Io } from './io.js';
@@ -19,13 +19,15 @@ export interface ApiFlags {
   maxAnswerMib?: number;
   /** --max-wait: the longest rate-limit wait, in ms */
   maxWait?: number;
+  /** the interrupt (Ctrl-C, SIGTERM): it cuts waits and reads, from the first listing on */
+  signal?: AbortSignal;
 }
 
 /** The client the flags and the environment describe. */
 export function clientFor(flags: ApiFlags, io: Io): ApiClient {
   const apiKey = io.env.CHARGEBACKSTOP_API_KEY?.trim();
   if (!apiKey) throw new UsageError('CHARGEBACKSTOP_API_KEY is not set: export the API key in the environment (never in the file)');
-  return createClient({
+  const client = createClient({
     baseUrl: flags.apiUrl ?? io.env.CHARGEBACKSTOP_API_URL ?? DEFAULT_API_URL,
     apiKey,
     env: io.env,
@@ -40,6 +42,7 @@ export function clientFor(flags: ApiFlags, io: Io): ApiClient {
     onNotice: (l) => io.stderr(line(`notice: ${l}`)),
     debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : undefined,
   });
+  return flags.signal ? withSignal(client, flags.signal) : client;
 }
 
 /** The listing options the flags ask for. */

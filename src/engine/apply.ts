@@ -87,7 +87,9 @@ export async function apply(planned: Planned, given: ApiClient, opts: ApplyOptio
         results = results.map((r) => (v.confirmed.has(r.address) ? confirmed(r) : r));
         for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
       } catch (e) {
-        verification = { status: 'not_verified', reason: `the closing check failed: ${describe(e, client.redact)}`, converged: false, requests: client.stats.requests - before, remaining: [] };
+        // an interrupt that cut the closing listing short is an interruption, not a failed check
+        if (opts.signal?.aborted) verification = skipped('interrupted: plan again to see what is left');
+        else verification = { status: 'not_verified', reason: `the closing check failed: ${describe(e, client.redact)}`, converged: false, requests: client.stats.requests - before, remaining: [] };
       }
     }
   } finally {

@@ -32,6 +32,8 @@ export interface SendOptions {
   body?: unknown;
   query?: Record<string, string | number>;
   headers?: Record<string, string>;
+  /** cuts the request in flight (a read the interrupt need not wait for): answered as kind 'interrupted' */
+  cancel?: AbortSignal;
 }
 
 export interface Transport {
@@ -85,6 +87,9 @@ export function createTransport(options: TransportOptions): Transport {
     const fetcher = await fetcherOnce();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const cut = () => controller.abort();
+    opts.cancel?.addEventListener('abort', cut, { once: true });
+    if (opts.cancel?.aborted) controller.abort();
     try {
       const res = await fetcher.raw<ReadableStream<Uint8Array> | null>(target, { method, body: opts.body as any, query: opts.query, headers: opts.headers, signal: controller.signal });
       const declared = Number(res.headers.get('content-length') ?? NaN);
@@ -97,10 +102,12 @@ export function createTransport(options: TransportOptions): Transport {
       // data is decoded exactly as sent: the key is scrubbed where text is printed, never here
       return { ok: true, status: res.status, headers: res.headers, text };
     } catch (e) {
+      if (opts.cancel?.aborted) return { ok: false, kind: 'interrupted', message: 'cut short: the run was interrupted' };
       if (controller.signal.aborted) return { ok: false, kind: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
       return { ok: false, ...classifyNetworkError(e, where, connectingTo(e)) };
     } finally {
       clearTimeout(timer);
+      opts.cancel?.removeEventListener('abort', cut);
     }
   }
 

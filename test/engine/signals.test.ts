@@ -59,4 +59,50 @@ describe('SIGTERM during a long apply', () => {
       expect(report.results.filter((r: any) => r.outcome === 'skipped').map((r: any) => r.message)).toEqual(Array(4).fill('not started: interrupted'));
       expect([...emu.store.orgs.values()].filter((o) => o.name.startsWith('[TEST] Wait')).length).toBe(2);
     }));
+
+  /** apply FILE --yes --json against the emulator; SIGTERM once `ready()` holds; its exit code, stdout, stderr and how long it took after the signal */
+  async function signalled(emu: { url: string }, f: string, ready: () => boolean) {
+    const child = spawn(process.execPath, ['dist/cli.js', 'apply', f, '--yes', '--json'], {
+      env: { ...process.env, CHARGEBACKSTOP_API_URL: emu.url, CHARGEBACKSTOP_API_KEY: ADMIN, NO_COLOR: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (!ready()) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    const at = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    return { code, out, err, afterMs: Date.now() - at };
+  }
+
+  // seen: SIGTERM while apply's first listing waited out a 429: the listing went on (more GETs after
+  // the signal), the run ended only when --max-wait gave up, and a cancelled Action set no output
+  it('during the listing before any change: ends at once, says nothing was changed, sends no write', () =>
+    withEmulator({ rateLimit: 1, rateWindowMs: 60_000, rateSpent: 1 }, async (emu) => {
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Never\n');
+      const r = await signalled(emu, f, () => emu.stats.rateLimited > 0);
+      expect(r.code).toBe(1);
+      expect(r.afterMs).toBeLessThan(10_000);
+      expect(r.err).toContain('interrupted while reading live state: nothing was changed');
+      expect(r.out).toBe('');
+      expect(emu.stats.byEndpoint['POST /v1/organisations'] ?? 0).toBe(0);
+    }));
+
+  // seen: an interrupt during the closing check's wait was reported as a failed check ("the closing
+  // check failed: ... interrupted ...", status not_verified), unlike one during the writes
+  it('during the closing check: the writes reported done, the check skipped as interrupted, exit 1', () =>
+    withEmulator({ rateLimit: 1, rateWindowMs: 60_000 }, async (emu) => {
+      // one GET of each listing passes and one create; the closing check's GET meets a 429 and waits
+      const f = write('version: 1\nprune: {organisations: false}\norganisations:\n  - name: Checked\n');
+      const r = await signalled(emu, f, () => emu.stats.rateLimited > 0 && (emu.stats.byEndpoint['POST /v1/organisations'] ?? 0) > 0);
+      expect(r.code).toBe(1);
+      expect(r.afterMs).toBeLessThan(10_000);
+      const report = JSON.parse(r.out);
+      expect(report.summary).toEqual({ done: 1, blocked: 0, failed: 0, skipped: 0 });
+      expect(report.interrupted).toBe(true);
+      expect([report.verification.status, report.verification.reason]).toEqual(['skipped', 'interrupted: plan again to see what is left']);
+    }));
 });

@@ -60,4 +60,28 @@ describe('an abort signal during a wait', () => {
       await server.close();
     }
   });
+
+  // seen: the Action cancelled while the closing check's GET waited on a slow server: cbsync held
+  // on past the runner's 10 s and the step was killed with no output at all
+  it('over HTTP: a read in flight is cut at once; a write in flight is let finish', async () => {
+    const server = await hostile(async (req, res) => {
+      await new Promise((r) => setTimeout(r, req.method === 'GET' ? 20_000 : 300));
+      if (!res.destroyed) json(res, req.method === 'GET' ? 200 : 201, req.method === 'GET' ? { items: [], count: 0 } : { id: 'org_1', name: 'x' });
+    });
+    try {
+      const client = testClient(server.url, ADMIN);
+      const stop = new AbortController();
+      const read = client.request('GET', '/v1/organisations', { signal: stop.signal });
+      const write = client.request('POST', '/v1/organisations', { body: { name: 'x' }, signal: stop.signal });
+      while (server.hits.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const cut = Date.now();
+      stop.abort();
+      const e = await caught(read);
+      expect(Date.now() - cut).toBeLessThan(1000);
+      expect([e.kind, e.ambiguous, e.summary]).toEqual(['interrupted', false, 'GET /v1/organisations: interrupted: cut short: the run was interrupted while it read']);
+      expect((await write).status).toBe(201);
+    } finally {
+      await server.close();
+    }
+  });
 });
