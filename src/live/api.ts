@@ -2,7 +2,7 @@ import { bodies, OPERATIONS, type Collection, type IntegrationFields, type Opera
 import type { LiveIntegration, LiveOrganisation } from '../model.js';
 import type { ApiClient, ApiResponse } from './client.js';
 import { decodeIntegration, decodeOrganisation, decoderFor, isValidId } from './decode.js';
-import { ConfigError } from './errors.js';
+import { ApiError, ConfigError } from './errors.js';
 import { listAll, type ListOptions } from './paginate.js';
 
 // Typed calls over the API's table (src/api.ts): the only way the engine reaches the API.
@@ -32,9 +32,17 @@ export interface CreateOptions {
   idempotencyKey?: string;
 }
 
-/** POSTs a create; the answer must carry the object it made (`200 {}` is not "created"). */
+/** POSTs a create; the answer must carry the object it made (`200 {}` is not "created": its outcome is unknown). */
 async function create<T>(client: ApiClient, op: Operation, body: Record<string, unknown>, decode: (raw: unknown, where: string) => T, opts: CreateOptions): Promise<T> {
-  return decode((await send(client, op, null, body, opts.idempotencyKey)).data, `${op.method} ${op.collection}`);
+  const answer = await send(client, op, null, body, opts.idempotencyKey);
+  try {
+    return decode(answer.data, `${op.method} ${op.collection}`);
+  } catch (e) {
+    // a success whose body is not the object (`201 {}`, `{"status": "ok"}`): the create may well
+    // have happened, so its outcome is unknown (looked for, never simply sent again), not failed
+    if (e instanceof ApiError) throw e.withMessage(`${e.message} in its ${answer.status} answer: it may have been made`, { ambiguous: true });
+    throw e;
+  }
 }
 
 export const createOrganisation = (client: ApiClient, name: string, opts: CreateOptions = {}) => create(client, OPERATIONS.createOrganisation, bodies.createOrganisation(name), decodeOrganisation, opts);
