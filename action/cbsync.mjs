@@ -49442,6 +49442,9 @@ function createTransport(options) {
 		const fetcher = await fetcherOnce();
 		const controller = new AbortController();
 		const timer = setTimeout(() => controller.abort(), timeoutMs);
+		const cut = () => controller.abort();
+		opts.cancel?.addEventListener("abort", cut, { once: true });
+		if (opts.cancel?.aborted) controller.abort();
 		try {
 			const res = await fetcher.raw(target, {
 				method,
@@ -49474,6 +49477,11 @@ function createTransport(options) {
 				text
 			};
 		} catch (e) {
+			if (opts.cancel?.aborted) return {
+				ok: false,
+				kind: "interrupted",
+				message: "cut short: the run was interrupted"
+			};
 			if (controller.signal.aborted) return {
 				ok: false,
 				kind: "timeout",
@@ -49485,6 +49493,7 @@ function createTransport(options) {
 			};
 		} finally {
 			clearTimeout(timer);
+			opts.cancel?.removeEventListener("abort", cut);
 		}
 	}
 	return {
@@ -49674,7 +49683,13 @@ function createClient(options = {}) {
 			const x = await transport.send(method, target, {
 				body: opts.body,
 				query,
-				headers
+				headers,
+				cancel: method === "GET" ? opts.signal : void 0
+			});
+			if (!x.ok && x.kind === "interrupted") throw new ApiError("cut short: the run was interrupted while it read", {
+				method,
+				path: redact(shown()),
+				kind: "interrupted"
 			});
 			const elapsedMs = Date.now() - started;
 			const fail = (message, status, code, kind, ambiguous) => new ApiError(redact(message), {
@@ -50300,7 +50315,13 @@ function list(client, collection, opts = {}) {
 	return listAll(client, collection, decoderFor(collection), opts);
 }
 async function create(client, op, body, decode, opts) {
-	return decode((await send(client, op, null, body, opts.idempotencyKey)).data, `${op.method} ${op.collection}`);
+	const answer = await send(client, op, null, body, opts.idempotencyKey);
+	try {
+		return decode(answer.data, `${op.method} ${op.collection}`);
+	} catch (e) {
+		if (e instanceof ApiError) throw e.withMessage(`${e.message} in its ${answer.status} answer: it may have been made`, { ambiguous: true });
+		throw e;
+	}
 }
 var send, createOrganisation$2, createIntegration$2, renameOrganisation$1, deleteOrganisation$1, updateIntegration$1;
 var init_api = __esmMin((() => {
@@ -51951,7 +51972,8 @@ async function apply(planned, given, opts = {}) {
 				results = results.map((r) => v.confirmed.has(r.address) ? confirmed$1(r) : r);
 				for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
 			} catch (e) {
-				verification = {
+				if (opts.signal?.aborted) verification = skipped("interrupted: plan again to see what is left");
+				else verification = {
 					status: "not_verified",
 					reason: `the closing check failed: ${describe(e, client.redact)}`,
 					converged: false,
@@ -52182,7 +52204,7 @@ var init_engine = __esmMin((() => {
 function clientFor(flags, io) {
 	const apiKey = io.env.CHARGEBACKSTOP_API_KEY?.trim();
 	if (!apiKey) throw new UsageError("CHARGEBACKSTOP_API_KEY is not set: export the API key in the environment (never in the file)");
-	return createClient({
+	const client = createClient({
 		baseUrl: flags.apiUrl ?? io.env.CHARGEBACKSTOP_API_URL ?? "https://api.chargebackstop.com",
 		apiKey,
 		env: io.env,
@@ -52196,6 +52218,7 @@ function clientFor(flags, io) {
 		onNotice: (l) => io.stderr(line(`notice: ${l}`)),
 		debug: flags.debug ? (l) => io.stderr(line(`debug: ${l}`)) : void 0
 	});
+	return flags.signal ? withSignal(client, flags.signal) : client;
 }
 var listOptions, assumedRpm;
 var init_client = __esmMin((() => {
@@ -52425,6 +52448,7 @@ async function applyCommand(paths, opts, raw) {
 	try {
 		p = await planned(paths, opts, io);
 	} catch (e) {
+		if (opts.signal?.aborted) return io.stderr(line("interrupted while reading live state: nothing was changed")), 1;
 		return reportError(e, io), 1;
 	}
 	const { planned: ready, client } = p;
