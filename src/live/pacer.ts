@@ -257,7 +257,7 @@ export class Pacer {
     const entry = e.sends.find((s) => s.at === sentAt && s.outcome === 'pending');
     if (entry) Object.assign(entry, { outcome: status === 429 ? 'limited' : 'ok', answeredAt: now });
     if (status === 429) e.rateLimited++;
-    this.serverClock.observe(headers.get('date'), now);
+    this.serverClock.observe(headers.get('date'), now, sentAt);
     // absolute resets (Unix times) are times on the server's clock
     const policies = this.mode === 0 ? [] : readRateHeaders(headers, this.serverClock.now(now));
     const generation = e.control.generation;
