@@ -38,7 +38,7 @@ const WHOLE_SECOND_WINDOWS: RateHeaderStyle[] = ['ietf', 'ietf-draft7'];
 
 /**
  * Why these rate options cannot be served truthfully (null when they can): headers or a spent
- * budget without a limit, or a window the chosen header form cannot state. `flag` names the options as the CLI spells them.
+ * budget without a limit, or a window the chosen header form cannot state. Worded with the CLI's flags.
  */
 export function rateOptionsProblem(o: EmulatorRateOptions): string | null {
   const style = o.rateLimitHeaders ?? 'none';
