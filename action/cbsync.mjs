@@ -2009,6 +2009,99 @@ var init_parse_duration = __esmMin((() => {
 		return unit[name] ?? (name.endsWith("s") ? unit[name.slice(0, -1)] : void 0);
 	};
 }));
+// src/emulator/ratelimit.ts
+var ratelimit_exports = __exportAll({
+	RATE_HEADER_STYLES: () => RATE_HEADER_STYLES,
+	RATE_WINDOW_KINDS: () => RATE_WINDOW_KINDS,
+	rateLimiter: () => rateLimiter,
+	rateOptionsProblem: () => rateOptionsProblem
+});
+function rateOptionsProblem(o) {
+	const style = o.rateLimitHeaders ?? "none";
+	if (!o.rateLimit && style !== "none") return `--rate-limit-headers ${style} needs --rate-limit: without a limit there is nothing for the headers to state`;
+	if (!o.rateLimit && (o.rateSpent ?? 0) > 0) return "--rate-spent needs --rate-limit: without a limit nothing is counted";
+	const w = o.rateWindowMs ?? 6e4;
+	if (o.rateLimit && WHOLE_SECOND_WINDOWS.includes(style) && w % 1e3 !== 0) return `--rate-window ${w}ms cannot be stated by --rate-limit-headers ${style}: its windows are whole seconds (w=); use a whole number of seconds, or x-epoch-ms (resets in milliseconds)`;
+	return null;
+}
+function rateLimiter(options, startedAt = Date.now()) {
+	const problem = rateOptionsProblem(options);
+	if (problem) throw new Error(problem);
+	const limit = options.rateLimit;
+	const windowMs = options.rateWindowMs ?? 6e4;
+	const fixed = options.rateWindowKind === "fixed";
+	const spent = options.rateSpent ?? 0;
+	const style = options.rateLimitHeaders ?? "none";
+	const logs = new Map();
+	const counters = new Map();
+	const sliding = (bucket, now) => {
+		const log = (logs.get(bucket) ?? Array.from({ length: spent }, () => startedAt)).filter((t) => t > now - windowMs);
+		logs.set(bucket, log);
+		const over = log.length >= limit;
+		if (!over) log.push(now);
+		return {
+			over,
+			used: log.length,
+			resetAt: log.length ? log[0] + windowMs : now
+		};
+	};
+	const windowed = (bucket, now) => {
+		const index = Math.floor((now - startedAt) / windowMs);
+		let c = counters.get(bucket);
+		if (!c || c.index !== index) counters.set(bucket, c = {
+			index,
+			count: index === 0 ? spent : 0
+		});
+		const over = c.count >= limit;
+		if (!over) c.count++;
+		return {
+			over,
+			used: c.count,
+			resetAt: startedAt + (index + 1) * windowMs
+		};
+	};
+	return (bucket, now = Date.now()) => {
+		if (!limit) return {
+			retryAfter: null,
+			headers: {}
+		};
+		const { over, used, resetAt } = (fixed ? windowed : sliding)(bucket, now);
+		const resetS = Math.max(0, Math.ceil((resetAt - now) / 1e3));
+		const remaining = Math.max(0, limit - used);
+		return {
+			retryAfter: over ? Math.max(1, resetS) : null,
+			headers: headersFor(style, limit, windowMs / 1e3, remaining, resetS, resetAt)
+		};
+	};
+}
+function headersFor(style, limit, w, remaining, resetS, resetAt) {
+	switch (style) {
+		case "ietf": return {
+			"ratelimit-policy": `"default";q=${limit};w=${w}`,
+			ratelimit: `"default";r=${remaining};t=${resetS}`
+		};
+		case "ietf-draft7": return {
+			"ratelimit-policy": `${limit};w=${w}`,
+			ratelimit: `limit=${limit}, remaining=${remaining}, reset=${resetS}`
+		};
+		case "x":
+		case "x-epoch":
+		case "x-epoch-ms": {
+			const reset = style === "x" ? resetS : style === "x-epoch" ? Math.ceil(resetAt / 1e3) : Math.ceil(resetAt);
+			return {
+				"x-ratelimit-limit": String(limit),
+				"x-ratelimit-remaining": String(remaining),
+				"x-ratelimit-reset": String(reset)
+			};
+		}
+		case "none": return {};
+	}
+}
+var WHOLE_SECOND_WINDOWS;
+var init_ratelimit = __esmMin((() => {
+	init_choices();
+	WHOLE_SECOND_WINDOWS = ["ietf", "ietf-draft7"];
+}));
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJSMin(((exports) => {
 	const ALIAS = Symbol.for("yaml.alias");
@@ -8730,82 +8823,6 @@ var init_idempotency = __esmMin((() => {
 			} };
 		}
 	};
-}));
-// src/emulator/ratelimit.ts
-function rateLimiter(options, startedAt = Date.now()) {
-	const limit = options.rateLimit;
-	const windowMs = options.rateWindowMs ?? 6e4;
-	const fixed = options.rateWindowKind === "fixed";
-	const spent = options.rateSpent ?? 0;
-	const style = options.rateLimitHeaders ?? "none";
-	const logs = new Map();
-	const counters = new Map();
-	const sliding = (bucket, now) => {
-		const log = (logs.get(bucket) ?? Array.from({ length: spent }, () => startedAt)).filter((t) => t > now - windowMs);
-		logs.set(bucket, log);
-		const over = log.length >= limit;
-		if (!over) log.push(now);
-		return {
-			over,
-			used: log.length,
-			resetAt: log.length ? log[0] + windowMs : now
-		};
-	};
-	const windowed = (bucket, now) => {
-		const index = Math.floor((now - startedAt) / windowMs);
-		let c = counters.get(bucket);
-		if (!c || c.index !== index) counters.set(bucket, c = {
-			index,
-			count: index === 0 ? spent : 0
-		});
-		const over = c.count >= limit;
-		if (!over) c.count++;
-		return {
-			over,
-			used: c.count,
-			resetAt: startedAt + (index + 1) * windowMs
-		};
-	};
-	return (bucket, now = Date.now()) => {
-		if (!limit) return {
-			retryAfter: null,
-			headers: {}
-		};
-		const { over, used, resetAt } = (fixed ? windowed : sliding)(bucket, now);
-		const resetS = Math.max(1, Math.ceil((resetAt - now) / 1e3));
-		const remaining = Math.max(0, limit - used);
-		const w = Math.max(1, Math.round(windowMs / 1e3));
-		return {
-			retryAfter: over ? resetS : null,
-			headers: headersFor(style, limit, w, remaining, resetS, resetAt)
-		};
-	};
-}
-function headersFor(style, limit, w, remaining, resetS, resetAt) {
-	switch (style) {
-		case "ietf": return {
-			"ratelimit-policy": `"default";q=${limit};w=${w}`,
-			ratelimit: `"default";r=${remaining};t=${resetS}`
-		};
-		case "ietf-draft7": return {
-			"ratelimit-policy": `${limit};w=${w}`,
-			ratelimit: `limit=${limit}, remaining=${remaining}, reset=${resetS}`
-		};
-		case "x":
-		case "x-epoch":
-		case "x-epoch-ms": {
-			const reset = style === "x" ? resetS : style === "x-epoch" ? Math.ceil(resetAt / 1e3) : Math.ceil(resetAt);
-			return {
-				"x-ratelimit-limit": String(limit),
-				"x-ratelimit-remaining": String(remaining),
-				"x-ratelimit-reset": String(reset)
-			};
-		}
-		case "none": return {};
-	}
-}
-var init_ratelimit = __esmMin((() => {
-	init_choices();
 }));
 // src/emulator/store.ts
 var TEST_PREFIX, Store;
@@ -27367,6 +27384,7 @@ var init_errors$1 = __esmMin((() => {
 		redirect: "redirect",
 		rate_limited: "rate limited",
 		interrupted: "interrupted",
+		not_sent: "not sent",
 		incomplete_listing: "incomplete listing"
 	};
 	ApiError = class ApiError extends Error {
@@ -28809,7 +28827,7 @@ var init_symbols = __esmMin((() => {
 	show = (v) => Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "string" && !/^[A-Z_]+$/.test(v) ? JSON.stringify(v) : String(v);
 }));
 // src/plan/render/markdown.ts
-function within(lines, room, more) {
+function within$1(lines, room, more) {
 	let used = 0;
 	const kept = lines.findIndex((l) => (used += l.length + 1) > room);
 	return kept === -1 ? lines : [...lines.slice(0, kept), more(lines.length - kept)];
@@ -28825,7 +28843,7 @@ function renderMarkdown(plan, opts = {}) {
 	if (plan.selection) head.push(`Partial plan: only ${plan.selection.map((t) => `<code>${mdText(t)}</code>`).join(", ")}; nothing outside the selection is planned or pruned.`, "");
 	if (plan.actions.some((a) => a.status === "pending")) head.push(budgetLine(plan.budget), "");
 	const notes = [...plan.safety.violations.map((v) => `Apply will refuse without --force: ${v.message}`), ...plan.warnings];
-	if (notes.length) head.push("> [!WARNING]", ...within(notes.map((n) => `> ${mdText(n)}`), Math.floor(limit / 4), (n) => `> ... and ${n} more: run \`cbsync plan\` for all of them`), "");
+	if (notes.length) head.push("> [!WARNING]", ...within$1(notes.map((n) => `> ${mdText(n)}`), Math.floor(limit / 4), (n) => `> ... and ${n} more: run \`cbsync plan\` for all of them`), "");
 	if (plan.actions.length === 0) head.push("No changes. Live state matches the file.", "");
 	const out = [...head];
 	let size = out.join("\n").length;
@@ -29443,6 +29461,97 @@ var init_rate_headers = __esmMin((() => {
 		day: 864e5
 	};
 }));
+// src/live/rate-window.ts
+function observeDrain(d, sends, sentAt, at, quota, remaining) {
+	const c = quota - remaining;
+	if (c < 1) return d;
+	let oldest = null;
+	let before = null;
+	let ordered = true;
+	let n = 0;
+	for (let i = sends.length - 1; i >= 0; i--) {
+		const s = sends[i];
+		if (s.at > sentAt || !counted(s)) continue;
+		n++;
+		if (n === c + 1) {
+			before = s;
+			break;
+		}
+		if (n === c) oldest = s;
+		if (s.at < sentAt && (s.answeredAt === void 0 || s.answeredAt > sentAt)) ordered = false;
+	}
+	if (oldest === null) return d;
+	const next = { ...d };
+	if (oldest.answeredAt !== void 0) next.lo = Math.max(d.lo, sentAt - oldest.answeredAt);
+	if (!before || !ordered || before.answeredAt === void 0 || before.answeredAt > oldest.at) return next;
+	if (!next.fixed) next.up = Math.min(next.up, at - before.at);
+	if (!next.fixed && next.up < next.lo * .9) Object.assign(next, {
+		fixed: true,
+		up: Infinity
+	});
+	return withStart(next, {
+		lo: before.at,
+		hi: oldest.answeredAt ?? at
+	});
+}
+function withStart(d, b) {
+	const last = d.starts.at(-1);
+	let starts;
+	if (last && b.lo < last.hi && b.hi > last.lo) starts = [...d.starts.slice(0, -1), {
+		lo: Math.max(last.lo, b.lo),
+		hi: Math.min(last.hi, b.hi),
+		index: last.index
+	}];
+	else if (last && b.hi <= last.lo) return d;
+	else {
+		const next = last && b.hi - b.lo < d.lo ? {
+			...b,
+			index: last.index + 1
+		} : {
+			...b,
+			index: 0
+		};
+		starts = next.index === 0 ? [next] : [...d.starts, next];
+		if (starts.length > CHAIN_MAX) starts = starts.slice(-64);
+	}
+	const newest = starts.at(-1);
+	const between = { ...d.between };
+	for (const s of starts.slice(0, -1)) {
+		const k = newest.index - s.index;
+		between.up = Math.min(between.up, (newest.hi - s.lo) / k);
+		between.lo = Math.max(between.lo, (newest.lo - s.hi) / k);
+	}
+	return {
+		...d,
+		starts,
+		between
+	};
+}
+function fixedWindow(d) {
+	const { lo, up } = d.between;
+	return Number.isFinite(up) ? Math.max(d.lo, within(lo, up)) : null;
+}
+function drainWindow(d, guess) {
+	if (d.fixed) return fixedWindow(d) ?? (guess === null ? null : Math.max(guess, d.lo));
+	if (guess !== null && guess <= d.up) return Math.max(guess, d.lo);
+	return Number.isFinite(d.up) ? within(d.lo, d.up) : guess;
+}
+var initialDrain, CHAIN_MAX, counted, within;
+var init_rate_window = __esmMin((() => {
+	initialDrain = () => ({
+		lo: 0,
+		up: Infinity,
+		fixed: false,
+		starts: [],
+		between: {
+			lo: 0,
+			up: Infinity
+		}
+	});
+	CHAIN_MAX = 64;
+	counted = (s) => s.outcome === "ok" || s.outcome === "pending";
+	within = (lo, up) => up >= lo ? Math.max((lo + up) / 2, up / 1.01) : (lo + up) / 2;
+}));
 // src/live/rate-control.ts
 function acceptedRate(sends, start, answeredAt, windowMs) {
 	const w = windowMs * (1 + marginOf(windowMs));
@@ -29451,7 +29560,7 @@ function acceptedRate(sends, start, answeredAt, windowMs) {
 	return n / w;
 }
 function policyWindow(p) {
-	return p.windowMs ?? (p.maxResetMs > 0 ? p.maxResetMs : null);
+	return p.windowMs ?? drainWindow(p.drain, p.maxResetMs > 0 ? p.maxResetMs : null);
 }
 function ceilingOf(c) {
 	let best = null;
@@ -29473,22 +29582,27 @@ function learnedRate(c, t) {
 	const x = Math.max(0, (t - c.learned.growFrom) / w);
 	return c.learned.rate * (1 + GROWTH * x ** 3);
 }
-function withPolicies(c, a) {
+function withPolicies(c, sends, a) {
 	if (!a.policies.length) return c;
 	const policies = { ...c.policies };
 	for (const p of a.policies) {
 		const prev = policies[p.name];
 		const fresher = !prev || a.sentAt >= prev.asOf;
 		const maxResetMs = Math.max(prev?.maxResetMs ?? 0, p.resetMs ?? 0);
+		const windowMs = p.windowMs ?? prev?.windowMs ?? null;
+		let drain = prev?.drain ?? initialDrain();
+		if (windowMs === null && a.status >= 200 && a.status < 300 && p.quota !== null && p.remaining !== null) drain = observeDrain(drain, sends, a.sentAt, a.at, p.quota, p.remaining);
 		policies[p.name] = fresher ? {
 			...p,
-			windowMs: p.windowMs ?? prev?.windowMs ?? null,
+			windowMs,
 			asOf: a.sentAt,
 			resetAt: p.resetMs !== null ? a.at + p.resetMs : null,
-			maxResetMs
+			maxResetMs,
+			drain
 		} : {
 			...prev,
-			maxResetMs
+			maxResetMs,
+			drain
 		};
 	}
 	return {
@@ -29497,7 +29611,7 @@ function withPolicies(c, a) {
 	};
 }
 function observeAnswer(c0, sends, a) {
-	let c = withPolicies(c0, a);
+	let c = withPolicies(c0, sends, a);
 	const [before, after] = [ceilingOf(c0)?.rate ?? Infinity, ceilingOf(c)?.rate ?? Infinity];
 	if (after < before) c = {
 		...c,
@@ -29700,6 +29814,7 @@ function budgetWait(p, sends, t) {
 }
 var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, floorOf, backoff, secs, PACE_SOURCES, perMinute;
 var init_rate_control = __esmMin((() => {
+	init_rate_window();
 	MARGIN = .02;
 	MARGIN_MIN_MS = 20;
 	marginOf = (windowMs) => Math.max(MARGIN, MARGIN_MIN_MS / windowMs);
@@ -29741,18 +29856,24 @@ var init_server_clock = __esmMin((() => {
 	KEEP_MS = 3e4;
 	ServerClock = class {
 		samples = [];
-		observe(date, now) {
+		observe(date, now, sentAt = now) {
 			const served = date ? Date.parse(date) : NaN;
 			if (Number.isNaN(served)) return;
 			this.samples.push({
 				at: now,
-				offset: served - now
+				offset: served - now,
+				rtt: Math.max(0, now - sentAt)
 			});
 			if (this.samples.length > 64 || this.samples[0].at < now - KEEP_MS) this.samples = this.samples.filter((s) => s.at >= now - KEEP_MS).slice(-64);
 		}
+		offset() {
+			if (!this.samples.length) return 0;
+			const lo = Math.max(...this.samples.map((s) => s.offset));
+			const hi = Math.min(...this.samples.map((s) => s.offset + 1e3 + s.rtt));
+			return lo <= 0 && 0 <= hi ? 0 : lo;
+		}
 		now(now) {
-			if (!this.samples.length) return now;
-			return now + Math.max(...this.samples.map((s) => s.offset));
+			return now + this.offset();
 		}
 	};
 }));
@@ -29798,10 +29919,12 @@ var init_pacer = __esmMin((() => {
 	WaitRefused = class extends Error {
 		endpoint;
 		why;
-		constructor(endpoint, why) {
-			super(`rate limited; ${why}`);
+		by;
+		constructor(endpoint, why, by = "server") {
+			super(by === "cap" ? why : `rate limited; ${why}`);
 			this.endpoint = endpoint;
 			this.why = why;
+			this.by = by;
 			this.name = "WaitRefused";
 		}
 	};
@@ -29899,12 +30022,13 @@ var init_pacer = __esmMin((() => {
 			const wait = turn.at - now;
 			const max = span(this.maxWaitMs);
 			if (wait > this.maxWaitMs) {
-				const owner = turn.by === "cap" ? `--max-rpm ${this.mode}` : "the server's limit";
-				const why = turn.kind === "pause" ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})` : turn.kind === "budget" ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})` : `${owner} allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
-				throw new WaitRefused(endpoint, why);
+				const after429 = turn.kind === "pause" || e.control.episode !== null || e.rateLimited > 0;
+				if (turn.kind === "pace" && turn.by === "cap") throw new WaitRefused(endpoint, `--max-rpm ${this.mode} allows the next request in ${span(wait)}, more than --max-wait (${max})`, "cap");
+				const why = turn.kind === "pause" ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})` : turn.kind === "budget" ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})` : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+				throw new WaitRefused(endpoint, why, after429 ? "429" : "server");
 			}
 			const ep = e.control.episode;
-			if (ep && turn.at - ep.since > this.maxWaitMs) throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+			if (ep && turn.at - ep.since > this.maxWaitMs) throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`, "429");
 		}
 		account(endpoint, e, turn, now, previous) {
 			if (turn.kind === "pause" || turn.kind === "budget") {
@@ -29934,7 +30058,7 @@ var init_pacer = __esmMin((() => {
 				answeredAt: now
 			});
 			if (status === 429) e.rateLimited++;
-			this.serverClock.observe(headers.get("date"), now);
+			this.serverClock.observe(headers.get("date"), now, sentAt);
 			const policies = this.mode === 0 ? [] : readRateHeaders(headers, this.serverClock.now(now));
 			const generation = e.control.generation;
 			e.control = observeAnswer(e.control, e.sends, {
@@ -49639,6 +49763,7 @@ function finish(d, x, attempt, fail, isPost) {
 function createClient(options = {}) {
 	const s = setUp(options);
 	const { stats, pacer, transport, redact, debug } = s;
+	const codes429 = new Map();
 	async function request(method, path, opts = {}) {
 		const isPost = method === "POST";
 		const endpoint = endpointOf(method, path);
@@ -49654,7 +49779,6 @@ function createClient(options = {}) {
 			mayHaveApplied: false
 		};
 		let waits429 = 0;
-		let limitedCode;
 		const shown = () => query ? `${target}?${new URLSearchParams(query)}` : target;
 		const interrupted = () => new ApiError(state.mayHaveApplied ? "not sent again: the run was interrupted (an earlier attempt may have been applied)" : "not sent: the run was interrupted while it waited", {
 			method,
@@ -49666,13 +49790,14 @@ function createClient(options = {}) {
 			const sentAt = await pacer.acquire(endpoint, opts.signal).catch((e) => {
 				if (e instanceof WaitInterrupted) throw interrupted();
 				if (!(e instanceof WaitRefused)) throw e;
-				const limited = limitedCode !== void 0;
-				throw new ApiError(redact(limited ? e.message : e.why), {
-					status: limited ? 429 : null,
-					code: limitedCode ?? null,
+				const after429 = e.by === "429";
+				const kind = e.by === "cap" ? "not_sent" : "rate_limited";
+				throw new ApiError(redact(e.by === "server" ? e.why : e.message), {
+					status: after429 ? 429 : null,
+					code: after429 ? codes429.get(endpoint) ?? null : null,
 					method,
 					path: redact(shown()),
-					kind: "rate_limited"
+					kind
 				});
 			});
 			stats.requests++;
@@ -49708,7 +49833,7 @@ function createClient(options = {}) {
 				if (x.status === 429) {
 					stats.rateLimited++;
 					waits429++;
-					limitedCode = readErrorBody(x.text).code;
+					codes429.set(endpoint, readErrorBody(x.text).code);
 					if (waits429 <= MAX_429_WAITS) continue;
 				}
 			}
@@ -52946,6 +53071,17 @@ Examples:
   cbsync emulator --latency 40 --rate-limit 100 --rate-limit-headers ietf &
   cbsync emulator --slow-commit-rate 0.15 --commit-delay 2000 --idempotency on &   # behind a slow gateway
   cbsync emulator --fail-reads-after-writes 2 --failed-read-answer 502 &            # the closing listing fails`).option("--port <n>", "port to listen on", intArg(0, 65535), 4010).option("--host <host>", "address to listen on (0.0.0.0 or :: for every interface; printed as http://127.0.0.1:PORT)", "127.0.0.1").option("--seed <file>", "seed file (YAML, or JSON for large ones)", "examples/emulator-seed.yaml").addOption(new Option("--mode <mode>", "override the seed's partner mode").choices(["LIVE", "TEST"])).option("--latency <ms>", "delay before each answer", intArg(0, 6e5), 0).option("--max-page-size <n>", "silently cap limit", intArg(1, 1e6)).option("--fail-rate <p>", "probability of a 503 before doing anything", rateArg, 0).option("--ambiguous-rate <p>", "probability that a write is applied and the connection then dropped", rateArg, 0).option("--slow-commit-rate <p>", "probability that a write is answered by a gateway (see --slow-commit-answer) and lands --commit-delay later, unseen in listings until then", rateArg, 0).option("--commit-delay <ms>", "how long after its answer a slow write lands", intArg(0, 6e5), 2e3).addOption(new Option("--slow-commit-answer <answer>", "a slow write's answer: nginx's 504 Gateway Time-out page, or a dropped connection").choices([...SLOW_COMMIT_ANSWERS]).default("504")).option("--fail-reads-after-writes <n>", "once n writes took effect, every GET fails (see --failed-read-answer)", intArg(0, 1e9)).addOption(new Option("--failed-read-answer <answer>", "how those GETs fail: 503 in the error shape, or nginx's 502 Bad Gateway page").choices([...FAILED_READ_ANSWERS]).default("503")).addOption(new Option("--idempotency <on|off>", "honour Idempotency-Key on POST: a repeat answers the first answer and creates nothing; another body with the key: 422; while the first is in progress: 409").choices(["on", "off"]).default("off")).option("--rate-limit <n>", "requests per window (a minute unless --rate-window) per endpoint and key owner, then 429", intArg(1, 1e6)).addOption(new Option("--rate-window <duration>", "the rate-limit window, e.g. 1s, 5s, 1m").argParser(durationArg(1, 6048e5)).default(6e4, "1m")).addOption(new Option("--rate-window-kind <kind>", "a sliding window, or fixed windows counted from the start").choices([...RATE_WINDOW_KINDS]).default("sliding")).option("--rate-spent <n>", "requests already counted in every window at start (another process used them)", intArg(0, 1e6), 0).addOption(new Option("--rate-limit-headers <style>", "rate headers on every answer (with --rate-limit): ietf, ietf-draft7, x (reset in seconds), x-epoch, x-epoch-ms or none").choices([...RATE_HEADER_STYLES]).default("none")).addOption(new Option("--list-shape <shape>", "list body envelope").choices([...LIST_SHAPES]).default("items")).addOption(new Option("--error-shape <shape>", "error body shape; html: a gateway's nginx page for every error (status only)").choices([...ERROR_SHAPE_CHOICES]).default("code")).addOption(new Option("--patch-prefix <on|off>", "whether PATCH adds the [TEST] prefix").choices(["on", "off"]).default("on")).option("--trim-names", "store names trimmed of surrounding whitespace (as Django REST Framework does)").option("--churn <n>", "another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)", intArg(0, 1e6), 0).option("--random-seed <n>", "seed for injected faults and ids", intArg(0, 2 ** 31), 1).action(async (o) => {
+	const { rateOptionsProblem } = await Promise.resolve().then(() => (init_ratelimit(), ratelimit_exports));
+	const rateProblem = rateOptionsProblem({
+		rateLimit: o.rateLimit,
+		rateWindowMs: o.rateWindow,
+		rateSpent: o.rateSpent,
+		rateLimitHeaders: o.rateLimitHeaders
+	});
+	if (rateProblem) {
+		io.stderr(`error: ${rateProblem}\n`);
+		process.exit(2);
+	}
 	const { emulatorCommand } = await Promise.resolve().then(() => (init_emulator(), emulator_exports));
 	const { exitCode, emulator } = await emulatorCommand({
 		port: o.port,

@@ -178,6 +178,13 @@ Examples:
   .option('--churn <n>', 'another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)', intArg(0, 1_000_000), 0)
   .option('--random-seed <n>', 'seed for injected faults and ids', intArg(0, 2 ** 31), 1)
   .action(async (o) => {
+    // rate flags the emulator cannot serve truthfully: a usage error (exit 2), before it starts
+    const { rateOptionsProblem } = await import('./emulator/ratelimit.js');
+    const rateProblem = rateOptionsProblem({ rateLimit: o.rateLimit, rateWindowMs: o.rateWindow, rateSpent: o.rateSpent, rateLimitHeaders: o.rateLimitHeaders });
+    if (rateProblem) {
+      io.stderr(`error: ${rateProblem}\n`);
+      process.exit(2);
+    }
     const { emulatorCommand } = await import('./commands/emulator.js');
     const { exitCode, emulator } = await emulatorCommand(
       {

@@ -33,8 +33,28 @@ export interface RateDecision {
   headers: Record<string, string>;
 }
 
-/** A limiter for every bucket; `now` is a parameter so the same rule serves a simulated clock. */
+/** Header forms that state the window, in whole seconds (`w=`): a window they cannot state is refused. */
+const WHOLE_SECOND_WINDOWS: RateHeaderStyle[] = ['ietf', 'ietf-draft7'];
+
+/**
+ * Why these rate options cannot be served truthfully (null when they can): headers or a spent
+ * budget without a limit, or a window the chosen header form cannot state. Worded with the CLI's flags.
+ */
+export function rateOptionsProblem(o: EmulatorRateOptions): string | null {
+  const style = o.rateLimitHeaders ?? 'none';
+  if (!o.rateLimit && style !== 'none') return `--rate-limit-headers ${style} needs --rate-limit: without a limit there is nothing for the headers to state`;
+  if (!o.rateLimit && (o.rateSpent ?? 0) > 0) return '--rate-spent needs --rate-limit: without a limit nothing is counted';
+  const w = o.rateWindowMs ?? 60_000;
+  if (o.rateLimit && WHOLE_SECOND_WINDOWS.includes(style) && w % 1000 !== 0) {
+    return `--rate-window ${w}ms cannot be stated by --rate-limit-headers ${style}: its windows are whole seconds (w=); use a whole number of seconds, or x-epoch-ms (resets in milliseconds)`;
+  }
+  return null;
+}
+
+/** A limiter for every bucket; `now` is a parameter so the same rule serves a simulated clock. Throws on options rateOptionsProblem refuses. */
 export function rateLimiter(options: EmulatorRateOptions, startedAt = Date.now()): (bucket: string, now?: number) => RateDecision {
+  const problem = rateOptionsProblem(options);
+  if (problem) throw new Error(problem);
   const limit = options.rateLimit;
   const windowMs = options.rateWindowMs ?? 60_000;
   const fixed = options.rateWindowKind === 'fixed';
@@ -63,10 +83,11 @@ export function rateLimiter(options: EmulatorRateOptions, startedAt = Date.now()
   return (bucket, now = Date.now()) => {
     if (!limit) return { retryAfter: null, headers: {} };
     const { over, used, resetAt } = (fixed ? windowed : sliding)(bucket, now);
-    const resetS = Math.max(1, Math.ceil((resetAt - now) / 1000));
+    // the headers tell the truth: a reset rounded up to whole seconds (0: room now), the window
+    // exactly (forms that cannot state it are refused at start)
+    const resetS = Math.max(0, Math.ceil((resetAt - now) / 1000));
     const remaining = Math.max(0, limit - used);
-    const w = Math.max(1, Math.round(windowMs / 1000));
-    return { retryAfter: over ? resetS : null, headers: headersFor(style, limit, w, remaining, resetS, resetAt) };
+    return { retryAfter: over ? Math.max(1, resetS) : null, headers: headersFor(style, limit, windowMs / 1000, remaining, resetS, resetAt) };
   };
 }
 

@@ -180,6 +180,8 @@ function finish<T>(d: Extract<Decision, { action: 'done' | 'fail' }>, x: Exchang
 export function createClient(options: ClientOptions = {}): ApiClient {
   const s = setUp(options);
   const { stats, pacer, transport, redact, debug } = s;
+  /** the code of each endpoint's last 429: every request refused after it fails as it did */
+  const codes429 = new Map<string, string | null>();
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const isPost = method === 'POST';
@@ -189,8 +191,6 @@ export function createClient(options: ClientOptions = {}): ApiClient {
     let query = opts.query;
     let state: PolicyState = { method, url: urlOf(s.baseUrl, path, query), origin: s.base.origin, failures: 0, redirects: 0, mayHaveApplied: false };
     let waits429 = 0;
-    /** the code of the last 429, for a wait refused after it */
-    let limitedCode: string | null | undefined;
     const shown = () => (query ? `${target}?${new URLSearchParams(query as Record<string, string>)}` : target);
     const interrupted = () =>
       new ApiError(state.mayHaveApplied ? 'not sent again: the run was interrupted (an earlier attempt may have been applied)' : 'not sent: the run was interrupted while it waited', {
@@ -204,9 +204,11 @@ export function createClient(options: ClientOptions = {}): ApiClient {
       const sentAt = await pacer.acquire(endpoint, opts.signal).catch((e: unknown) => {
         if (e instanceof WaitInterrupted) throw interrupted();
         if (!(e instanceof WaitRefused)) throw e;
-        // after a 429: `429 RATE_LIMITED: rate limited; ...`; a request that only waited has no status to show
-        const limited = limitedCode !== undefined;
-        throw new ApiError(redact(limited ? e.message : e.why), { status: limited ? 429 : null, code: limitedCode ?? null, method, path: redact(shown()), kind: 'rate_limited' });
+        // the server's 429s, for every request of the endpoint (waiting or refused): `429 RATE_LIMITED: rate limited; ...`;
+        // its rate headers: `rate limited: ...`; the user's own --max-rpm: `not sent: --max-rpm 1 allows ...`
+        const after429 = e.by === '429';
+        const kind = e.by === 'cap' ? 'not_sent' : 'rate_limited';
+        throw new ApiError(redact(e.by === 'server' ? e.why : e.message), { status: after429 ? 429 : null, code: after429 ? (codes429.get(endpoint) ?? null) : null, method, path: redact(shown()), kind });
       });
       stats.requests++;
       stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
@@ -227,7 +229,7 @@ export function createClient(options: ClientOptions = {}): ApiClient {
         if (x.status === 429) {
           stats.rateLimited++;
           waits429++;
-          limitedCode = readErrorBody(x.text).code;
+          codes429.set(endpoint, readErrorBody(x.text).code);
           if (waits429 <= MAX_429_WAITS) continue; // a 429 surely did not take effect, POST included
         }
         // ── end of pacing ──

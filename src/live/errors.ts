@@ -23,6 +23,8 @@ export type FailureKind =
   | 'rate_limited'
   /** the run was interrupted (Ctrl-C, SIGTERM) while the request waited for its turn: not sent */
   | 'interrupted'
+  /** cbsync's own --max-rpm would hold it longer than --max-wait: not sent (the server said nothing) */
+  | 'not_sent'
   | 'incomplete_listing';
 
 /** The head of a one-line summary when there is no HTTP status to show. */
@@ -41,6 +43,7 @@ const KIND_LABELS: Record<FailureKind, string> = {
   redirect: 'redirect',
   rate_limited: 'rate limited',
   interrupted: 'interrupted',
+  not_sent: 'not sent',
   incomplete_listing: 'incomplete listing',
 };
 

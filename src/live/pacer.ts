@@ -77,13 +77,19 @@ export interface PacerOptions {
   clock?: Clock;
 }
 
-/** A wait longer than --max-wait: refused before it starts. `why` is the message without its `rate limited; ` head. */
+/**
+ * A wait longer than --max-wait: refused before it starts. `why` is the message without its
+ * `rate limited; ` head. `by`: whose limit it keeps: the server's after it answered this
+ * endpoint 429 ('429': the request fails as the 429 did), the server's without one (its rate
+ * headers), or the user's own --max-rpm ('cap': the server said nothing).
+ */
 export class WaitRefused extends Error {
   constructor(
     readonly endpoint: string,
     readonly why: string,
+    readonly by: '429' | 'server' | 'cap' = 'server',
   ) {
-    super(`rate limited; ${why}`);
+    super(by === 'cap' ? why : `rate limited; ${why}`);
     this.name = 'WaitRefused';
   }
 }
@@ -203,18 +209,21 @@ export class Pacer {
     const max = span(this.maxWaitMs);
     if (wait > this.maxWaitMs) {
       // whose limit it is: the server's (a 429, its headers, a rate learnt from it) or the user's own --max-rpm
-      const owner = turn.by === 'cap' ? `--max-rpm ${this.mode}` : "the server's limit";
+      const after429 = turn.kind === 'pause' || e.control.episode !== null || e.rateLimited > 0;
+      if (turn.kind === 'pace' && turn.by === 'cap') {
+        throw new WaitRefused(endpoint, `--max-rpm ${this.mode} allows the next request in ${span(wait)}, more than --max-wait (${max})`, 'cap');
+      }
       const why =
         turn.kind === 'pause'
           ? `${turn.reason}: ${span(wait)} is more than --max-wait (${max})`
           : turn.kind === 'budget'
             ? `${turn.reason}, in ${span(wait)}: more than --max-wait (${max})`
-            : `${owner} allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
-      throw new WaitRefused(endpoint, why);
+            : `the server's limit allows the next request in ${span(wait)} (${turn.reason}): more than --max-wait (${max})`;
+      throw new WaitRefused(endpoint, why, after429 ? '429' : 'server');
     }
     const ep = e.control.episode;
     if (ep && turn.at - ep.since > this.maxWaitMs) {
-      throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`);
+      throw new WaitRefused(endpoint, `answered 429 for ${span(now - ep.since)} without a success, and the next try would make it more than --max-wait (${max})`, '429');
     }
   }
 
@@ -248,7 +257,7 @@ export class Pacer {
     const entry = e.sends.find((s) => s.at === sentAt && s.outcome === 'pending');
     if (entry) Object.assign(entry, { outcome: status === 429 ? 'limited' : 'ok', answeredAt: now });
     if (status === 429) e.rateLimited++;
-    this.serverClock.observe(headers.get('date'), now);
+    this.serverClock.observe(headers.get('date'), now, sentAt);
     // absolute resets (Unix times) are times on the server's clock
     const policies = this.mode === 0 ? [] : readRateHeaders(headers, this.serverClock.now(now));
     const generation = e.control.generation;

@@ -1,4 +1,5 @@
 import type { RatePolicy } from './rate-headers.js';
+import { drainWindow, initialDrain, observeDrain, type Drain } from './rate-window.js';
 
 // PURE. The pacing rule of one endpoint, as a function of what the server said. No clock of
 // its own: every function takes the time. The Pacer (pacer.ts) keeps the state and waits.
@@ -67,8 +68,10 @@ export interface PolicyState extends RatePolicy {
   /** send time of the answer its remaining/reset came with */
   asOf: number;
   resetAt: number | null;
-  /** the longest reset seen: the window when none is stated */
+  /** the longest reset seen: the window's first guess when none is stated */
   maxResetMs: number;
+  /** what Remaining drained says of the window, when none is stated (rate-window.ts) */
+  drain: Drain;
 }
 
 export interface Episode {
@@ -130,9 +133,9 @@ const floorOf = (windowMs: number) => 1 / (windowMs * (1 + marginOf(windowMs)));
 const backoff = (strikes: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
 const secs = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 
-/** A policy's window: stated, or the longest reset seen. */
+/** A policy's window: stated, or inferred from what Remaining drained and the longest reset seen. */
 export function policyWindow(p: PolicyState): number | null {
-  return p.windowMs ?? (p.maxResetMs > 0 ? p.maxResetMs : null);
+  return p.windowMs ?? drainWindow(p.drain, p.maxResetMs > 0 ? p.maxResetMs : null);
 }
 
 /** The rate every policy of the headers allows (requests per ms, before the margin): the tightest binds. */
@@ -154,23 +157,27 @@ export function learnedRate(c: Control, t: number): number | null {
   return c.learned.rate * (1 + GROWTH * x ** 3);
 }
 
-function withPolicies(c: Control, a: Answer): Control {
+function withPolicies(c: Control, sends: readonly Sent[], a: Answer): Control {
   if (!a.policies.length) return c;
   const policies = { ...c.policies };
   for (const p of a.policies) {
     const prev = policies[p.name];
     const fresher = !prev || a.sentAt >= prev.asOf;
     const maxResetMs = Math.max(prev?.maxResetMs ?? 0, p.resetMs ?? 0);
+    const windowMs = p.windowMs ?? prev?.windowMs ?? null;
+    // every accepted answer bounds an unstated window, late ones too
+    let drain = prev?.drain ?? initialDrain();
+    if (windowMs === null && a.status >= 200 && a.status < 300 && p.quota !== null && p.remaining !== null) drain = observeDrain(drain, sends, a.sentAt, a.at, p.quota, p.remaining);
     policies[p.name] = fresher
-      ? { ...p, windowMs: p.windowMs ?? prev?.windowMs ?? null, asOf: a.sentAt, resetAt: p.resetMs !== null ? a.at + p.resetMs : null, maxResetMs }
-      : { ...prev!, maxResetMs };
+      ? { ...p, windowMs, asOf: a.sentAt, resetAt: p.resetMs !== null ? a.at + p.resetMs : null, maxResetMs, drain }
+      : { ...prev!, maxResetMs, drain };
   }
   return { ...c, policies };
 }
 
 /** The state after an answer. `sends` already holds its outcome. */
 export function observeAnswer(c0: Control, sends: readonly Sent[], a: Answer): Control {
-  let c = withPolicies(c0, a);
+  let c = withPolicies(c0, sends, a);
   // a lower ceiling makes the turns already reserved stale
   const [before, after] = [ceilingOf(c0)?.rate ?? Infinity, ceilingOf(c)?.rate ?? Infinity];
   if (after < before) c = { ...c, generation: c.generation + 1 };

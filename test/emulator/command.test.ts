@@ -55,3 +55,44 @@ describe('the new flags, through the built CLI', () => {
     }
   });
 });
+
+describe('the rate flags tell the truth, or the emulator does not start', () => {
+  const run = async (args: string[]) => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['dist/cli.js', 'emulator', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
+    return { status: r.status, err: r.stderr, out: r.stdout };
+  };
+
+  it.each([
+    [['--rate-limit', '30', '--rate-window', '1500ms', '--rate-limit-headers', 'ietf'], /^error: --rate-window 1500ms cannot be stated by --rate-limit-headers ietf: its windows are whole seconds \(w=\); use a whole number of seconds, or x-epoch-ms/],
+    [['--rate-limit', '30', '--rate-window', '2500ms', '--rate-limit-headers', 'ietf-draft7'], /^error: --rate-window 2500ms cannot be stated by --rate-limit-headers ietf-draft7: /],
+    [['--rate-limit-headers', 'x'], /^error: --rate-limit-headers x needs --rate-limit: without a limit there is nothing for the headers to state\n$/],
+    [['--rate-spent', '5'], /^error: --rate-spent needs --rate-limit: without a limit nothing is counted\n$/],
+  ])('%j is refused at start (exit 2), with one line', async (args, message) => {
+    const r = await run(args);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.out).toBe('');
+  });
+
+  it('a window the headers can state is stated exactly: ietf w=3 for 3s; x-epoch-ms resets within 1500 ms of now for 1500ms', async () => {
+    const ietf = await emulatorProcess(['--rate-limit', '30', '--rate-window', '3s', '--rate-limit-headers', 'ietf']);
+    try {
+      const r = await api(ietf.url, 'cbs_test_admin_key')('GET', '/v1/organisations');
+      expect(r.headers.get('ratelimit-policy')).toBe('"default";q=30;w=3');
+      expect(r.headers.get('ratelimit')).toBe('"default";r=29;t=3');
+    } finally {
+      ietf.child.kill();
+    }
+    const ms = await emulatorProcess(['--rate-limit', '30', '--rate-window', '1500ms', '--rate-limit-headers', 'x-epoch-ms']);
+    try {
+      const before = Date.now();
+      const r = await api(ms.url, 'cbs_test_admin_key')('GET', '/v1/organisations');
+      const reset = Number(r.headers.get('x-ratelimit-reset'));
+      expect(reset).toBeGreaterThan(before);
+      expect(reset).toBeLessThanOrEqual(Date.now() + 1500);
+    } finally {
+      ms.child.kill();
+    }
+  });
+});

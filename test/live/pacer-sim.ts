@@ -22,8 +22,9 @@ export class VirtualClock implements Clock {
       });
     });
 
-  /** Runs the virtual time until `work` settles (or `limitMs` passes). */
+  /** Runs the virtual time until `work` settles (or `limitMs` passes from now). */
   async run<T>(work: Promise<T>, limitMs = 1e10): Promise<T> {
+    const start = this.t;
     let settled = false;
     work.then(
       () => (settled = true),
@@ -36,7 +37,7 @@ export class VirtualClock implements Clock {
       this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.timers.shift()!;
       this.t = Math.max(this.t, next.at);
-      if (this.t > limitMs) throw new Error(`still running at t=${this.t}`);
+      if (this.t - start > limitMs) throw new Error(`still running at t=${this.t}`);
       next.resolve();
     }
   }

@@ -195,6 +195,37 @@ describe.concurrent('the pacer against servers it once failed', () => {
     }
   });
 
+  it('a request refused after the endpoint\'s 429s, never sent itself, fails in the same form as the one answered 429', async () => {
+    const server = await hostile((_req, res) => json(res, 429, { code: 'RATE_LIMITED', message: 'slow down' }, { 'retry-after': '1' }));
+    try {
+      const client = paced(server.url, { maxWaitMs: 1500 });
+      const answered: ApiError = await caught(client.request('GET', '/v1/organisations/a'));
+      const hits = server.hits.length;
+      const waiting: ApiError = await caught(client.request('GET', '/v1/organisations/b'));
+      expect(server.hits.length).toBe(hits); // not sent
+      for (const e of [answered, waiting]) {
+        expect(e.kind).toBe('rate_limited');
+        expect(e.summary).toMatch(/^GET \/v1\/organisations\/[ab]: 429 RATE_LIMITED: rate limited; answered 429 for [\d.]+ s without a success, and the next try would make it more than --max-wait \(1\.5 s\)$/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("--max-rpm's own refusal reads as cbsync's, not the server's", async () => {
+    const server = await hostile((_req, res) => json(res, 200, { id: 'x' }));
+    try {
+      const client = testClient(server.url, ADMIN, { maxRpm: 1, maxWaitMs: 30_000 });
+      await client.request('GET', '/v1/organisations/a');
+      const e: ApiError = await caught(client.request('GET', '/v1/organisations/a'));
+      expect(e.kind).toBe('not_sent');
+      expect(e.summary).toMatch(/^GET \/v1\/organisations\/a: not sent: --max-rpm 1 allows the next request in 1 min( \d+ s)?, more than --max-wait \(30 s\)$/);
+      expect(server.hits.length).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('--max-wait ends plan with a one-line error naming the endpoint and the figure', async () => {
     const server = await hostile((_req, res) => json(res, 429, { code: 'RATE_LIMITED', message: 'slow down' }, { 'retry-after': '600' }));
     try {

@@ -4,7 +4,7 @@
 // asserts; each figure is printed beside its target.
 import { benchApply, benchListingAfterPause } from './apply.js';
 import { reportListing } from './listing.js';
-import { benchPacing, CREATES, PACING_CASES } from './pacing.js';
+import { benchPacing, CREATES, PACING_CASES, WINDOW_KIND_CASES } from './pacing.js';
 import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { benchSlowCommits } from './endings.js';
@@ -73,6 +73,22 @@ async function main() {
       }
     }
     say();
+  }
+
+  if (want('pacing') || want('pacing-kinds')) {
+    say(`## Pacing: ${CREATES} integration creates at concurrency 8: fixed windows, and X-RateLimit-Reset as a Unix time in seconds (the window unstated)`);
+    say('| window, limit | kind, rate headers | throughput, share of the limit | 429 answers (share of requests) | time held back |');
+    say('|---|---|---|---|---|');
+    for (const { c, rate, label } of WINDOW_KIND_CASES) {
+      const r = await benchPacing(c, rate);
+      const headers = rate.rateLimitHeaders !== 'none';
+      const [target, ok429] = headers ? [0.97, r.rateLimited === 0] : [0.95, r.rateLimited / r.requests <= 0.02];
+      say(`| ${c.label} | ${label} | ${pct(r.share)} (${CREATES} in ${seconds(r.spanMs)}; target >= ${pct(target)}: ${met(r.share >= target)}) | ${r.rateLimited} (${((100 * r.rateLimited) / r.requests).toFixed(1)}%; target ${headers ? 'none' : '<= 2%'}: ${met(ok429)}) | ${seconds(r.waitedMs)} |`);
+    }
+    say();
+  }
+
+  if (want('pacing')) {
     say('Starting with the budget spent by another process (no rate headers): the window in which the client first ran at >= 95% of the limit.');
     say('| window, limit | spent at start | recovered in window | throughput | 429 answers |');
     say('|---|---|---|---|---|');

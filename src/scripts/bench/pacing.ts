@@ -6,7 +6,8 @@ import { client, LATENCY, listingSeed, withEmu } from './util.js';
 // concurrency 8 through the real client, against the emulator's sliding window of 1 s, 5 s
 // and a minute (the minute at a tenth of the time: a 6 s window and 4 ms of latency, so each
 // case takes under a minute), without rate headers, with IETF ones and with X- ones; then
-// starting with the budget already spent by another process.
+// fixed windows and epoch-second resets (1 s and 5 s); then starting with the budget already
+// spent by another process.
 
 export const CREATES = 600;
 const CONCURRENCY = 8;
@@ -24,6 +25,13 @@ export const PACING_CASES: PacingCase[] = [
   { label: '5 s window, 100 a window', limit: 100, windowMs: 5000, latencyMs: LATENCY },
   { label: 'a minute, 100 a window, at a tenth of the time (6 s, 4 ms latency)', limit: 100, windowMs: 6000, latencyMs: LATENCY / 10 },
 ];
+
+/** Windows as most gateways keep them (fixed, counted from the server's start) and X-RateLimit-Reset as a Unix time in seconds (GitHub's form). */
+export const WINDOW_KIND_CASES: { c: PacingCase; rate: EmulatorRateOptions; label: string }[] = PACING_CASES.slice(0, 2).flatMap((c) => [
+  { c, rate: { rateWindowKind: 'fixed', rateLimitHeaders: 'none' }, label: 'fixed, no headers' },
+  { c, rate: { rateWindowKind: 'sliding', rateLimitHeaders: 'x-epoch' }, label: 'sliding, X- with epoch-second reset' },
+  { c, rate: { rateWindowKind: 'fixed', rateLimitHeaders: 'x-epoch' }, label: 'fixed, X- with epoch-second reset' },
+]);
 
 export interface PacingRun {
   /** creates per ms from the first request to the last answer, against the limit's rate */
