@@ -87,12 +87,6 @@ export function classifyNetworkError(e: unknown, where: Where, connecting: strin
   }
   const tls = connecting !== null ? coded.find((c) => TLS_CODE.test(c.code!)) : undefined;
   if (tls) return { kind: 'tls', code: tls.code, message: handshakeFailed(tls, where, connecting!) };
-  // The proxy said 200 to the CONNECT, then the tunnel closed before the TLS handshake with the
-  // API ended (its upstream failed after it said yes): nothing of the request was sent.
-  const closed = tunnelled(where, connecting) ? coded.find((c) => TUNNEL_CLOSED.test(c.code!)) : undefined;
-  if (closed) {
-    return { kind: 'proxy', code: closed.code, message: `through the proxy ${where.proxy!.shown}: the tunnel to ${target(where)} closed before the TLS handshake ended (${closed.code})` };
-  }
   if (coded.some((c) => c.code === 'UND_ERR_PRX_CONN')) {
     const proxy = where.proxy?.shown ?? 'in use';
     return { kind: 'proxy', message: `the proxy ${proxy} closed the connection without answering the CONNECT to ${where.host} (a proxy does so when it cannot reach the host, or drops what it denies)` };
@@ -105,6 +99,12 @@ export function classifyNetworkError(e: unknown, where: Where, connecting: strin
     const what =
       status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): give them in the proxy URL, as user:password@ before its host';
     return { kind: 'proxy', status, message: `the proxy ${proxy} ${what}` };
+  }
+  // The proxy said 200 to the CONNECT, then the tunnel closed before the TLS handshake with the
+  // API ended (its upstream failed after it said yes): nothing of the request was sent.
+  const closed = tunnelled(where, connecting) ? coded.find((c) => TUNNEL_CLOSED.test(c.code!)) : undefined;
+  if (closed) {
+    return { kind: 'proxy', code: closed.code, message: `through the proxy ${where.proxy!.shown}: the tunnel to ${target(where)} closed before the TLS handshake ended (${closed.code})` };
   }
   const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code!)) ?? coded[coded.length - 1];
   const code = sys?.code;
