@@ -64,6 +64,19 @@ function base64Cores(secret) {
 	}
 	return cores;
 }
+function runs(text, grams, starts) {
+	const folded = fold(text);
+	const out = [];
+	for (let i = 0; i < folded.length; i++) {
+		if (!starts.has(folded[i])) continue;
+		for (const [n, set] of grams) if (i + n <= folded.length && set.has(folded.slice(i, i + n))) {
+			const last = out[out.length - 1];
+			if (last && last[1] >= i) last[1] = Math.max(last[1], i + n);
+			else out.push([i, i + n]);
+		}
+	}
+	return out;
+}
 function redactor(secret) {
 	if (!secret) return (t) => t;
 	if (secret.length < SHORT) {
@@ -82,6 +95,17 @@ function redactor(secret) {
 		...base64Cores(secret)
 	]);
 	const all = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join("|"), "g");
+	const grams = new Map();
+	const add = (source, n) => {
+		const len = Math.min(n, source.length);
+		const set = grams.get(len) ?? new Set();
+		for (let i = 0; i + len <= source.length; i++) set.add(fold(source.slice(i, i + len)));
+		grams.set(len, set);
+	};
+	for (const f of once) add(f, 12);
+	add(Buffer.from(secret, "utf8").toString("hex"), 24);
+	const starts = new Set([...grams.values()].flatMap((set) => [...set].map((g) => g[0])));
+	const scan = (t) => runs(t, grams, starts);
 	const minRun = Math.max(8, Math.floor(secret.length / 2));
 	const head = secret.length >= 12 ? secret.slice(0, 8) : null;
 	return (text) => {
@@ -95,14 +119,22 @@ function redactor(secret) {
 				at = out.indexOf(head, at + (n >= minRun ? 10 : 1));
 			}
 		}
-		return out;
+		const found = scan(out);
+		for (let k = found.length - 1; k >= 0; k--) out = out.slice(0, found[k][0]) + REDACTED + out.slice(found[k][1]);
+		return out.replace(SPACED, (m) => {
+			const found = scan(m.split("").filter((_, j) => j % 2 === 0).join(""));
+			for (let k = found.length - 1; k >= 0; k--) m = m.slice(0, 2 * found[k][0]) + REDACTED + m.slice(2 * found[k][1] - 1);
+			return m;
+		});
 	};
 }
-var REDACTED, escapeRe, SHORT;
+var REDACTED, escapeRe, SHORT, SPACED, fold;
 var init_redact = __esmMin((() => {
 	REDACTED = "[redacted]";
 	escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 	SHORT = 8;
+	SPACED = new RegExp(`(?:[^\\s][ \\t]){11,}[^\\s]`, "g");
+	fold = (s) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }));
 // src/text.ts
 function printable(s) {
@@ -26323,7 +26355,7 @@ function stripTestPrefix(name) {
 	return name.replace(/^\[TEST\]\s*/, "");
 }
 function nameProblem(name) {
-	if (PLAIN.test(name)) return null;
+	if (PLAIN$1.test(name)) return null;
 	if (name !== name.trim()) return "has leading or trailing whitespace: a server may trim it, and every apply would then create the name again";
 	const bad = hasUnsafeChars(name) ? [...name].find((ch) => hasUnsafeChars(ch)) : void 0;
 	if (bad) return `holds a control or invisible character (${printable(bad)}): the name would print like another one`;
@@ -26339,13 +26371,13 @@ function fileName(name, prefixed) {
 		changed: clean !== bare.trim()
 	};
 }
-var import_unhomoglyph, orgNameKey, PLAIN, intNameKey, lookalikeKey, ASCII;
+var import_unhomoglyph, orgNameKey, PLAIN$1, intNameKey, lookalikeKey, ASCII;
 var init_names = __esmMin((() => {
 	import_unhomoglyph = __toESM(require_unhomoglyph(), 1);
 	init_text$1();
 	orgNameKey = (name) => stripTestPrefix(intNameKey(name)).trim();
-	PLAIN = /^[!-~](?:[ -~]*[!-~])?$/;
-	intNameKey = (name) => PLAIN.test(name) ? name : name.normalize("NFC").trim();
+	PLAIN$1 = /^[!-~](?:[ -~]*[!-~])?$/;
+	intNameKey = (name) => PLAIN$1.test(name) ? name : name.normalize("NFC").trim();
 	lookalikeKey = (name) => ASCII.test(name) ? (0, import_unhomoglyph.default)(name.toLowerCase()).toLowerCase() : (0, import_unhomoglyph.default)(name.normalize("NFD").toLowerCase()).toLowerCase().normalize("NFC");
 	ASCII = /^[\x00-\x7f]*$/;
 }));
@@ -34956,10 +34988,12 @@ function classifyNetworkError(e, where, connecting = null) {
 		const { words, trust } = CERTIFICATE[cert.code];
 		const names = cert.code === "ERR_TLS_CERT_ALTNAME_INVALID" ? cert.cert?.subjectaltname : void 0;
 		const reason = names ? ` (it names ${names})` : "";
+		const proxy = atProxy(where, connecting);
+		const whose = proxy ? `the proxy ${proxy.shown} (${proxy.variable})` : where.host;
 		return {
 			kind: "certificate",
 			code: cert.code,
-			message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ""}`
+			message: `the TLS certificate of ${whose} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ""}`
 		};
 	}
 	const tls = connecting !== null ? coded.find((c) => TLS_CODE.test(c.code)) : void 0;
@@ -34983,6 +35017,12 @@ function classifyNetworkError(e, where, connecting = null) {
 			message: `the proxy ${proxy} ${status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? "refused the user name and password in its URL (407)" : "asks for credentials (407): give them in the proxy URL, as user:password@ before its host"}`
 		};
 	}
+	const closed = tunnelled(where, connecting) ? coded.find((c) => TUNNEL_CLOSED.test(c.code)) : void 0;
+	if (closed) return {
+		kind: "proxy",
+		code: closed.code,
+		message: `through the proxy ${where.proxy.shown}: the tunnel to ${target(where)} closed before the TLS handshake ended (${closed.code})`
+	};
 	const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code)) ?? coded[coded.length - 1];
 	const code = sys?.code;
 	const p = where.proxy;
@@ -35010,17 +35050,30 @@ function classifyNetworkError(e, where, connecting = null) {
 		message: `connection failed (${code ?? last?.message ?? "unknown"})`
 	};
 }
-function handshakeFailed(c, where, connecting) {
+function atProxy(where, connecting) {
 	const p = where.proxy;
-	const bare = (h) => h.replace(/^\[(.*)\]$/, "$1");
-	const proxy = p && p.shown.startsWith("https:") && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
-	const who = proxy ? `the proxy ${proxy.shown}` : `the server at ${where.host}`;
-	if (NOT_TLS.test(c.code) || c.code === "EPROTO" && NOT_TLS.test(c.message ?? "")) return `${who} does not speak TLS (${proxy ? `an https:// proxy URL for a plain http proxy? write http:// in ${proxy.variable}` : "https:// to a plain http port?"}) (${c.code})`;
-	const reason = c.code === "EPROTO" ? /SSL routines:[^:]*:([^:\n]+)/.exec(c.message ?? "")?.[1]?.trim() ?? "a TLS protocol error" : void 0;
-	const words = HANDSHAKE[c.code] ?? reason ?? c.code.replace(/^ERR_(SSL|TLS)_/, "").toLowerCase().replace(/_/g, " ");
-	return `the TLS handshake with ${who.replace(/^the server at /, "")} failed: ${words} (${c.code})`;
+	return p && p.shown.startsWith("https:") && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
 }
-var CERTIFICATE, CA_HINT, PROXY_REFUSED, TLS_CODE, NOT_TLS, HANDSHAKE;
+function tunnelled(where, connecting) {
+	return !!where.proxy && where.origin.startsWith("https:") && connecting !== null && !atProxy(where, connecting) && connecting === `${bare(new URL(where.origin).hostname)}:${where.port}`;
+}
+function handshakeFailed(c, where, connecting) {
+	const proxy = atProxy(where, connecting);
+	const through = !proxy && tunnelled(where, connecting) ? where.proxy : null;
+	const notTls = NOT_TLS.test(c.code) || c.code === "EPROTO" && NOT_TLS.test(c.message ?? "");
+	if (through) {
+		const words = notTls ? "what came through the tunnel is not TLS (the proxy, or what is behind it, does not speak TLS)" : handshakeWords(c);
+		return `the TLS handshake with ${target(where)} through the proxy ${through.shown} failed: ${words} (${c.code})`;
+	}
+	const who = proxy ? `the proxy ${proxy.shown}` : `the server at ${where.host}`;
+	if (notTls) return `${who} does not speak TLS (${proxy ? `an https:// proxy URL for a plain http proxy? write http:// in ${proxy.variable}` : "https:// to a plain http port?"}) (${c.code})`;
+	return `the TLS handshake with ${who.replace(/^the server at /, "")} failed: ${handshakeWords(c)} (${c.code})`;
+}
+function handshakeWords(c) {
+	const reason = c.code === "EPROTO" ? /SSL routines:[^:]*:([^:\n]+)/.exec(c.message ?? "")?.[1]?.trim() ?? "a TLS protocol error" : void 0;
+	return HANDSHAKE[c.code] ?? reason ?? c.code.replace(/^ERR_(SSL|TLS)_/, "").toLowerCase().replace(/_/g, " ");
+}
+var CERTIFICATE, CA_HINT, PROXY_REFUSED, TLS_CODE, NOT_TLS, HANDSHAKE, target, bare, TUNNEL_CLOSED;
 var init_network = __esmMin((() => {
 	CERTIFICATE = {
 		UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
@@ -35069,46 +35122,123 @@ var init_network = __esmMin((() => {
 		ERR_SSL_TLSV1_ALERT_UNRECOGNIZED_NAME: "the server does not serve this host name",
 		ERR_SSL_TLSV1_UNRECOGNIZED_NAME: "the server does not serve this host name"
 	};
+	target = (where) => /:\d+$/.test(where.host) ? where.host : `${where.host}:${where.port}`;
+	bare = (h) => h.replace(/^\[(.*)\]$/, "$1");
+	TUNNEL_CLOSED = /^(ECONNRESET|EPIPE|ECONNABORTED|UND_ERR_SOCKET)$/;
+}));
+// src/live/no-proxy.ts
+function ipv6(text) {
+	try {
+		return new URL(`http://[${text}]/`).hostname;
+	} catch {
+		return null;
+	}
+}
+function parseNoProxy(raw) {
+	const out = [];
+	for (const item of (raw ?? "").toLowerCase().split(/[,\s]+/).filter(Boolean)) {
+		if (item === "*") {
+			out.push({
+				host: "",
+				port: 0,
+				domain: true
+			});
+			continue;
+		}
+		if (!item.includes("[") && (item.match(/:/g)?.length ?? 0) >= 2) {
+			const host = ipv6(item);
+			if (host) out.push({
+				host,
+				port: 0,
+				domain: false
+			});
+			continue;
+		}
+		const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(item);
+		if (!m) continue;
+		const port = m[2] ? Number(m[2]) : 0;
+		if (m[1].startsWith("[")) {
+			const host = ipv6(m[1].slice(1, -1));
+			if (host) out.push({
+				host,
+				port,
+				domain: false
+			});
+			continue;
+		}
+		const host = m[1].replace(/^\*/, "").replace(/^\./, "").replace(/\.$/, "");
+		if (host) out.push({
+			host,
+			port,
+			domain: !/^[\d.]+$/.test(host)
+		});
+	}
+	return out;
+}
+function bypasses(entries, url) {
+	const host = url.hostname.toLowerCase().replace(/\.$/, "");
+	const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+	const named = !IPV4.test(host) && !host.startsWith("[");
+	return entries.some((e) => (!e.port || e.port === port) && (e.host === "" || host === e.host || named && e.domain && host.endsWith(`.${e.host}`)));
+}
+var IPV4;
+var init_no_proxy = __esmMin((() => {
+	IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 }));
 // src/live/url.ts
-function hideUserInfo(raw) {
-	const at = raw.lastIndexOf("@");
-	if (at < 0) return raw;
-	return `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(raw.slice(0, at))?.[0] ?? ""}...@${raw.slice(at + 1)}`;
+function shownIfPlain(raw) {
+	return PLAIN.test(raw) ? raw : null;
+}
+function unreadableReason(raw) {
+	const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+	const at = rest.lastIndexOf("@");
+	const after = rest.slice(at + 1);
+	if (at >= 0 && !/^[^/?#]/.test(after)) return "no host after the user info";
+	if (/\s/.test(rest)) return "it holds a space, tab or line break (in a password, write them %-encoded: %20, %09)";
+	if (at < 0 && /^[^/:]*:(?!\d*(?:[/?#]|$))/.test(rest)) return "what follows the host is not a port number (a user:password needs @host:port after it)";
+	if (at >= 0 && !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?\/?$/i.test(after)) return "what follows the last @ is not a host:port";
+	return "it cannot be read as a URL";
 }
 function checkApiUrl(raw) {
-	const shown = hideUserInfo(raw);
 	let url = null;
 	try {
 		url = new URL(raw);
 	} catch {}
-	if (!url || !raw.includes("://") && !/^https?:$/.test(url.protocol)) throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(raw, shown)}`);
+	if (!url || !raw.includes("://") && !/^https?:$/.test(url.protocol)) {
+		const shown = shownIfPlain(raw);
+		if (!shown) throw new ConfigError(`not a valid API URL: ${raw.includes("://") ? unreadableReason(raw) : "it has no https:// scheme"} (${NOT_SHOWN}; write https://host[:port])`);
+		throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(shown)}`);
+	}
 	if (url.username || url.password || raw.includes("@")) throw new ConfigError("the API URL must not hold a user name or password: set the key in CHARGEBACKSTOP_API_KEY");
 	if (url.protocol === "https:") return url;
 	if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return url;
 	if (url.protocol === "http:") throw new ConfigError(`refusing plain http to ${url.host}: use https (http is allowed only for loopback hosts)`);
 	throw new ConfigError(`unsupported API URL scheme ${url.protocol}`);
 }
-function schemeHint(raw, shown) {
-	const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(raw);
-	if (!m || raw.includes("@")) return "";
+function schemeHint(shown) {
+	const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(shown);
+	if (!m) return "";
 	return `; add the scheme, e.g. ${LOOPBACK.test(m[1]) ? "http" : "https"}://${shown}`;
 }
-var LOOPBACK;
+var LOOPBACK, PLAIN, NOT_SHOWN;
 var init_url = __esmMin((() => {
 	init_errors$1();
 	LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+	PLAIN = /^(?:https?:\/\/)?(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d+)?(?:\/[^@:\s]*)?$/i;
+	NOT_SHOWN = "its value is not shown: it may hold a password";
 }));
 // src/live/proxy.ts
 function readProxy(name, raw) {
 	const value = raw?.trim();
 	if (!value) return null;
+	if (/^https?:(?!\/\/)/i.test(value)) throw new ConfigError(`${name}: write the scheme with two slashes ${FORM}`);
 	const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
 	let url;
 	try {
 		url = new URL(withScheme);
 	} catch {
-		throw new ConfigError(`${name} is not a valid proxy URL: ${hideUserInfo(withScheme)} ${FORM}`);
+		const shown = shownIfPlain(withScheme);
+		throw new ConfigError(`${name} is not a valid proxy URL: ${shown ?? `${unreadableReason(withScheme)} (its value is not shown: it may hold a password)`} ${FORM}`);
 	}
 	if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`${name}: unsupported proxy scheme ${url.protocol} (http:// or https://)`);
 	if (url.pathname !== "/" || url.search || url.hash) throw new ConfigError(`${name}: a proxy URL has no path, query or fragment after host:port ${FORM}`);
@@ -35129,33 +35259,33 @@ function readProxy(name, raw) {
 		password
 	};
 }
-function noProxyList(raw) {
-	const entries = (raw ?? "").split(/[,\s]+/).filter(Boolean);
-	const isName = (e) => /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?$/i.test(e) && !/^[\d.]+(:\d+)?$/.test(e);
-	return entries.flatMap((e) => isName(e) ? [e, `.${e}`] : [e]).join(",");
-}
-function proxySettings(env, scheme) {
+function proxySettings(env, base) {
 	const http = readProxy("HTTP_PROXY", pick(env, "http_proxy"));
 	const https = readProxy("HTTPS_PROXY", pick(env, "https_proxy")) ?? http;
 	const passwords = [...new Set([http, https].map((p) => p?.password ?? "").filter(Boolean))];
+	const noProxy = (pick(env, "no_proxy") ?? "").trim();
+	const entries = parseNoProxy(noProxy);
+	const proxy = base.protocol === "https:" ? https : http;
 	return {
 		http,
 		https,
-		proxy: scheme === "https:" ? https : http,
-		noProxy: noProxyList(pick(env, "no_proxy")),
+		proxy,
+		via: proxy && !bypasses(entries, base) ? proxy : null,
+		noProxy,
 		passwords
 	};
 }
-function dispatcherFor(undici, { http, https, noProxy }, ca) {
+function dispatcherFor(undici, { http, https, via }, ca) {
 	const tls = ca ? { ca: [...rootCertificates, ...ca] } : void 0;
-	if (!http && !https) return new undici.Agent(tls ? { connect: tls } : {});
+	if (!via) return new undici.Agent(tls ? { connect: tls } : {});
 	return quietly$1(() => new undici.EnvHttpProxyAgent({
 		httpProxy: http?.uri ?? "",
 		httpsProxy: https?.uri ?? "",
-		noProxy,
+		noProxy: "",
 		...tls ? {
 			connect: tls,
-			requestTls: tls
+			requestTls: tls,
+			proxyTls: tls
 		} : {},
 		clientFactory: tunnelClients(undici)
 	}));
@@ -35183,6 +35313,7 @@ function quietly$1(make) {
 var FORM, pick, ProxyConnectionError;
 var init_proxy = __esmMin((() => {
 	init_errors$1();
+	init_no_proxy();
 	init_url();
 	FORM = "(write http://[user:password@]host:port)";
 	pick = (env, name) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -49525,13 +49656,13 @@ function createTransport(options) {
 	const { timeoutMs, maxBytes } = options;
 	const ca = options.ca === void 0 ? void 0 : [].concat(options.ca);
 	const base = new URL(options.baseUrl);
-	const proxies = proxySettings(options.env, base.protocol);
-	const { proxy, noProxy } = proxies;
+	const proxies = proxySettings(options.env, base);
+	const { proxy, via, noProxy } = proxies;
 	const where = {
 		host: base.host,
 		port: base.port || (base.protocol === "https:" ? "443" : "80"),
 		origin: base.origin,
-		proxy
+		proxy: via
 	};
 	let fetcher;
 	let dispatcher;
@@ -49622,7 +49753,7 @@ function createTransport(options) {
 	}
 	return {
 		send,
-		proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${noProxy ? ` (not for NO_PROXY: ${noProxy})` : ""}` : null,
+		proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${via ? noProxy ? ` (not for NO_PROXY: ${noProxy})` : "" : ` (not used: NO_PROXY=${noProxy} names ${base.hostname}, so requests go directly)`}` : null,
 		secrets: proxies.passwords,
 		async close() {
 			await fetcher?.catch(() => {});
@@ -49635,7 +49766,7 @@ function watchConnects() {
 	watching = true;
 	subscribe("undici:client:connectError", (message) => {
 		const { error, connectParams: p } = message;
-		if (error && typeof error === "object" && !connectFailures.has(error)) connectFailures.set(error, `${p.hostname}:${p.port || (p.protocol === "https:" ? 443 : 80)}`);
+		if (error && typeof error === "object" && !connectFailures.has(error)) connectFailures.set(error, `${String(p.hostname).replace(/^\[(.*)\]$/, "$1")}:${p.port || (p.protocol === "https:" ? 443 : 80)}`);
 	});
 }
 function connectingTo(e) {

@@ -80,7 +80,10 @@ export function classifyNetworkError(e: unknown, where: Where, connecting: strin
     const { words, trust } = CERTIFICATE[cert.code!]!;
     const names = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? cert.cert?.subjectaltname : undefined;
     const reason = names ? ` (it names ${names})` : '';
-    return { kind: 'certificate', code: cert.code, message: `the TLS certificate of ${where.host} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ''}` };
+    // an https:// proxy presents its own certificate before any tunnel
+    const proxy = atProxy(where, connecting);
+    const whose = proxy ? `the proxy ${proxy.shown} (${proxy.variable})` : where.host;
+    return { kind: 'certificate', code: cert.code, message: `the TLS certificate of ${whose} ${words}${reason} (${cert.code})${trust ? `: ${CA_HINT}` : ''}` };
   }
   const tls = connecting !== null ? coded.find((c) => TLS_CODE.test(c.code!)) : undefined;
   if (tls) return { kind: 'tls', code: tls.code, message: handshakeFailed(tls, where, connecting!) };
@@ -97,6 +100,12 @@ export function classifyNetworkError(e: unknown, where: Where, connecting: strin
       status !== 407 ? `refused the tunnel to ${where.host} (${status})` : credentials ? 'refused the user name and password in its URL (407)' : 'asks for credentials (407): give them in the proxy URL, as user:password@ before its host';
     return { kind: 'proxy', status, message: `the proxy ${proxy} ${what}` };
   }
+  // The proxy said 200 to the CONNECT, then the tunnel closed before the TLS handshake with the
+  // API ended (its upstream failed after it said yes): nothing of the request was sent.
+  const closed = tunnelled(where, connecting) ? coded.find((c) => TUNNEL_CLOSED.test(c.code!)) : undefined;
+  if (closed) {
+    return { kind: 'proxy', code: closed.code, message: `through the proxy ${where.proxy!.shown}: the tunnel to ${target(where)} closed before the TLS handshake ended (${closed.code})` };
+  }
   const sys = coded.find((c) => /^E[A-Z_]+$/.test(c.code!)) ?? coded[coded.length - 1];
   const code = sys?.code;
   const p = where.proxy;
@@ -110,18 +119,43 @@ export function classifyNetworkError(e: unknown, where: Where, connecting: strin
   return { kind: 'network', code, message: `connection failed (${code ?? last?.message ?? 'unknown'})` };
 }
 
-/** A TLS handshake that failed, in words: with the API, or with an https:// proxy. */
-function handshakeFailed(c: Cause, where: Where, connecting: string): string {
+/** The API's host:port, as a tunnel to it is asked for. */
+const target = (where: Where) => (/:\d+$/.test(where.host) ? where.host : `${where.host}:${where.port}`);
+const bare = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
+
+/** Codes of a connection that closed under us. */
+const TUNNEL_CLOSED = /^(ECONNRESET|EPIPE|ECONNABORTED|UND_ERR_SOCKET)$/;
+
+/** The https:// proxy in use, when the failure came while connecting to it (its own TLS). */
+function atProxy(where: Where, connecting: string | null): Where['proxy'] {
   const p = where.proxy;
-  const bare = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
-  const proxy = p && p.shown.startsWith('https:') && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
+  return p && p.shown.startsWith('https:') && connecting === `${bare(p.hostname)}:${p.port}` ? p : null;
+}
+
+/** Whether the failure came while opening the API's connection inside a proxy's tunnel (after the CONNECT, before TLS ended). */
+function tunnelled(where: Where, connecting: string | null): boolean {
+  return !!where.proxy && where.origin.startsWith('https:') && connecting !== null && !atProxy(where, connecting) && connecting === `${bare(new URL(where.origin).hostname)}:${where.port}`;
+}
+
+/** A TLS handshake that failed, in words: with the API, with an https:// proxy, or with the API through a proxy's tunnel. */
+function handshakeFailed(c: Cause, where: Where, connecting: string): string {
+  const proxy = atProxy(where, connecting);
+  const through = !proxy && tunnelled(where, connecting) ? where.proxy : null;
+  const notTls = NOT_TLS.test(c.code!) || (c.code === 'EPROTO' && NOT_TLS.test(c.message ?? ''));
+  if (through) {
+    const words = notTls ? 'what came through the tunnel is not TLS (the proxy, or what is behind it, does not speak TLS)' : handshakeWords(c);
+    return `the TLS handshake with ${target(where)} through the proxy ${through.shown} failed: ${words} (${c.code})`;
+  }
   const who = proxy ? `the proxy ${proxy.shown}` : `the server at ${where.host}`;
-  if (NOT_TLS.test(c.code!) || (c.code === 'EPROTO' && NOT_TLS.test(c.message ?? ''))) {
+  if (notTls) {
     const hint = proxy ? `an https:// proxy URL for a plain http proxy? write http:// in ${proxy.variable}` : 'https:// to a plain http port?';
     return `${who} does not speak TLS (${hint}) (${c.code})`;
   }
+  return `the TLS handshake with ${who.replace(/^the server at /, '')} failed: ${handshakeWords(c)} (${c.code})`;
+}
+
+function handshakeWords(c: Cause): string {
   // EPROTO carries OpenSSL's reason in its message only (`...:SSL routines:fn:reason`)
   const reason = c.code === 'EPROTO' ? (/SSL routines:[^:]*:([^:\n]+)/.exec(c.message ?? '')?.[1]?.trim() ?? 'a TLS protocol error') : undefined;
-  const words = HANDSHAKE[c.code!] ?? reason ?? c.code!.replace(/^ERR_(SSL|TLS)_/, '').toLowerCase().replace(/_/g, ' ');
-  return `the TLS handshake with ${who.replace(/^the server at /, '')} failed: ${words} (${c.code})`;
+  return HANDSHAKE[c.code!] ?? reason ?? c.code!.replace(/^ERR_(SSL|TLS)_/, '').toLowerCase().replace(/_/g, ' ');
 }

@@ -5,7 +5,8 @@
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ConfigError } from './errors.js';
-import { hideUserInfo } from './url.js';
+import { bypasses, parseNoProxy } from './no-proxy.js';
+import { PROXY_NOT_SHOWN, shownIfPlain, unreadableReason } from './url.js';
 
 export type Env = Record<string, string | undefined>;
 type Undici = Pick<typeof import('undici'), 'Agent' | 'EnvHttpProxyAgent' | 'Pool'>;
@@ -26,18 +27,21 @@ const FORM = '(write http://[user:password@]host:port)';
 
 /**
  * A proxy variable as a URL (`proxy:3128` is taken as http://, as curl does). Its user info is
- * never echoed, whatever characters it holds: a value that is not a URL is shown without
- * anything up to its last `@`, and a valid one by its scheme, host and port alone.
+ * never echoed, whatever characters it holds: a value that cannot be read is shown only when no
+ * part of it can be user info (see shownIfPlain), and a valid one by its scheme, host and port.
  */
 export function readProxy(name: string, raw: string | undefined): Proxy | null {
   const value = raw?.trim();
   if (!value) return null;
+  // `http:host` or `http:user:pw@host` would read as a host named `http` (or a user `http`)
+  if (/^https?:(?!\/\/)/i.test(value)) throw new ConfigError(`${name}: write the scheme with two slashes ${FORM}`);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`${name} is not a valid proxy URL: ${hideUserInfo(withScheme)} ${FORM}`);
+    const shown = shownIfPlain(withScheme);
+    throw new ConfigError(`${name} is not a valid proxy URL: ${shown ?? `${unreadableReason(withScheme)} (${PROXY_NOT_SHOWN})`} ${FORM}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name}: unsupported proxy scheme ${url.protocol} (http:// or https://)`);
   // undici would say only "invalid url" at the first request; the path itself is not shown (an @ there may be a password's)
@@ -55,48 +59,51 @@ export function readProxy(name: string, raw: string | undefined): Proxy | null {
 
 const pick = (env: Env, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
 
-/**
- * NO_PROXY as curl and Go read it: a bare domain covers its subdomains too (undici matches it
- * exactly, and only `.domain` or `*.domain` by suffix), so each bare name also gets its `.name`.
- */
-export function noProxyList(raw: string | undefined): string {
-  const entries = (raw ?? '').split(/[,\s]+/).filter(Boolean);
-  const isName = (e: string) => /^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?$/i.test(e) && !/^[\d.]+(:\d+)?$/.test(e);
-  return entries.flatMap((e) => (isName(e) ? [e, `.${e}`] : [e])).join(',');
-}
-
 export interface ProxySettings {
   http: Proxy | null;
   /** HTTPS_PROXY, else HTTP_PROXY (undici's rule) */
   https: Proxy | null;
   /** the proxy for the API's scheme, if one is set (NO_PROXY may still bypass it) */
   proxy: Proxy | null;
+  /** the proxy the API's requests go through: `proxy`, unless NO_PROXY names the API's host */
+  via: Proxy | null;
+  /** NO_PROXY as given (for --debug) */
   noProxy: string;
   /** the passwords of the proxies set, to be scrubbed from anything printed */
   passwords: string[];
 }
 
-/** The proxy variables, read from `env` alone (either case); a bad one is a ConfigError. */
-export function proxySettings(env: Env, scheme: string): ProxySettings {
+/** The proxy variables for requests to `base`, read from `env` alone (either case); a bad one is a ConfigError. */
+export function proxySettings(env: Env, base: URL): ProxySettings {
   const http = readProxy('HTTP_PROXY', pick(env, 'http_proxy'));
   // undici's rule: https requests use HTTP_PROXY when HTTPS_PROXY is not set
   const https = readProxy('HTTPS_PROXY', pick(env, 'https_proxy')) ?? http;
   const passwords = [...new Set([http, https].map((p) => p?.password ?? '').filter(Boolean))];
-  return { http, https, proxy: scheme === 'https:' ? https : http, noProxy: noProxyList(pick(env, 'no_proxy')), passwords };
+  const noProxy = (pick(env, 'no_proxy') ?? '').trim();
+  const entries = parseNoProxy(noProxy);
+  const proxy = base.protocol === 'https:' ? https : http;
+  return { http, https, proxy, via: proxy && !bypasses(entries, base) ? proxy : null, noProxy, passwords };
 }
 
-/** The dispatcher for every request: undici's environment proxy agent, fed from the settings alone. */
-export function dispatcherFor(undici: Undici, { http, https, noProxy }: ProxySettings, ca: string[] | undefined): Dispatcher {
+/**
+ * The dispatcher for every request (all go to the API's origin, never another: redirects
+ * elsewhere are not followed): a plain agent when NO_PROXY names it or no proxy is set, else
+ * undici's environment proxy agent through the proxy, fed from the settings alone (NO_PROXY is
+ * decided here, by `bypasses`, not by undici, which reads `.name` as subdomains only). The CA
+ * given is trusted for the API and for an https:// proxy alike.
+ */
+export function dispatcherFor(undici: Undici, { http, https, via }: ProxySettings, ca: string[] | undefined): Dispatcher {
   const tls = ca ? { ca: [...rootCertificates, ...ca] } : undefined;
-  if (!http && !https) return new undici.Agent(tls ? { connect: tls } : {});
+  if (!via) return new undici.Agent(tls ? { connect: tls } : {});
   // The values are passed explicitly (empty for none) so the agent never reads process.env itself.
   return quietly(
     () =>
       new undici.EnvHttpProxyAgent({
         httpProxy: http?.uri ?? '',
         httpsProxy: https?.uri ?? '',
-        noProxy,
-        ...(tls ? { connect: tls, requestTls: tls } : {}),
+        noProxy: '',
+        // connect: the API without a proxy; requestTls: the API through a tunnel; proxyTls: an https:// proxy
+        ...(tls ? { connect: tls, requestTls: tls, proxyTls: tls } : {}),
         // read by each ProxyAgent; the plain Agent and its pools ignore it
         ...({ clientFactory: tunnelClients(undici) } as object),
       }),

@@ -51,9 +51,10 @@ export function createTransport(options: TransportOptions): Transport {
   const ca = options.ca === undefined ? undefined : ([] as string[]).concat(options.ca);
   const base = new URL(options.baseUrl);
   // read now, so a bad proxy variable is a ConfigError before any request
-  const proxies = proxySettings(options.env, base.protocol);
-  const { proxy, noProxy } = proxies;
-  const where: Where = { host: base.host, port: base.port || (base.protocol === 'https:' ? '443' : '80'), origin: base.origin, proxy };
+  const proxies = proxySettings(options.env, base);
+  const { proxy, via, noProxy } = proxies;
+  // failures name the proxy only when the API's requests go through it
+  const where: Where = { host: base.host, port: base.port || (base.protocol === 'https:' ? '443' : '80'), origin: base.origin, proxy: via };
   let fetcher: Promise<$Fetch> | undefined;
   let dispatcher: Dispatcher | undefined;
   // undici is loaded with the first request: a command that sends none does not pay for it
@@ -113,7 +114,7 @@ export function createTransport(options: TransportOptions): Transport {
 
   return {
     send,
-    proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${noProxy ? ` (not for NO_PROXY: ${noProxy})` : ''}` : null,
+    proxyLine: proxy ? `proxy for ${base.protocol}// requests: ${proxy.shown}${via ? (noProxy ? ` (not for NO_PROXY: ${noProxy})` : '') : ` (not used: NO_PROXY=${noProxy} names ${base.hostname}, so requests go directly)`}` : null,
     secrets: proxies.passwords,
     async close() {
       await fetcher?.catch(() => {});
@@ -133,7 +134,7 @@ function watchConnects(): void {
   subscribe('undici:client:connectError', (message) => {
     const { error, connectParams: p } = message as { error: unknown; connectParams: { hostname: string; port: string | number; protocol: string } };
     if (error && typeof error === 'object' && !connectFailures.has(error)) {
-      connectFailures.set(error, `${p.hostname}:${p.port || (p.protocol === 'https:' ? 443 : 80)}`);
+      connectFailures.set(error, `${String(p.hostname).replace(/^\[(.*)\]$/, '$1')}:${p.port || (p.protocol === 'https:' ? 443 : 80)}`);
     }
   });
 }

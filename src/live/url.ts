@@ -5,23 +5,37 @@ export const DEFAULT_API_URL = 'https://api.chargebackstop.com';
 export const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
 /**
- * A URL as it may be printed when it cannot be read: everything up to its last `@` may be user
- * info (a password, a key), whatever characters it holds (spaces, tabs, `/`, `@`), so none of it
- * is shown, with or without a scheme (`http://...@host`, `...@host`).
+ * A URL that cannot be read is echoed only in a shape that holds no user info: an optional
+ * http(s) scheme, a host name or [IPv6], a numeric port and a path without `@` or `:`. Anything
+ * else may be a user and password (`http://bot:pw` reads as host `bot`, port `pw`; a password
+ * holding `@` or `/` moves where the host seems to start), so none of it is shown.
  */
-export function hideUserInfo(raw: string): string {
-  const at = raw.lastIndexOf('@');
-  if (at < 0) return raw;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw.slice(0, at))?.[0] ?? '';
-  return `${scheme}...@${raw.slice(at + 1)}`;
+const PLAIN = /^(?:https?:\/\/)?(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d+)?(?:\/[^@:\s]*)?$/i;
+
+/** The value as it may be printed, or null when any part of it may be user info. */
+export function shownIfPlain(raw: string): string | null {
+  return PLAIN.test(raw) ? raw : null;
 }
+
+/** Why a value that cannot be read is not a URL, told without any of it. */
+export function unreadableReason(raw: string): string {
+  const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = rest.lastIndexOf('@');
+  const after = rest.slice(at + 1);
+  if (at >= 0 && !/^[^/?#]/.test(after)) return 'no host after the user info';
+  if (/\s/.test(rest)) return 'it holds a space, tab or line break (in a password, write them %-encoded: %20, %09)';
+  if (at < 0 && /^[^/:]*:(?!\d*(?:[/?#]|$))/.test(rest)) return 'what follows the host is not a port number (a user:password needs @host:port after it)';
+  if (at >= 0 && !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?\/?$/i.test(after)) return 'what follows the last @ is not a host:port';
+  return 'it cannot be read as a URL';
+}
+
+const NOT_SHOWN = 'its value is not shown: it may hold a password';
 
 /**
  * The base URL, refusing plain http except for loopback hosts (the key must not travel in
  * clear) and any user info (a key there would be printed); the URL is never echoed with it.
  */
 export function checkApiUrl(raw: string): URL {
-  const shown = hideUserInfo(raw);
   let url: URL | null = null;
   try {
     url = new URL(raw);
@@ -29,7 +43,9 @@ export function checkApiUrl(raw: string): URL {
     // fall through: a host without a scheme gets a hint
   }
   if (!url || (!raw.includes('://') && !/^https?:$/.test(url.protocol))) {
-    throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(raw, shown)}`);
+    const shown = shownIfPlain(raw);
+    if (!shown) throw new ConfigError(`not a valid API URL: ${raw.includes('://') ? unreadableReason(raw) : 'it has no https:// scheme'} (${NOT_SHOWN}; write https://host[:port])`);
+    throw new ConfigError(`not a valid API URL: ${shown}${schemeHint(shown)}`);
   }
   // an @ anywhere (user info, or one the parser took for a path) may be a key or a password
   if (url.username || url.password || raw.includes('@')) {
@@ -42,8 +58,11 @@ export function checkApiUrl(raw: string): URL {
 }
 
 /** A host without a scheme: http:// for a loopback one (the emulator), https:// for others. */
-function schemeHint(raw: string, shown: string): string {
-  const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(raw);
-  if (!m || raw.includes('@')) return '';
+function schemeHint(shown: string): string {
+  const m = /^([\w.-]+|\[[0-9a-f:]+\])(:\d+)?(\/.*)?$/i.exec(shown);
+  if (!m) return '';
   return `; add the scheme, e.g. ${LOOPBACK.test(m[1]!) ? 'http' : 'https'}://${shown}`;
 }
+
+/** Unreadable-URL text for a proxy variable: never any of its value. */
+export const PROXY_NOT_SHOWN = NOT_SHOWN;

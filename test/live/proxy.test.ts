@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/live/errors.js';
 import { ADMIN, caught, testIo, withEmulator } from '../helpers.js';
 import { makeCa, type Ca } from './certs.js';
 import { testClient } from './helpers.js';
-import { connectProxy, httpsApi, type Api } from './servers.js';
+import { connectProxy, httpApi, httpsApi, type Api } from './servers.js';
 
 // Proxies as CI runners have them (seen: HTTPS_PROXY ignored, the API unreachable, no CONNECT
 // in the proxy's log). The API here has a name only the proxy can resolve, as behind squid:
@@ -99,9 +99,9 @@ describe('HTTPS_PROXY', () => {
       await client({ HTTPS_PROXY: `127.0.0.1:${proxy.port}` }).request('GET', '/v1/organisations');
       expect(proxy.connects).toHaveLength(1);
       expect(() => client({ HTTPS_PROXY: 'http://user:hunter2hunter2@[bad' })).toThrow(ConfigError);
-      expect(() => client({ HTTPS_PROXY: 'http://user:hunter2hunter2@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: http:\/\/\.\.\.@\[bad/);
+      expect(() => client({ HTTPS_PROXY: 'http://user:hunter2hunter2@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: what follows the last @ is not a host:port \(its value is not shown/);
       expect(() => client({ HTTPS_PROXY: 'socks5://127.0.0.1:1080' })).toThrow('HTTPS_PROXY: unsupported proxy scheme socks5: (http:// or https://)');
-      expect(() => client({ https_proxy: 'http://u:pa/ss@wd@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: http:\/\/\.\.\.@\[bad /);
+      expect(() => client({ https_proxy: 'http://u:pa/ss@wd@[bad' })).toThrow(/^HTTPS_PROXY is not a valid proxy URL: what follows the last @ is not a host:port /);
       expect(() => client({ HTTPS_PROXY: 'http://u:100%@proxy:3128' })).toThrow('HTTPS_PROXY: the user or password holds a malformed %-escape (write % as %25)');
     } finally {
       await proxy.close();
@@ -125,6 +125,13 @@ describe('NO_PROXY', () => {
     ['other.test,localhost', 'proxied'],
     ['bsync.test', 'proxied'], // not a domain boundary
     ['api.cbsync.test.example', 'proxied'],
+    // a domain written .name or *.name covers the name itself too, as curl reads it (seen: proxied)
+    ['.api.cbsync.test', 'direct'],
+    ['*.api.cbsync.test', 'direct'],
+    // a trailing dot (a fully qualified name) changes nothing
+    ['api.cbsync.test.', 'direct'],
+    ['.cbsync.test.', 'direct'],
+    ['*.bsync.test', 'proxied'],
   ])('NO_PROXY=%j: %s', async (value, expected) => {
     const proxy = await connectProxy();
     try {
@@ -140,6 +147,39 @@ describe('NO_PROXY', () => {
       expect(proxy.connects.length > 0).toBe(expected === 'proxied');
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('NO_PROXY for loopback and IPv6 hosts', () => {
+  // a proxy that drops every CONNECT: a request through it fails as kind proxy, one that bypasses it reaches the API
+  it.each([
+    ['::1', 'http://[::1]:PORT', 'direct'], // a bare IPv6 address, as curl and Go accept it (seen: proxied)
+    ['0:0:0:0:0:0:0:1', 'http://[::1]:PORT', 'direct'],
+    ['[::1]', 'http://[::1]:PORT', 'direct'],
+    ['[::1]:PORT', 'http://[::1]:PORT', 'direct'],
+    ['[::1]:1', 'http://[::1]:PORT', 'proxied'],
+    ['::2', 'http://[::1]:PORT', 'proxied'],
+    ['.localhost', 'http://localhost:PORT', 'direct'],
+    ['*.localhost', 'http://localhost:PORT', 'direct'],
+    ['localhost.', 'http://localhost:PORT', 'direct'],
+    ['127.0.0.1', 'http://localhost:PORT', 'proxied'], // names and addresses are not resolved
+  ])('NO_PROXY=%j, API %s: %s', async (noProxy, base, expected) => {
+    const v6 = base.includes('[::1]');
+    const api = await httpApi(undefined, v6 ? '::1' : '127.0.0.1');
+    const proxy = await connectProxy(undefined, 'drop');
+    try {
+      const c = testClient(base.replace('PORT', String(api.port)), ADMIN, { env: { HTTP_PROXY: proxy.url, NO_PROXY: noProxy.replace('PORT', String(api.port)) }, retries: 0 });
+      const got = await c.request('GET', '/v1/organisations').then(
+        () => 'direct',
+        (e) => (e.kind === 'proxy' ? 'proxied' : `failed: ${e.message}`),
+      );
+      expect(got).toBe(expected);
+      expect(proxy.connects.length > 0).toBe(expected === 'proxied');
+      expect(api.hits.length > 0).toBe(expected === 'direct');
+    } finally {
+      await proxy.close();
+      await api.close();
     }
   });
 });

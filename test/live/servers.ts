@@ -26,11 +26,11 @@ function track(server: Server): () => Promise<void> {
     });
 }
 
-async function listen(server: Server, scheme: string): Promise<Running> {
+async function listen(server: Server, scheme: string, host = '127.0.0.1'): Promise<Running> {
   const close = track(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `${scheme}://127.0.0.1:${port}`, port, close };
+  return { url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`, port, close };
 }
 
 export interface Api extends Running {
@@ -58,8 +58,8 @@ export async function httpsApi(cert: ServerCert, handler: Handler = listing, tls
   return { ...(await listen(server, 'https')), hits, headers };
 }
 
-/** A plain http server (a gateway's error page, or a port that speaks http). */
-export async function httpApi(handler: Handler = listing): Promise<Api> {
+/** A plain http server (a gateway's error page, or a port that speaks http), on 127.0.0.1 or `host` (`::1`). */
+export async function httpApi(handler: Handler = listing, host?: string): Promise<Api> {
   const hits: string[] = [];
   const headers: IncomingMessage['headers'][] = [];
   const server = createHttpServer((req, res) => {
@@ -67,7 +67,7 @@ export async function httpApi(handler: Handler = listing): Promise<Api> {
     headers.push(req.headers);
     handler(req, res);
   });
-  return { ...(await listen(server, 'http')), hits, headers };
+  return { ...(await listen(server, 'http', host)), hits, headers };
 }
 
 export interface Proxy extends Running {
@@ -82,15 +82,19 @@ export interface Proxy extends Running {
  * host name to 127.0.0.1 (its own view of the network: names only it knows). With
  * `credentials` (`user:password`) it answers 407 to a CONNECT without them; with `refuse`, that
  * status to every CONNECT, or with 'drop' it closes the connection without answering (as a
- * proxy does when its upstream is down, or to drop what it denies).
+ * proxy does when its upstream is down, or to drop what it denies). With 'ok-close' it answers
+ * 200 and then closes the tunnel (its upstream failed after it said yes); with 'ok-text', it
+ * answers 200 and writes its own plain-text error into the tunnel. With `cert`, it is an
+ * https:// proxy (the client speaks TLS to it).
  */
-export async function connectProxy(credentials?: string, refuse?: number | 'drop'): Promise<Proxy> {
+export async function connectProxy(credentials?: string, refuse?: number | 'drop' | 'ok-close' | 'ok-text', cert?: ServerCert): Promise<Proxy> {
   const connects: string[] = [];
   const auth: (string | undefined)[] = [];
-  const server = createHttpServer((_q, res) => {
+  const only: Handler = (_q, res) => {
     res.writeHead(405);
     res.end('this proxy only tunnels');
-  });
+  };
+  const server = cert ? createHttpsServer({ cert: cert.cert, key: cert.key }, only) : createHttpServer(only);
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     connects.push(req.url ?? '');
     auth.push(req.headers['proxy-authorization']);
@@ -99,6 +103,8 @@ export async function connectProxy(credentials?: string, refuse?: number | 'drop
       return;
     }
     if (refuse === 'drop') return void client.destroy();
+    if (refuse === 'ok-close') return void client.end('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (refuse === 'ok-text') return void client.end('HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 502 Bad Gateway\r\nContent-Length: 23\r\n\r\nupstream connect failed');
     if (refuse) return void client.end(`HTTP/1.1 ${refuse} Refused\r\nContent-Length: 0\r\n\r\n`);
     const port = Number((req.url ?? '').split(':').pop());
     const upstream = connect(port, '127.0.0.1', () => {
@@ -110,5 +116,5 @@ export async function connectProxy(credentials?: string, refuse?: number | 'drop
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   });
-  return { ...(await listen(server, 'http')), connects, auth };
+  return { ...(await listen(server, cert ? 'https' : 'http')), connects, auth };
 }

@@ -16,12 +16,25 @@ import { connectProxy, httpApi } from './servers.js';
 const SEED = 20_251_130;
 
 describe('a malformed URL is shown without its user info', () => {
+  const P = (name: string, why: string) => `error: ${name} is not a valid proxy URL: ${why} (its value is not shown: it may hold a password) (write http://[user:password@]host:port)`;
+  const A = (why: string) => `error: not a valid API URL: ${why} (its value is not shown: it may hold a password; write https://host[:port])`;
+  const BLANK = 'it holds a space, tab or line break (in a password, write them %-encoded: %20, %09)';
   it.each([
-    ['HTTPS_PROXY', 'http://build-bot:my pass word@proxy.internal:31 28', 'error: HTTPS_PROXY is not a valid proxy URL: http://...@proxy.internal:31 28 (write http://[user:password@]host:port)'],
-    ['HTTPS_PROXY', 'build-bot:s3cret\ttab@proxy internal:3128', 'error: HTTPS_PROXY is not a valid proxy URL: http://...@proxy internal:3128 (write http://[user:password@]host:port)'],
-    ['HTTP_PROXY', 'http://u:p@ss w@rd@[bad', 'error: HTTP_PROXY is not a valid proxy URL: http://...@[bad (write http://[user:password@]host:port)'],
-    ['--api-url', 'https://bot:hunter2 secret@api.example.com:99999', 'error: not a valid API URL: https://...@api.example.com:99999'],
-    ['--api-url', 'bot:hunter2@api.example.com', 'error: not a valid API URL: ...@api.example.com'],
+    ['HTTPS_PROXY', 'http://build-bot:my pass word@proxy.internal:31 28', P('HTTPS_PROXY', BLANK)],
+    ['HTTPS_PROXY', 'build-bot:s3cret\ttab@proxy internal:3128', P('HTTPS_PROXY', BLANK)],
+    ['HTTP_PROXY', 'http://u:p@ssw@rd@[bad', P('HTTP_PROXY', 'what follows the last @ is not a host:port')],
+    // seen: the whole value printed, password included (it reads as host `bot`, port `pw`)
+    ['HTTPS_PROXY', 'http://bot:hunter2pw', P('HTTPS_PROXY', 'what follows the host is not a port number (a user:password needs @host:port after it)')],
+    ['HTTPS_PROXY', 'bot:hunter2pw', P('HTTPS_PROXY', 'what follows the host is not a port number (a user:password needs @host:port after it)')],
+    ['HTTPS_PROXY', 'http://bot:hunter2pw@', P('HTTPS_PROXY', 'no host after the user info')],
+    ['HTTPS_PROXY', 'http:bot:hunter2pw@proxy:3128', 'error: HTTPS_PROXY: write the scheme with two slashes (write http://[user:password@]host:port)'],
+    ['HTTPS_PROXY', 'http://proxy.internal:99999', 'error: HTTPS_PROXY is not a valid proxy URL: http://proxy.internal:99999 (write http://[user:password@]host:port)'],
+    ['--api-url', 'https://bot:hunter2 secret@api.example.com:99999', A(BLANK)],
+    ['--api-url', 'bot:hunter2@api.example.com', A('it has no https:// scheme')],
+    ['--api-url', 'https://bot:hunter2pw', A('what follows the host is not a port number (a user:password needs @host:port after it)')],
+    ['--api-url', 'bot:hunter2pw', A('it has no https:// scheme')],
+    ['--api-url', 'https://bot:hunter2pw@', A('no host after the user info')],
+    ['--api-url', 'https://api.example.com:99999', 'error: not a valid API URL: https://api.example.com:99999'],
     ['--api-url', 'https://bot/x:hunter2@api.example.com', 'error: the API URL must not hold a user name or password: set the key in CHARGEBACKSTOP_API_KEY'],
   ])('%s=%j', (name, raw, printed) => {
     const make = () => (name === '--api-url' ? createClient({ apiKey: ADMIN, baseUrl: raw, env: {} }) : createClient({ apiKey: ADMIN, env: { [name]: raw } }));
@@ -82,6 +95,41 @@ describe('no user info is printed, whatever it holds', () => {
         for (const text of printed) for (const form of forms(user, password)) expect(text).not.toContain(form);
       }),
       { numRuns: 300, seed: SEED },
+    ));
+
+  // the shapes a URL takes when its host is missing or misplaced (seen: `http://bot:pw` printed whole)
+  const shape = fc.constantFrom(
+    (s: string, u: string, p: string) => `${s}${u}:${p}`,
+    (s: string, u: string, p: string) => `${s}${u}:${p}@`,
+    (s: string, u: string, p: string) => `${s}${u}:${p}@:1`,
+    (s: string, u: string, p: string) => `${s}${u}:${p}@proxy.internal:x`,
+    (s: string, _u: string, p: string) => `${s}:${p}@127.0.0.1:1`,
+    (_s: string, u: string, p: string) => `http:${u}:${p}@proxy.internal:3128`,
+    (_s: string, u: string, p: string) => `https:${u}:${p}`,
+    (s: string, u: string, p: string) => `${s}${u}:${p}/x`,
+    (s: string, u: string, p: string) => `${s}${u}@${p}`,
+  );
+  const raw = fc.tuple(scheme, secret(USER), secret(PASSWORD), encoded, shape).map(([s, u, p, enc, f]) => ({
+    value: f(s, enc ? encodeURIComponent(u) : u, enc ? encodeURIComponent(p) : p),
+    user: u,
+    password: p,
+  }));
+
+  it('malformed shapes: no error, --debug line or failure shows the user or password, for a proxy or the API', () =>
+    check(
+      fc.asyncProperty(raw, fc.constantFrom('HTTPS_PROXY', 'http_proxy', '--api-url'), async ({ value, user, password }, name) => {
+        const printed: string[] = [];
+        try {
+          const env = name === '--api-url' ? {} : { [name]: value };
+          const c = createClient({ apiKey: ADMIN, baseUrl: name === '--api-url' ? value : 'https://api.cbsync.test', env, maxRpm: 0, retries: 0, debug: (l) => printed.push(l) });
+          if (name !== '--api-url' && value.endsWith('127.0.0.1:1')) printed.push(describeError(await caught(c.request('GET', '/v1/organisations'))));
+          await c.close();
+        } catch (e) {
+          printed.push(describeError(e));
+        }
+        for (const text of printed) for (const form of forms(user, password)) expect(text).not.toContain(form);
+      }),
+      { numRuns: 400, seed: SEED },
     ));
 
   it('an API URL: what creating the client says', () =>

@@ -158,7 +158,7 @@ describe('the key is never printed', () => {
   });
 
   it('an invalid URL is echoed without its user info; a missing scheme gets a hint', () => {
-    expect(() => checkApiUrl('http://user:secretpass@[bad')).toThrow(/^not a valid API URL: http:\/\/\.\.\.@\[bad$/);
+    expect(() => checkApiUrl('http://user:secretpass@[bad')).toThrow('not a valid API URL: what follows the last @ is not a host:port (its value is not shown: it may hold a password; write https://host[:port])');
     expect(() => checkApiUrl('api.chargebackstop.com')).toThrow('not a valid API URL: api.chargebackstop.com; add the scheme, e.g. https://api.chargebackstop.com');
     expect(() => checkApiUrl('localhost:4010')).toThrow(/add the scheme, e\.g\. http:\/\/localhost:4010/); // loopback: http (issue 20)
   });
