@@ -10,11 +10,18 @@ export const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
  * else may be a user and password (`http://bot:pw` reads as host `bot`, port `pw`; a password
  * holding `@` or `/` moves where the host seems to start), so none of it is shown.
  */
-const PLAIN = /^(?:https?:\/\/)?(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d+)?(?:\/[^@:\s]*)?$/i;
+const PLAIN = /^(?:https?:\/\/)?(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?(?:\/[^@:\s?#=&]*)?$/i;
 
-/** The value as it may be printed, or null when any part of it may be user info. */
+/**
+ * The value as it may be printed, or null when any part of it may be user info. A "port" that
+ * is no port (`http://ci-bot:84736251093`: the user's password, the @host forgotten) and a query
+ * (`?token=...`) may be secrets too.
+ */
 export function shownIfPlain(raw: string): string | null {
-  return PLAIN.test(raw) ? raw : null;
+  const m = PLAIN.exec(raw);
+  if (!m) return null;
+  const port = m[1] === undefined ? null : Number(m[1]);
+  return port === null || (port >= 1 && port <= 65535) ? raw : null;
 }
 
 /** Why a value that cannot be read is not a URL, told without any of it. */
@@ -24,6 +31,8 @@ export function unreadableReason(raw: string): string {
   const after = rest.slice(at + 1);
   if (at >= 0 && !/^[^/?#]/.test(after)) return 'no host after the user info';
   if (/\s/.test(rest)) return 'it holds a space, tab or line break (in a password, write them %-encoded: %20, %09)';
+  const port = at < 0 ? /^[^/:]*:(\d+)(?:[/?#]|$)/.exec(rest) : null;
+  if (port && !(Number(port[1]) >= 1 && Number(port[1]) <= 65535)) return 'the port is not a number from 1 to 65535 (a user:password needs @host:port after it)';
   if (at < 0 && /^[^/:]*:(?!\d*(?:[/?#]|$))/.test(rest)) return 'what follows the host is not a port number (a user:password needs @host:port after it)';
   if (at >= 0 && !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?\/?$/i.test(after)) return 'what follows the last @ is not a host:port';
   return 'it cannot be read as a URL';
