@@ -2,6 +2,7 @@
 // the environment the client is given, never printed with their user info; the agent that
 // honours them is undici's own, with one repair (see tunnelClients).
 
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ConfigError } from './errors.js';
@@ -93,7 +94,7 @@ export function proxySettings(env: Env, base: URL): ProxySettings {
  * given is trusted for the API and for an https:// proxy alike.
  */
 export function dispatcherFor(undici: Undici, { http, https, via }: ProxySettings, ca: string[] | undefined): Dispatcher {
-  const tls = ca ? { ca: [...rootCertificates, ...ca] } : undefined;
+  const tls = ca ? { ca: [...rootCertificates, ...extraCaCerts(), ...ca] } : undefined;
   if (!via) return new undici.Agent(tls ? { connect: tls } : {});
   // The values are passed explicitly (empty for none) so the agent never reads process.env itself.
   return quietly(
@@ -108,6 +109,21 @@ export function dispatcherFor(undici: Undici, { http, https, via }: ProxySetting
         ...({ clientFactory: tunnelClients(undici) } as object),
       }),
   );
+}
+
+/**
+ * The CAs Node trusts besides its bundle: NODE_EXTRA_CA_CERTS (read by Node at start). A `ca`
+ * given replaces Node's whole store for its connections, so they are added back (seen: the
+ * library's `ca` for the API made an https:// proxy signed by the NODE_EXTRA_CA_CERTS CA refused).
+ */
+function extraCaCerts(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return []; // Node warned of it at start, and trusts none of it either
+  }
 }
 
 /** What undici 8 throws when a proxy drops a CONNECT (UND_ERR_PRX_CONN, nodejs/undici#5441); kept here for undici 6. */

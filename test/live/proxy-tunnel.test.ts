@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyNetworkError, type Where } from '../../src/live/network.js';
@@ -84,6 +87,25 @@ describe('an https:// proxy', () => {
       expect(proxy.url).toMatch(/^https:/);
       expect(proxy.connects).toEqual([`${HOST}:${api.port}`]);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  // seen: createClient({ ca }) for the API replaced Node's store, NODE_EXTRA_CA_CERTS with it, for the proxy too
+  it('signed by the NODE_EXTRA_CA_CERTS CA, with the library\'s ca for the API: both trusted', async () => {
+    const other = await makeCa('the company CA');
+    const proxy = await connectProxy(undefined, undefined, await other.issue());
+    const file = join(mkdtempSync(join(tmpdir(), 'cbsync-ca-')), 'company.pem');
+    writeFileSync(file, other.cert);
+    const before = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    try {
+      const c = testClient(url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert });
+      expect((await c.request('GET', '/v1/organisations')).data).toEqual({ items: [], count: 0 });
+      expect(proxy.connects).toEqual([`${HOST}:${api.port}`]);
+    } finally {
+      if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = before;
       await proxy.close();
     }
   });
