@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ApiError, ConfigError, describeText, readErrorBody, type FailureKind } from './errors.js';
 import { endpointOf } from '../api.js';
 import { abortableTimer, Pacer, WaitInterrupted, WaitRefused, type EndpointPacing, type Rate, type RateMode } from './pacer.js';
@@ -147,6 +148,8 @@ const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Objec
 
 /** The same client, with `signal` on every request (the engine's interrupt). */
 export function withSignal(client: ApiClient, signal: AbortSignal): ApiClient {
+  // each request in flight listens to it (a listing has up to 64 pages in flight): no leak warning
+  setMaxListeners(0, signal);
   return { ...client, request: (method, path, opts) => client.request(method, path, { ...opts, signal }) };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withSignal } from '../../src/live/client.js';
 import { Pacer, WaitInterrupted } from '../../src/live/pacer.js';
 import { ADMIN, caught, withEmulator } from '../helpers.js';
 import { testClient } from './helpers.js';
@@ -81,6 +82,27 @@ describe('an abort signal during a wait', () => {
       expect([e.kind, e.ambiguous, e.summary]).toEqual(['interrupted', false, 'GET /v1/organisations: interrupted: cut short: the run was interrupted while it read']);
       expect((await write).status).toBe(201);
     } finally {
+      await server.close();
+    }
+  });
+
+  // seen: apply on an account listed in more than 10 pages at once printed Node's
+  // MaxListenersExceededWarning on every run (each read in flight listens to the interrupt)
+  it('many reads in flight on one signal: no listener-leak warning', async () => {
+    const server = await hostile(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 100));
+      json(res, 200, { items: [], count: 0 });
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const client = withSignal(testClient(server.url, ADMIN), new AbortController().signal);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => client.request('GET', `/v1/organisations?offset=${i}`)));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
       await server.close();
     }
   });
