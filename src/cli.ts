@@ -177,10 +177,11 @@ Examples:
   .option('--trim-names', 'store names trimmed of surrounding whitespace (as Django REST Framework does)')
   .option('--churn <n>', 'another writer: n delete-and-create pairs in all, one on each list page read past offset 0 (count unchanged)', intArg(0, 1_000_000), 0)
   .option('--random-seed <n>', 'seed for injected faults and ids', intArg(0, 2 ** 31), 1)
-  .action(async (o) => {
+  .action(async (o, cmd: CommandType) => {
     // rate flags the emulator cannot serve truthfully: a usage error (exit 2), before it starts
     const { rateOptionsProblem } = await import('./emulator/ratelimit.js');
-    const rateProblem = rateOptionsProblem({ rateLimit: o.rateLimit, rateWindowMs: o.rateWindow, rateSpent: o.rateSpent, rateLimitHeaders: o.rateLimitHeaders });
+    const rateWindowGiven = ['rateWindow', 'rateWindowKind'].some((f) => cmd.getOptionValueSource(f) === 'cli');
+    const rateProblem = rateOptionsProblem({ rateLimit: o.rateLimit, rateWindowMs: o.rateWindow, rateSpent: o.rateSpent, rateLimitHeaders: o.rateLimitHeaders, rateWindowGiven });
     if (rateProblem) {
       io.stderr(`error: ${rateProblem}\n`);
       process.exit(2);

@@ -16,6 +16,8 @@ export interface EmulatorRateOptions {
   rateWindowMs?: number;
   /** a sliding window (default) or fixed windows counted from the start */
   rateWindowKind?: RateWindowKind;
+  /** the CLI: --rate-window or --rate-window-kind was given (they have defaults, so a value says nothing) */
+  rateWindowGiven?: boolean;
   /** requests already counted in every bucket's window at start */
   rateSpent?: number;
   /**
@@ -44,6 +46,7 @@ export function rateOptionsProblem(o: EmulatorRateOptions): string | null {
   const style = o.rateLimitHeaders ?? 'none';
   if (!o.rateLimit && style !== 'none') return `--rate-limit-headers ${style} needs --rate-limit: without a limit there is nothing for the headers to state`;
   if (!o.rateLimit && (o.rateSpent ?? 0) > 0) return '--rate-spent needs --rate-limit: without a limit nothing is counted';
+  if (!o.rateLimit && o.rateWindowGiven) return '--rate-window and --rate-window-kind need --rate-limit: without a limit there is no window';
   const w = o.rateWindowMs ?? 60_000;
   if (o.rateLimit && WHOLE_SECOND_WINDOWS.includes(style) && w % 1000 !== 0) {
     return `--rate-window ${w}ms cannot be stated by --rate-limit-headers ${style}: its windows are whole seconds (w=); use a whole number of seconds, or x-epoch-ms (resets in milliseconds)`;

@@ -68,6 +68,9 @@ describe('the rate flags tell the truth, or the emulator does not start', () => 
     [['--rate-limit', '30', '--rate-window', '2500ms', '--rate-limit-headers', 'ietf-draft7'], /^error: --rate-window 2500ms cannot be stated by --rate-limit-headers ietf-draft7: /],
     [['--rate-limit-headers', 'x'], /^error: --rate-limit-headers x needs --rate-limit: without a limit there is nothing for the headers to state\n$/],
     [['--rate-spent', '5'], /^error: --rate-spent needs --rate-limit: without a limit nothing is counted\n$/],
+    // seen: accepted, and nothing limited
+    [['--rate-window', '1s'], /^error: --rate-window and --rate-window-kind need --rate-limit: without a limit there is no window\n$/],
+    [['--rate-window-kind', 'fixed'], /^error: --rate-window and --rate-window-kind need --rate-limit: /],
   ])('%j is refused at start (exit 2), with one line', async (args, message) => {
     const r = await run(args);
     expect(r.status).toBe(2);
