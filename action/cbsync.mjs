@@ -64,20 +64,70 @@ function base64Cores(secret) {
 	}
 	return cores;
 }
-function runs(text, grams, starts) {
-	const folded = fold(text);
-	const out = [];
-	for (let i = 0; i < folded.length; i++) {
-		if (!starts.has(folded[i])) continue;
-		for (const [n, set] of grams) if (i + n <= folded.length && set.has(folded.slice(i, i + n))) {
-			const last = out[out.length - 1];
-			if (last && last[1] >= i) last[1] = Math.max(last[1], i + n);
-			else out.push([i, i + n]);
+function cut$1(text, ranges) {
+	if (ranges.length === 0) return text;
+	const pieces = [];
+	let at = 0;
+	for (const [a, b] of ranges) {
+		pieces.push(text.slice(at, a), REDACTED);
+		at = b;
+	}
+	pieces.push(text.slice(at));
+	return pieces.join("");
+}
+function grams(sources) {
+	const byLength = new Map();
+	const inner = new Uint8Array(65536);
+	const first = new Uint8Array(65536);
+	for (const [source, n] of sources) {
+		const len = Math.min(n, source.length);
+		if (len < 8) throw new Error(`redact: a gram of ${len} characters`);
+		const set = byLength.get(len) ?? new Set();
+		const bytes = Buffer.from(source, "latin1");
+		for (let i = 0; i + len <= source.length; i++) set.add(fold(source.slice(i, i + len)));
+		for (let i = 0; i + 4 <= source.length; i++) inner[hash4(bytes, i)] = 1;
+		for (let i = 0; i + len <= source.length; i++) first[hash4(bytes, i)] = 1;
+		byLength.set(len, set);
+	}
+	const lengths = [...byLength.keys()];
+	return {
+		lengths,
+		sets: [...byLength.values()],
+		inner,
+		first,
+		step: Math.min(...lengths) - 3
+	};
+}
+function runs(text, g) {
+	const { lengths, sets, inner, first, step } = g;
+	const found = lengths.map(() => []);
+	const next = lengths.map(() => 0);
+	const bytes = Buffer.from(text, "latin1");
+	for (let p = 3; p < text.length; p += step) {
+		if (inner[hash4(bytes, p - 3)] === 0) continue;
+		for (let k = 0; k < lengths.length; k++) {
+			const n = lengths[k];
+			const to = Math.min(p - 3, text.length - n);
+			for (let i = Math.max(p - n + 1, next[k]); i <= to; i++) {
+				if (first[hash4(bytes, i)] === 0 || !sets[k].has(fold(text.slice(i, i + n)))) continue;
+				const list = found[k];
+				const last = list[list.length - 1];
+				if (last && last[1] >= i) last[1] = i + n;
+				else list.push([i, i + n]);
+			}
+			next[k] = p - 2;
 		}
+	}
+	if (found.length === 1) return found[0];
+	const out = [];
+	for (const [a, b] of found.flat().sort((x, y) => x[0] - y[0])) {
+		const last = out[out.length - 1];
+		if (last && last[1] >= a) last[1] = Math.max(last[1], b);
+		else out.push([a, b]);
 	}
 	return out;
 }
-function redactor(secret) {
+function redactor(secret, options = {}) {
 	if (!secret) return (t) => t;
 	if (secret.length < SHORT) {
 		const alone = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(secret)}(?![\\p{L}\\p{N}_])`, "gu");
@@ -95,46 +145,38 @@ function redactor(secret) {
 		...base64Cores(secret)
 	]);
 	const all = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join("|"), "g");
-	const grams = new Map();
-	const add = (source, n) => {
-		const len = Math.min(n, source.length);
-		const set = grams.get(len) ?? new Set();
-		for (let i = 0; i + len <= source.length; i++) set.add(fold(source.slice(i, i + len)));
-		grams.set(len, set);
-	};
-	for (const f of once) add(f, 12);
-	add(Buffer.from(secret, "utf8").toString("hex"), 24);
-	const starts = new Set([...grams.values()].flatMap((set) => [...set].map((g) => g[0])));
-	const scan = (t) => runs(t, grams, starts);
+	if (options.runs === false) return (text) => text.replace(all, REDACTED);
+	const g = grams([...once.map((f) => [f, 12]), [Buffer.from(secret, "utf8").toString("hex"), 24]]);
 	const minRun = Math.max(8, Math.floor(secret.length / 2));
 	const head = secret.length >= 12 ? secret.slice(0, 8) : null;
+	const heads = (text) => {
+		const found = [];
+		if (!head) return found;
+		for (let at = text.indexOf(head); at !== -1;) {
+			let n = head.length;
+			while (n < secret.length && text[at + n] === secret[n]) n++;
+			if (n >= minRun) found.push([at, at + n]);
+			at = text.indexOf(head, at + (n >= minRun ? n : 1));
+		}
+		return found;
+	};
 	return (text) => {
 		let out = text.replace(all, REDACTED);
-		if (head && out.includes(head)) {
-			let at = out.indexOf(head);
-			while (at !== -1) {
-				let n = head.length;
-				while (n < secret.length && out[at + n] === secret[n]) n++;
-				if (n >= minRun) out = out.slice(0, at) + REDACTED + out.slice(at + n);
-				at = out.indexOf(head, at + (n >= minRun ? 10 : 1));
-			}
-		}
-		const found = scan(out);
-		for (let k = found.length - 1; k >= 0; k--) out = out.slice(0, found[k][0]) + REDACTED + out.slice(found[k][1]);
+		out = cut$1(out, heads(out));
+		out = cut$1(out, runs(out, g));
 		return out.replace(SPACED, (m) => {
-			const found = scan(m.split("").filter((_, j) => j % 2 === 0).join(""));
-			for (let k = found.length - 1; k >= 0; k--) m = m.slice(0, 2 * found[k][0]) + REDACTED + m.slice(2 * found[k][1] - 1);
-			return m;
+			return cut$1(m, runs(m.split("").filter((_, j) => j % 2 === 0).join(""), g).map(([a, b]) => [2 * a, 2 * b - 1]));
 		});
 	};
 }
-var REDACTED, escapeRe, SHORT, SPACED, fold;
+var REDACTED, escapeRe, SHORT, SPACED, fold, hash4;
 var init_redact = __esmMin((() => {
 	REDACTED = "[redacted]";
 	escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 	SHORT = 8;
 	SPACED = new RegExp(`(?:[^\\s][ \\t]){11,}[^\\s]`, "g");
 	fold = (s) => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+	hash4 = (b, i) => Math.imul(b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3] | 538976288, 2654435761) >>> 16;
 }));
 // src/text.ts
 function printable(s) {
@@ -49818,7 +49860,7 @@ function setUp(options) {
 		timeoutMs: options.timeoutMs ?? 3e4,
 		maxBytes: options.maxAnswerBytes ?? 67108864
 	});
-	const scrubs = [apiKey, ...transport.secrets.filter((p) => p.length >= 8)].map(redactor);
+	const scrubs = [redactor(apiKey), ...transport.secrets.filter((p) => p.length >= 8).map((p) => redactor(p, { runs: false }))];
 	const redact = (text) => scrubs.reduce((t, scrub) => scrub(t), text).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1...@");
 	const debug = options.debug ? (l) => options.debug(redact(l)) : void 0;
 	if (transport.proxyLine) debug?.(transport.proxyLine);

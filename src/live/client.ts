@@ -118,10 +118,11 @@ function setUp(options: ClientOptions): Setup {
     timeoutMs: options.timeoutMs ?? 30_000,
     maxBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
   });
-  // The key in every form; a proxy's password too, unless it is so short that scrubbing it
-  // would garble ordinary words (it is never printed by the client: proxies are shown
-  // without user info, and user info in any URL of a message is hidden).
-  const scrubs = [apiKey, ...transport.secrets.filter((p) => p.length >= 8)].map(redactor);
+  // The key in every form; a proxy's password in its exact forms only (a person chose it: runs
+  // of it are words), unless it is so short that scrubbing it would garble ordinary words (it
+  // is never printed by the client: proxies are shown without user info, and user info in any
+  // URL of a message is hidden).
+  const scrubs = [redactor(apiKey), ...transport.secrets.filter((p) => p.length >= 8).map((p) => redactor(p, { runs: false }))];
   const redact = (text: string) => scrubs.reduce((t, scrub) => scrub(t), text).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1...@');
   const debug = options.debug ? (l: string) => options.debug!(redact(l)) : undefined;
   if (transport.proxyLine) debug?.(transport.proxyLine);

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createClient } from '../../src/live/client.js';
 import { REDACTED, redactor, RUN } from '../../src/live/redact.js';
+import { ADMIN } from '../helpers.js';
 import { check } from '../properties/run.js';
 
 // The key echoed in forms the scrubber missed (seen: a masked echo showing its last 20 of 29
@@ -88,4 +90,32 @@ describe('properties', () => {
       }),
       { numRuns: 300, seed: SEED },
     ));
+});
+
+// A proxy's password is chosen by a person: runs of it are words cbsync prints itself. Review 4
+// saw `ChargebackStop2024!` turn the API's host into "api.[redacted].com" and `Integrations#1`
+// turn "GET /v1/integrations" into "GET /v1/[redacted]": such a secret goes in its exact forms only.
+describe('a secret a person chose (a proxy password)', () => {
+  const words = 'GET https://api.chargebackstop.com/v1/integrations?organisation=org_1 -> 503; ChargebackStop refused: CHARGEBACKSTOP_API_KEY, Integrations, integrations';
+  const json = (s: string) => JSON.stringify(s).slice(1, -1);
+  const exact = (p: string) => [p, encodeURIComponent(p), json(p), json(json(p)), encodeURIComponent(json(p))];
+
+  it.each(['ChargebackStop2024!', 'Integrations#1', 'chargebackstop-password', 'organisations"CUSTOM_ORDERS'])('%s: removed in its exact forms, the words around it kept', (password) => {
+    const redact = redactor(password, { runs: false });
+    expect(redact(words)).toBe(words);
+    for (const form of exact(password)) expect(redact(`${words} [${form}]`)).toBe(`${words} [${REDACTED}]`);
+    // base64, as in a Proxy-Authorization header: the characters that depend on the password alone go
+    const basic = Buffer.from(`bot:${password}`).toString('base64');
+    const out = redact(`${words} Basic ${basic}`);
+    expect(out.startsWith(`${words} Basic `) && out.includes(REDACTED)).toBe(true);
+    expect(out.length).toBeLessThan(words.length + 7 + basic.length - 8 + REDACTED.length);
+  });
+
+  it("the client scrubs a proxy's password so, and the key in every form still", () => {
+    for (const password of ['ChargebackStop2024!', 'Integrations#1']) {
+      const c = createClient({ apiKey: ADMIN, env: { HTTPS_PROXY: `http://bot:${encodeURIComponent(password)}@proxy:3128` } });
+      expect(c.redact(words)).toBe(words);
+      expect(c.redact(`pw ${password} / ${encodeURIComponent(password)} key ${ADMIN.toUpperCase()} ${ADMIN.slice(2)}`)).toBe(`pw ${REDACTED} / ${REDACTED} key ${REDACTED} ${REDACTED}`);
+    }
+  });
 });
