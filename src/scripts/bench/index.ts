@@ -9,6 +9,7 @@ import { benchPlan, benchPlanChild } from './plan.js';
 import { benchEndToEnd, benchExport, e2eChild } from './scale.js';
 import { benchSlowCommits } from './endings.js';
 import { benchProperties } from './properties.js';
+import { benchScrub } from './scrub.js';
 import { benchStartup } from './startup.js';
 import { LATENCY, pct, seconds } from './util.js';
 
@@ -46,6 +47,19 @@ async function main() {
     }
     const ex = benchExport(50_000);
     say(`Export of 50,000 organisations and 250,000 integrations (rendering only): one file of ${(ex.bytes / 1024 / 1024).toFixed(1)} MiB in ${seconds(ex.fileMs)}; ${ex.files.toLocaleString('en')} files in ${seconds(ex.dirMs)}.`);
+    say();
+  }
+
+  if (want('scrub')) {
+    const rows = benchScrub();
+    say('## Scrubbing the key from output (every line printed, every file written)');
+    say('| text | size | cost | against the 4 MB text |');
+    say('|---|---|---|---|');
+    for (const r of rows) {
+      const small = rows.find((x) => x.text === r.text && x.mb === 4)!;
+      const growth = (r.msPerMb * r.mb) / (small.msPerMb * small.mb);
+      say(`| ${r.text} | ${r.mb} MB | ${r.msPerMb.toFixed(1)} ms/MB${r.text.startsWith('ordinary') ? ` (target <= 10: ${met(r.msPerMb <= 10)})` : ''} | ${r.mb === 4 ? '' : `${growth.toFixed(1)}x the time for 4x the text (linear: ${met(growth < 5)})`} |`);
+    }
     say();
   }
 
