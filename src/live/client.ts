@@ -57,7 +57,8 @@ export interface RequestOptions {
   /**
    * when it aborts (Ctrl-C, SIGTERM), a request still waiting (for its pacing turn, a
    * Retry-After, a backoff) is not sent: it fails with kind 'interrupted', ambiguous only if an
-   * earlier attempt may have been applied. A request on the wire is let finish.
+   * earlier attempt may have been applied. A write on the wire is let finish; a read (GET,
+   * which changes nothing) is cut short.
    */
   signal?: AbortSignal;
 }
