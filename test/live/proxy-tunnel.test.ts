@@ -2,14 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyNetworkError, type Where } from '../../src/live/network.js';
 import { DEFAULT_LIMITS, decide, type PolicyState } from '../../src/live/policy.js';
 import { ADMIN, caught } from '../helpers.js';
 import { check } from '../properties/run.js';
-import { makeCa, type Ca } from './certs.js';
+import { makeCa } from './certs.js';
 import { testClient } from './helpers.js';
-import { connectProxy, httpsApi, type Api } from './servers.js';
+import { connectProxy, httpsApi, httpsApiForFile } from './servers.js';
 
 // What a proxy does after it answers the CONNECT, and an https:// proxy's own certificate.
 // Seen: a proxy answering 200 and then closing the tunnel gave "connection failed
@@ -19,15 +19,7 @@ import { connectProxy, httpsApi, type Api } from './servers.js';
 // refused certificate was reported as the API's.
 
 const HOST = 'api.cbsync.test';
-let ca: Ca;
-let api: Api;
-let url: string;
-beforeAll(async () => {
-  ca = await makeCa();
-  api = await httpsApi(await ca.issue({ hosts: [HOST] }));
-  url = `https://${HOST}:${api.port}`;
-});
-afterAll(() => api.close());
+const tls = httpsApiForFile(HOST);
 
 const POST = { body: { name: 'x' } };
 
@@ -35,12 +27,12 @@ describe('a proxy that answers the CONNECT with 200, then', () => {
   it('closes the tunnel: named as the proxy, and a POST is tried again (nothing was sent), then reported not ambiguous', async () => {
     const proxy = await connectProxy(undefined, 'ok-close');
     try {
-      const c = testClient(url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert, retries: 2 });
+      const c = testClient(tls.url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: tls.ca.cert, retries: 2 });
       const e = await caught(c.request('POST', '/v1/organisations', POST));
       expect(e).toMatchObject({ kind: 'proxy', ambiguous: false, status: null });
-      expect(e.message).toMatch(new RegExp(`^through the proxy ${proxy.url}: the tunnel to ${HOST}:${api.port} closed before the TLS handshake ended \\((ECONNRESET|EPIPE)\\)$`));
+      expect(e.message).toMatch(new RegExp(`^through the proxy ${proxy.url}: the tunnel to ${HOST}:${tls.api.port} closed before the TLS handshake ended \\((ECONNRESET|EPIPE)\\)$`));
       expect(proxy.connects).toHaveLength(3);
-      expect(api.hits).toEqual([]);
+      expect(tls.api.hits).toEqual([]);
     } finally {
       await proxy.close();
     }
@@ -49,11 +41,11 @@ describe('a proxy that answers the CONNECT with 200, then', () => {
   it('writes plain text into the tunnel: the handshake through the proxy failed, not the API blamed; one attempt', async () => {
     const proxy = await connectProxy(undefined, 'ok-text');
     try {
-      const c = testClient(url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert, retries: 3 });
+      const c = testClient(tls.url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: tls.ca.cert, retries: 3 });
       const e = await caught(c.request('POST', '/v1/organisations', POST));
       expect(e).toMatchObject({ kind: 'tls', ambiguous: false });
       expect(e.message).toBe(
-        `the TLS handshake with ${HOST}:${api.port} through the proxy ${proxy.url} failed: what came through the tunnel is not TLS (the proxy, or what is behind it, does not speak TLS) (ERR_SSL_WRONG_VERSION_NUMBER)`,
+        `the TLS handshake with ${HOST}:${tls.api.port} through the proxy ${proxy.url} failed: what came through the tunnel is not TLS (the proxy, or what is behind it, does not speak TLS) (ERR_SSL_WRONG_VERSION_NUMBER)`,
       );
       expect(proxy.connects).toHaveLength(1);
     } finally {
@@ -64,10 +56,10 @@ describe('a proxy that answers the CONNECT with 200, then', () => {
 
 describe('a failure after the request went through the tunnel', () => {
   it('stays ambiguous for a POST (it may have been applied)', async () => {
-    const cut = await httpsApi(await ca.issue({ hosts: [HOST] }), (req) => req.socket.destroy());
+    const cut = await httpsApi(await tls.ca.issue({ hosts: [HOST] }), (req) => req.socket.destroy());
     const proxy = await connectProxy();
     try {
-      const c = testClient(`https://${HOST}:${cut.port}`, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert, retries: 3 });
+      const c = testClient(`https://${HOST}:${cut.port}`, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: tls.ca.cert, retries: 3 });
       const e = await caught(c.request('POST', '/v1/organisations', POST));
       expect(e).toMatchObject({ kind: 'network', ambiguous: true });
       expect(cut.hits).toEqual(['POST /v1/organisations']);
@@ -80,12 +72,12 @@ describe('a failure after the request went through the tunnel', () => {
 
 describe('an https:// proxy', () => {
   it("createClient({ ca }) trusts that CA for the proxy's certificate too", async () => {
-    const proxy = await connectProxy(undefined, undefined, await ca.issue());
+    const proxy = await connectProxy(undefined, undefined, await tls.ca.issue());
     try {
-      const c = testClient(url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert });
+      const c = testClient(tls.url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: tls.ca.cert });
       expect((await c.request('GET', '/v1/organisations')).data).toEqual({ items: [], count: 0 });
       expect(proxy.url).toMatch(/^https:/);
-      expect(proxy.connects).toEqual([`${HOST}:${api.port}`]);
+      expect(proxy.connects).toEqual([`${HOST}:${tls.api.port}`]);
     } finally {
       await proxy.close();
     }
@@ -100,9 +92,9 @@ describe('an https:// proxy', () => {
     const before = process.env.NODE_EXTRA_CA_CERTS;
     process.env.NODE_EXTRA_CA_CERTS = file;
     try {
-      const c = testClient(url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: ca.cert });
+      const c = testClient(tls.url, ADMIN, { env: { HTTPS_PROXY: proxy.url }, ca: tls.ca.cert });
       expect((await c.request('GET', '/v1/organisations')).data).toEqual({ items: [], count: 0 });
-      expect(proxy.connects).toEqual([`${HOST}:${api.port}`]);
+      expect(proxy.connects).toEqual([`${HOST}:${tls.api.port}`]);
     } finally {
       if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
       else process.env.NODE_EXTRA_CA_CERTS = before;
@@ -114,7 +106,7 @@ describe('an https:// proxy', () => {
     const other = await makeCa('another CA');
     const proxy = await connectProxy(undefined, undefined, await other.issue());
     try {
-      const c = testClient(url, ADMIN, { env: { https_proxy: `https://bot:pr0xy-pw-1234@127.0.0.1:${proxy.port}` }, ca: ca.cert, retries: 3 });
+      const c = testClient(tls.url, ADMIN, { env: { https_proxy: `https://bot:pr0xy-pw-1234@127.0.0.1:${proxy.port}` }, ca: tls.ca.cert, retries: 3 });
       const e = await caught(c.request('POST', '/v1/organisations', POST));
       expect(e).toMatchObject({ kind: 'certificate', ambiguous: false });
       expect(e.message).toMatch(new RegExp(`^the TLS certificate of the proxy ${proxy.url} \\(HTTPS_PROXY\\) (cannot be verified|is issued by)`));

@@ -1,13 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planCommand } from '../../src/commands/plan.js';
 import { createClient } from '../../src/live/client.js';
 import { ConfigError } from '../../src/live/errors.js';
 import { ADMIN, caught, testIo, withEmulator } from '../helpers.js';
-import { makeCa, type Ca } from './certs.js';
 import { testClient } from './helpers.js';
-import { connectProxy, httpApi, httpsApi, type Api } from './servers.js';
+import { connectProxy, httpApi, httpsApiForFile } from './servers.js';
 
 // Proxies as CI runners have them (seen: HTTPS_PROXY ignored, the API unreachable, no CONNECT
 // in the proxy's log). The API here has a name only the proxy can resolve, as behind squid:
@@ -18,18 +17,10 @@ const dir = mkdtempSync(`${tmpdir()}/cbsync-proxy-`);
 const DESIRED = `${dir}/desired.yaml`;
 writeFileSync(DESIRED, 'version: 1\norganisations: [{name: New}]\n');
 
-let ca: Ca;
-let api: Api;
-let url: string;
-beforeAll(async () => {
-  ca = await makeCa();
-  api = await httpsApi(await ca.issue({ hosts: [HOST] }));
-  url = `https://${HOST}:${api.port}`;
-});
-afterAll(() => api.close());
+const tls = httpsApiForFile(HOST);
 
 /** A client for the API with these environment variables and the test CA. */
-const client = (env: Record<string, string>, extra = {}) => testClient(url, ADMIN, { env, ca: ca.cert, ...extra });
+const client = (env: Record<string, string>, extra = {}) => testClient(tls.url, ADMIN, { env, ca: tls.ca.cert, ...extra });
 
 describe('HTTPS_PROXY', () => {
   it.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])('%s: every request goes through the proxy (one CONNECT per connection)', async (name) => {
@@ -39,7 +30,7 @@ describe('HTTPS_PROXY', () => {
       for (let i = 0; i < 3; i++) expect((await c.request('GET', '/v1/organisations')).data).toEqual({ items: [], count: 0 });
       await c.request('POST', '/v1/organisations', { body: { name: 'x' } });
       expect(proxy.connects.length).toBeGreaterThan(0);
-      expect(new Set(proxy.connects)).toEqual(new Set([`${HOST}:${api.port}`]));
+      expect(new Set(proxy.connects)).toEqual(new Set([`${HOST}:${tls.api.port}`]));
     } finally {
       await proxy.close();
     }
@@ -86,7 +77,7 @@ describe('HTTPS_PROXY', () => {
       const c = client({ HTTPS_PROXY: proxy.url }, { retries: 2 });
       const e = await caught(c.request('POST', '/v1/organisations', { body: { name: 'x' } }));
       expect(e).toMatchObject({ kind: 'proxy', ambiguous: false, status: null });
-      expect(e.message).toBe(`the proxy ${proxy.url} refused the tunnel to ${HOST}:${api.port} (403)`);
+      expect(e.message).toBe(`the proxy ${proxy.url} refused the tunnel to ${HOST}:${tls.api.port} (403)`);
       expect(proxy.connects).toHaveLength(3);
     } finally {
       await proxy.close();
@@ -135,7 +126,7 @@ describe('NO_PROXY', () => {
   ])('NO_PROXY=%j: %s', async (value, expected) => {
     const proxy = await connectProxy();
     try {
-      const noProxy = value === 'PORT' ? `${HOST}:${api.port}` : value;
+      const noProxy = value === 'PORT' ? `${HOST}:${tls.api.port}` : value;
       for (const name of ['NO_PROXY', 'no_proxy']) {
         const c = client({ HTTPS_PROXY: proxy.url, [name]: noProxy });
         const got = await c.request('GET', '/v1/organisations').then(
@@ -194,7 +185,7 @@ describe('a proxy with a user and password', () => {
     try {
       await client({ HTTPS_PROXY: proxyUrl(proxy.port) }).request('GET', '/v1/organisations');
       expect(proxy.auth).toEqual([`Basic ${Buffer.from(credentials).toString('base64')}`]);
-      expect(api.headers.at(-1)?.['proxy-authorization']).toBeUndefined(); // the API never sees it
+      expect(tls.api.headers.at(-1)?.['proxy-authorization']).toBeUndefined(); // the API never sees it
     } finally {
       await proxy.close();
     }

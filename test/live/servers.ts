@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import type { ServerCert } from './certs.js';
+import { afterAll, beforeAll } from 'vitest';
+import { makeCa, type Ca, type ServerCert } from './certs.js';
 
 // Servers for the network tests: an HTTPS API stand-in and a CONNECT proxy. Each records what
 // reached it, so a test shows where requests went and what they carried.
@@ -117,4 +118,19 @@ export async function connectProxy(credentials?: string, refuse?: number | 'drop
     client.on('error', () => upstream.destroy());
   });
   return { ...(await listen(server, cert ? 'https' : 'http')), connects, auth };
+}
+
+/**
+ * A throwaway CA and an https API for `host` signed by it, made once for the file (beforeAll)
+ * and closed after it; read its fields inside the tests.
+ */
+export function httpsApiForFile(host: string): { ca: Ca; api: Api; url: string } {
+  const made = {} as { ca: Ca; api: Api; url: string };
+  beforeAll(async () => {
+    made.ca = await makeCa();
+    made.api = await httpsApi(await made.ca.issue({ hosts: [host] }));
+    made.url = `https://${host}:${made.api.port}`;
+  });
+  afterAll(() => made.api.close());
+  return made;
 }
