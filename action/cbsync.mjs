@@ -49797,7 +49797,7 @@ function createTransport(options) {
 			if (opts.cancel?.aborted) return {
 				ok: false,
 				kind: "interrupted",
-				message: "cut short: the run was interrupted"
+				message: "cut short: the run was interrupted while it read"
 			};
 			if (controller.signal.aborted) return {
 				ok: false,
@@ -50005,7 +50005,7 @@ function createClient(options = {}) {
 				headers,
 				cancel: method === "GET" ? opts.signal : void 0
 			});
-			if (!x.ok && x.kind === "interrupted") throw new ApiError("cut short: the run was interrupted while it read", {
+			if (!x.ok && x.kind === "interrupted") throw new ApiError(x.message, {
 				method,
 				path: redact(shown()),
 				kind: "interrupted"
@@ -52269,7 +52269,7 @@ async function apply(planned, given, opts = {}) {
 				reason: `the run stopped before its end: ${describe(e, client.redact)}`
 			};
 		}
-		if (opts.signal?.aborted) verification = skipped("interrupted: plan again to see what is left");
+		if (opts.signal?.aborted) verification = skipped(INTERRUPTED);
 		else if (opts.verify !== false && verification.status === "skipped") {
 			const before = client.stats.requests;
 			try {
@@ -52291,7 +52291,7 @@ async function apply(planned, given, opts = {}) {
 				results = results.map((r) => v.confirmed.has(r.address) ? confirmed$1(r) : r);
 				for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
 			} catch (e) {
-				if (opts.signal?.aborted) verification = skipped("interrupted: plan again to see what is left");
+				if (opts.signal?.aborted) verification = skipped(INTERRUPTED);
 				else verification = {
 					status: "not_verified",
 					reason: `the closing check failed: ${describe(e, client.redact)}`,
@@ -52366,7 +52366,7 @@ function unfinished(actions, seen, why) {
 		...a.path ? { path: a.path } : {}
 	});
 }
-var skipped, describe, applied;
+var skipped, describe, INTERRUPTED, applied;
 var init_apply$2 = __esmMin((() => {
 	init_client$1();
 	init_errors$1();
@@ -52386,6 +52386,7 @@ var init_apply$2 = __esmMin((() => {
 		remaining: []
 	});
 	describe = (e, redact) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
+	INTERRUPTED = "interrupted: plan again to see what is left";
 	applied = new WeakSet();
 }));
 // src/desired/load.ts

@@ -39,6 +39,9 @@ const skipped = (reason: string): Verification => ({ status: 'skipped', reason, 
 /** One line for a failure the report records (the key scrubbed). */
 const describe = (e: unknown, redact: (t: string) => string) => redact(e instanceof ApiError ? e.summary : e instanceof Error ? e.message : String(e));
 
+/** The closing check's reason when the interrupt came before or during it. */
+const INTERRUPTED = 'interrupted: plan again to see what is left';
+
 /** Plans applied already: live state has moved on since each was prepared. */
 const applied = new WeakSet<Planned>();
 
@@ -75,7 +78,7 @@ export async function apply(planned: Planned, given: ApiClient, opts: ApplyOptio
       repairs.push(...seen.filter((r) => !plan.actions.some((a) => a.address === r.address)));
       verification = { ...skipped(''), status: 'not_verified', reason: `the run stopped before its end: ${describe(e, client.redact)}` };
     }
-    if (opts.signal?.aborted) verification = skipped('interrupted: plan again to see what is left');
+    if (opts.signal?.aborted) verification = skipped(INTERRUPTED);
     else if (opts.verify !== false && verification.status === 'skipped') {
       const before = client.stats.requests;
       try {
@@ -88,7 +91,7 @@ export async function apply(planned: Planned, given: ApiClient, opts: ApplyOptio
         for (const r of results) if (v.confirmed.has(r.address)) quietly(opts.onResult)(r);
       } catch (e) {
         // an interrupt that cut the closing listing short is an interruption, not a failed check
-        if (opts.signal?.aborted) verification = skipped('interrupted: plan again to see what is left');
+        if (opts.signal?.aborted) verification = skipped(INTERRUPTED);
         else verification = { status: 'not_verified', reason: `the closing check failed: ${describe(e, client.redact)}`, converged: false, requests: client.stats.requests - before, remaining: [] };
       }
     }

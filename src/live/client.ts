@@ -222,7 +222,7 @@ export function createClient(options: ClientOptions = {}): ApiClient {
       debug?.(`-> ${method} ${shown()}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
       // a read in flight is cut by the interrupt (it changes nothing); a write is let finish
       const x = await transport.send(method, target, { body: opts.body, query, headers, cancel: method === 'GET' ? opts.signal : undefined });
-      if (!x.ok && x.kind === 'interrupted') throw new ApiError('cut short: the run was interrupted while it read', { method, path: redact(shown()), kind: 'interrupted' });
+      if (!x.ok && x.kind === 'interrupted') throw new ApiError(x.message, { method, path: redact(shown()), kind: 'interrupted' });
       const elapsedMs = Date.now() - started;
       const fail: Fail = (message, status, code, kind, ambiguous) =>
         new ApiError(redact(message), { status, code, method, path: redact(shown()), kind, ambiguous, elapsedMs });

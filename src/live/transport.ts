@@ -103,7 +103,7 @@ export function createTransport(options: TransportOptions): Transport {
       // data is decoded exactly as sent: the key is scrubbed where text is printed, never here
       return { ok: true, status: res.status, headers: res.headers, text };
     } catch (e) {
-      if (opts.cancel?.aborted) return { ok: false, kind: 'interrupted', message: 'cut short: the run was interrupted' };
+      if (opts.cancel?.aborted) return { ok: false, kind: 'interrupted', message: 'cut short: the run was interrupted while it read' };
       if (controller.signal.aborted) return { ok: false, kind: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
       return { ok: false, ...classifyNetworkError(e, where, connectingTo(e)) };
     } finally {
