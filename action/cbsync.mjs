@@ -29580,7 +29580,7 @@ function withStart(d, b) {
 	}];
 	else if (last && b.hi <= last.lo) return d;
 	else {
-		const next = last && b.hi - b.lo < d.lo ? {
+		const next = last && b.hi - last.lo < 2 * d.lo ? {
 			...b,
 			index: last.index + 1
 		} : {
@@ -29597,6 +29597,17 @@ function withStart(d, b) {
 		between.up = Math.min(between.up, (newest.hi - s.lo) / k);
 		between.lo = Math.max(between.lo, (newest.lo - s.hi) / k);
 	}
+	if (between.lo > between.up) return {
+		...d,
+		starts: [{
+			...newest,
+			index: 0
+		}],
+		between: {
+			lo: 0,
+			up: Infinity
+		}
+	};
 	return {
 		...d,
 		starts,
@@ -29629,11 +29640,10 @@ var init_rate_window = __esmMin((() => {
 	within = (lo, up) => up >= lo ? Math.max((lo + up) / 2, up / 1.01) : (lo + up) / 2;
 }));
 // src/live/rate-control.ts
-function acceptedRate(sends, start, answeredAt, windowMs) {
-	const w = windowMs * (1 + marginOf(windowMs));
+function acceptedRate(sends, start, until, windowMs) {
 	let n = 0;
-	for (const s of sends) if (s.at > start - w && (s.outcome === "ok" ? s.at <= answeredAt : s.outcome === "pending" && s.at < start)) n++;
-	return n / w;
+	for (const s of sends) if (s.at > start - windowMs && (s.outcome === "ok" ? s.at <= until : s.outcome === "pending" && s.at < start)) n++;
+	return n / (windowMs * (1 + marginOf(windowMs)));
 }
 function policyWindow(p) {
 	return p.windowMs ?? drainWindow(p.drain, p.maxResetMs > 0 ? p.maxResetMs : null);
@@ -29698,7 +29708,7 @@ function observeAnswer(c0, sends, a) {
 function accepted(c, sends, a) {
 	const ep = c.episode;
 	if (!ep) return c;
-	if (a.sentAt <= ep.start) return ep.strikes === 1 ? remeasure(c, sends) : c;
+	if (a.sentAt < c.lastCut) return ep.strikes === 1 ? remeasure(c, sends) : c;
 	if (ep.retryAfter) return {
 		...c,
 		episode: null
@@ -29715,13 +29725,13 @@ function remeasure(c, sends, keep = c.episode, from = c.episode.strikeStart) {
 		...c,
 		episode: keep
 	};
-	const measured = acceptedRate(sends, from, c.lastCut, c.windowMs);
+	const measured = acceptedRate(sends, from, ep.paced ? from : c.lastCut, c.windowMs);
 	if (measured <= 0) return {
 		...c,
 		learned: ep.fallback,
 		episode: keep
 	};
-	const rate = Math.max(floorOf(c.windowMs), Math.min(ep.cap, measured) * ep.factor);
+	const rate = Math.max(floorOf(c.windowMs), strikeRate(ep.strikes === 1 ? ep.probed : null, ep.cap, ep.factor, measured));
 	const holdWindows = c.learned?.holdWindows ?? 1;
 	const learned = c.learned ? {
 		...c.learned,
@@ -29736,6 +29746,10 @@ function remeasure(c, sends, keep = c.episode, from = c.episode.strikeStart) {
 		learned,
 		episode: keep
 	};
+}
+function strikeRate(probed, cap, factor, measured) {
+	if (!probed || probed.cut) return Math.min(cap, measured) * factor;
+	return cap < probed.rate / .7 ? probed.rate : Math.max(probed.rate, Math.min(cap, measured));
 }
 function refused(c, sends, a) {
 	const R = a.retryAfterMs !== null && a.retryAfterMs > 0 ? a.retryAfterMs : null;
@@ -29762,7 +29776,7 @@ function refused(c, sends, a) {
 	const pauseMs = soft ? 0 : R ?? backoff(strikes);
 	const pausedUntil = Math.max(c.pausedUntil, a.at + pauseMs);
 	const w = windowMs ?? backoff(strikes);
-	const measured = acceptedRate(sends, a.sentAt, a.at, w);
+	const measured = acceptedRate(sends, a.sentAt, pace ? a.sentAt : a.at, w);
 	const ran = learnedRate(c, a.sentAt);
 	const cap = ran ?? Infinity;
 	const factor = ep ? R !== null ? BETA : 1 : c.learned && a.sentAt < c.learned.growFrom ? HOLD_CUT : 1;
@@ -29772,18 +29786,26 @@ function refused(c, sends, a) {
 		return {
 			rate,
 			holdWindows,
-			growFrom: pausedUntil + holdWindows * w
+			growFrom: pausedUntil + holdWindows * w,
+			...factor < 1 ? { cut: true } : {}
 		};
 	};
 	let learned;
 	let fallback;
-	if (ep?.soft && strikes === 2) learned = fallback = c.learned && {
-		...c.learned,
-		growFrom: pausedUntil + c.learned.holdWindows * w
-	};
-	else {
+	const probe = !ep && c.learned !== null && ran !== null && a.sentAt >= c.learned.growFrom && ran > c.learned.rate * (1 + marginOf(w));
+	if (ep?.soft && strikes === 2) {
+		const near = ep.probed && !ep.probed.cut && ep.cap < ep.probed.rate / .7 ? ep.probed : null;
+		const back = near ? {
+			...near,
+			holdWindows: Math.min(HOLD_MAX, near.holdWindows * 8)
+		} : c.learned;
+		learned = fallback = back && {
+			...back,
+			growFrom: pausedUntil + back.holdWindows * w
+		};
+	} else {
 		fallback = ep ? c.learned && learn(c.learned.rate * factor) : ran !== null ? learn(ran * factor) : null;
-		learned = measured > 0 ? learn(Math.min(cap, measured) * factor) : fallback;
+		learned = measured > 0 ? learn(strikeRate(probe ? c.learned : null, cap, factor, measured)) : fallback;
 	}
 	const episode = {
 		start: ep?.start ?? a.sentAt,
@@ -29795,7 +29817,9 @@ function refused(c, sends, a) {
 		soft: soft || !!ep?.soft,
 		cap,
 		factor,
-		fallback
+		fallback,
+		probed: ep ? ep.probed : probe ? c.learned : null,
+		paced: pace !== null
 	};
 	const pause = soft ? {} : {
 		pausedUntil,

@@ -15,10 +15,16 @@ import { drainWindow, initialDrain, observeDrain, type Drain } from './rate-wind
 //   Retry-After (or an exponential backoff from 1 s when there is none).
 // - While answers succeed the rate holds, then grows along a cubic curve (TCP CUBIC's shape:
 //   flat near the last limit, fast far from it), so a stale or wrong estimate recovers in a
-//   few windows. A 429 that confirms the same limit lengthens the hold (x8), so a steady
-//   server is probed rarely.
+//   few windows. A probe refused near the rate it grew from goes back to that rate (it held);
+//   a 429 that confirms the same limit lengthens the hold (x8), so a steady server is probed
+//   rarely.
 
-/** Even spacing leaves this share of a limit unused (at least 20 ms of its window), for timer and network jitter. */
+/**
+ * Even spacing leaves this share of a limit unused (at least 20 ms of its window), for timer and
+ * network jitter (a request reaching the server up to that much later than its predecessors still
+ * finds the one a window before it gone), and for a window read from a Retry-After in whole
+ * seconds, short by the first burst's length (a minute read as 59 s).
+ */
 export const MARGIN = 0.02;
 const MARGIN_MIN_MS = 20;
 /** The margin's share of a window. */
@@ -62,6 +68,8 @@ export interface Learned {
   /** growth starts here: the end of the cut's pause plus the hold */
   growFrom: number;
   holdWindows: number;
+  /** set below what the server was seen to accept (a cut by HOLD_CUT or BETA): not a limit that held */
+  cut?: boolean;
 }
 
 export interface PolicyState extends RatePolicy {
@@ -91,6 +99,10 @@ export interface Episode {
   factor: number;
   /** what is learned when nothing was accepted in the window */
   fallback: Learned | null;
+  /** a refused probe: the learned rate it grew from (it held through its hold) */
+  probed: Learned | null;
+  /** refused while paced: requests sent after the refused one are not counted (spaced, they reached the server after it) */
+  paced: boolean;
 }
 
 export interface Control {
@@ -115,17 +127,17 @@ const live = (s: Sent) => s.outcome !== 'limited';
 
 /**
  * Requests per ms the server accepted in the window before a refusal: those sent in
- * (start - windowMs, start], `start` being the refused one, and those sent after it but
- * before its answer that it accepted (concurrent requests reach a server in any order);
- * the ones sent before it and still unanswered count too, until they are refused.
+ * (start - windowMs, start], `start` being the refused one, and those sent after it up to
+ * `until` that it accepted (a burst's concurrent requests reach a server in any order: until
+ * its answer; paced ones, spaced, reach it in order: `until` is `start`); the ones sent before
+ * it and still unanswered count too, until they are refused. Spread over the window widened by
+ * the margin: the pace it sets keeps below the limit. (A count over the widened window would
+ * take in the margin's worth sent at the limit, and set the pace at the limit itself.)
  */
-export function acceptedRate(sends: readonly Sent[], start: number, answeredAt: number, windowMs: number): number {
-  // counted over a window widened by the margin: send times are not arrival times, and the
-  // oldest request the server still counts may sit just past the edge
-  const w = windowMs * (1 + marginOf(windowMs));
+export function acceptedRate(sends: readonly Sent[], start: number, until: number, windowMs: number): number {
   let n = 0;
-  for (const s of sends) if (s.at > start - w && (s.outcome === 'ok' ? s.at <= answeredAt : s.outcome === 'pending' && s.at < start)) n++;
-  return n / w;
+  for (const s of sends) if (s.at > start - windowMs && (s.outcome === 'ok' ? s.at <= until : s.outcome === 'pending' && s.at < start)) n++;
+  return n / (windowMs * (1 + marginOf(windowMs)));
 }
 
 /** The least rate learnt: one request a window (widened by the margin). */
@@ -187,7 +199,8 @@ export function observeAnswer(c0: Control, sends: readonly Sent[], a: Answer): C
 function accepted(c: Control, sends: readonly Sent[], a: Answer): Control {
   const ep = c.episode;
   if (!ep) return c;
-  if (a.sentAt <= ep.start) return ep.strikes === 1 ? remeasure(c, sends) : c; // a late answer from before the refusal
+  // a late answer for a request in flight when the refusal was answered: it may have reached the server first
+  if (a.sentAt < c.lastCut) return ep.strikes === 1 ? remeasure(c, sends) : c;
   if (ep.retryAfter) return { ...c, episode: null };
   // no Retry-After: the refusal lasted about a window; measure again with it
   const windowMs = Math.max(c.windowMs ?? 0, a.sentAt - ep.start);
@@ -201,12 +214,25 @@ function accepted(c: Control, sends: readonly Sent[], a: Answer): Control {
 function remeasure(c: Control, sends: readonly Sent[], keep: Episode | null = c.episode, from = c.episode!.strikeStart): Control {
   const ep = c.episode!;
   if (c.windowMs === null) return { ...c, episode: keep };
-  const measured = acceptedRate(sends, from, c.lastCut, c.windowMs);
+  const measured = acceptedRate(sends, from, ep.paced ? from : c.lastCut, c.windowMs);
   if (measured <= 0) return { ...c, learned: ep.fallback, episode: keep };
-  const rate = Math.max(floorOf(c.windowMs), Math.min(ep.cap, measured) * ep.factor);
+  const rate = Math.max(floorOf(c.windowMs), strikeRate(ep.strikes === 1 ? ep.probed : null, ep.cap, ep.factor, measured));
   const holdWindows = c.learned?.holdWindows ?? HOLD_WINDOWS;
   const learned = c.learned ? { ...c.learned, rate } : { rate, holdWindows, growFrom: c.pausedUntil + holdWindows * c.windowMs };
   return { ...c, learned, episode: keep };
+}
+
+/**
+ * The rate a strike learns from what the server accepted (`measured`): what it accepted, no more
+ * than the rate refused (`cap`), times the strike's factor. A probe refused near the learned rate
+ * it grew from (below 1 / BETA of it) says that rate is right (it held through its hold): back to
+ * it; a count then is one request of jitter at a window's edge, or spans two fixed windows. One
+ * refused far above it, or above a rate a cut set below the limit, has measured what the server
+ * accepts (no less than the learned rate).
+ */
+function strikeRate(probed: Learned | null, cap: number, factor: number, measured: number): number {
+  if (!probed || probed.cut) return Math.min(cap, measured) * factor;
+  return cap < probed.rate / BETA ? probed.rate : Math.max(probed.rate, Math.min(cap, measured));
 }
 
 function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
@@ -233,7 +259,7 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
   const pauseMs = soft ? 0 : (R ?? backoff(strikes));
   const pausedUntil = Math.max(c.pausedUntil, a.at + pauseMs);
   const w = windowMs ?? backoff(strikes);
-  const measured = acceptedRate(sends, a.sentAt, a.at, w);
+  const measured = acceptedRate(sends, a.sentAt, pace ? a.sentAt : a.at, w);
   const ran = learnedRate(c, a.sentAt);
   const cap = ran ?? Infinity;
   // again after waiting out a Retry-After: BETA; at the learned rate itself (during its hold, not probing above
@@ -245,19 +271,26 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
     const rate = Math.max(floorOf(w), measuredRate);
     const confirmed = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w);
     const holdWindows = confirmed ? Math.min(HOLD_MAX, c.learned!.holdWindows * 8) : HOLD_WINDOWS;
-    return { rate, holdWindows, growFrom: pausedUntil + holdWindows * w };
+    return { rate, holdWindows, growFrom: pausedUntil + holdWindows * w, ...(factor < 1 ? { cut: true } : {}) };
   };
   let learned: Learned | null;
   let fallback: Learned | null;
+  // a probe: refused past the hold, the rate grown above the learned one by more than its margin
+  // (a refusal below that says the learned rate itself is too high)
+  const probe = !ep && c.learned !== null && ran !== null && a.sentAt >= c.learned.growFrom && ran > c.learned.rate * (1 + marginOf(w));
   if (ep?.soft && strikes === 2) {
-    // the second 429 after a lone one: the window is spent (a fixed window); the cut is made, wait for the window
-    learned = fallback = c.learned && { ...c.learned, growFrom: pausedUntil + c.learned.holdWindows * w };
+    // the second 429 after a lone one: the window is spent (a fixed window); the cut is made, wait for the window.
+    // After a probe refused near the rate it grew from, back to that rate (a count in fixed windows spans two, and
+    // says too much), held longer when it held before (not when a cut set it below the limit: it must grow again)
+    const near = ep.probed && !ep.probed.cut && ep.cap < ep.probed.rate / BETA ? ep.probed : null;
+    const back = near ? { ...near, holdWindows: Math.min(HOLD_MAX, near.holdWindows * 8) } : c.learned;
+    learned = fallback = back && { ...back, growFrom: pausedUntil + back.holdWindows * w };
   } else {
     // nothing accepted in the window (another process spent it): no rate is learned from it
     fallback = ep ? c.learned && learn(c.learned.rate * factor) : ran !== null ? learn(ran * factor) : null;
-    learned = measured > 0 ? learn(Math.min(cap, measured) * factor) : fallback;
+    learned = measured > 0 ? learn(strikeRate(probe ? c.learned : null, cap, factor, measured)) : fallback;
   }
-  const episode: Episode = { start: ep?.start ?? a.sentAt, strikeStart: a.sentAt, remeasurable: !(ep?.soft && strikes === 2), since: ep?.since ?? a.at, strikes, retryAfter: R !== null, soft: soft || !!ep?.soft, cap, factor, fallback };
+  const episode: Episode = { start: ep?.start ?? a.sentAt, strikeStart: a.sentAt, remeasurable: !(ep?.soft && strikes === 2), since: ep?.since ?? a.at, strikes, retryAfter: R !== null, soft: soft || !!ep?.soft, cap, factor, fallback, probed: ep ? ep.probed : probe ? c.learned : null, paced: pace !== null };
   const pause = soft ? {} : { pausedUntil, pauseReason: why(pauseMs) };
   return { ...c, ...pause, windowMs, learned, episode, lastCut: a.at, generation: c.generation + 1 };
 }

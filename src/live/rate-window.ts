@@ -90,8 +90,9 @@ function withStart(d: Drain, b: Boundary): Drain {
   if (last && b.lo < last.hi && b.hi > last.lo) starts = [...d.starts.slice(0, -1), { lo: Math.max(last.lo, b.lo), hi: Math.min(last.hi, b.hi), index: last.index }];
   else if (last && b.hi <= last.lo) return d; // a late answer from an earlier window
   else {
-    // no request for longer than a window could hide whole windows: the count restarts
-    const next = last && b.hi - b.lo < d.lo ? { ...b, index: last.index + 1 } : { ...b, index: 0 };
+    // the next window only when it cannot be a later one (two windows are longer than 2 lo);
+    // else windows may have passed unseen between them (no request, or none in order): the count restarts
+    const next = last && b.hi - last.lo < 2 * d.lo ? { ...b, index: last.index + 1 } : { ...b, index: 0 };
     starts = next.index === 0 ? [next] : [...d.starts, next];
     if (starts.length > CHAIN_MAX) starts = starts.slice(-CHAIN_MAX);
   }
@@ -103,6 +104,9 @@ function withStart(d: Drain, b: Boundary): Drain {
     between.up = Math.min(between.up, (newest.hi - s.lo) / k);
     between.lo = Math.max(between.lo, (newest.lo - s.hi) / k);
   }
+  // bounds that contradict each other (requests of another process, a window that changed):
+  // what was measured between starts is dropped, and measuring starts again from this one
+  if (between.lo > between.up) return { ...d, starts: [{ ...newest, index: 0 }], between: { lo: 0, up: Infinity } };
   return { ...d, starts, between };
 }
 

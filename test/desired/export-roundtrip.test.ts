@@ -5,24 +5,14 @@ import { loadDesired, loadDesiredText } from '../../src/desired/load.js';
 import type { LiveIntegration, LiveOrganisation, LiveState } from '../../src/model.js';
 import { fileName, orgNameKey } from '../../src/names.js';
 import { buildPlan } from '../../src/plan/planner.js';
+import { seeded } from '../seeded.js';
 
 // Property: every file `export` writes validates, and reads back to the same objects.
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AWKWARD = ['Acme', 'a: b', '#hash', '- dash', "it's", '"quoted"', 'true', 'null', '123', '0x1F', ' lead', 'trail ', 'Ünïcödé 名前', '[TEST] pre', '[TEST]tight', '*star', '&amp', '!bang', '%pct', '@at', '`tick`', 'multi\nline', '{brace}', '[bracket]', 'x'.repeat(255)];
 
 function randomLive(seed: number): LiveState {
-  const r = rng(seed);
+  const r = seeded(seed);
   const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   const orgs: LiveOrganisation[] = [];
   const used = new Set<string>();

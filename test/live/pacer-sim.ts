@@ -1,4 +1,5 @@
 import { rateLimiter, type EmulatorRateOptions } from '../../src/emulator/ratelimit.js';
+import { seeded } from '../seeded.js';
 import { Pacer, type Clock, type PacerOptions } from '../../src/live/pacer.js';
 
 // The pacer on a virtual clock against the emulator's own rate limiter: hours of traffic in
@@ -69,12 +70,19 @@ export interface SimResult {
 }
 
 /** `jobs` requests, `concurrency` at a time, each retried after a 429 (as the client does). */
-export async function simulate(server: Server, jobs: number, concurrency: number, opts: PacerOptions & { latencyMs?: number; startAt?: number } = {}): Promise<SimResult> {
+/**
+ * `jobs` requests, `concurrency` at a time, each retried after a 429 (as the client does).
+ * `jitterMs`: each half of a request's latency is longer by up to this (seeded by `seed`), as
+ * on a real network, so requests reach the server in another order than they were sent.
+ */
+export async function simulate(server: Server, jobs: number, concurrency: number, opts: PacerOptions & { latencyMs?: number; startAt?: number; jitterMs?: number; seed?: number } = {}): Promise<SimResult> {
   const clock = new VirtualClock();
   clock.t = opts.startAt ?? 0;
   const notices: string[] = [];
   const pacer = new Pacer({ ...opts, clock, onNotice: (l) => notices.push(l) });
   const latency = opts.latencyMs ?? 40;
+  const random = seeded(opts.seed ?? 1);
+  const half = () => latency / 2 + (opts.jitterMs ? random() * opts.jitterMs : 0);
   const EP = 'POST /v1/integrations';
   let next = 0;
   let limited = 0;
@@ -87,9 +95,9 @@ export async function simulate(server: Server, jobs: number, concurrency: number
       for (;;) {
         const sentAt = await pacer.acquire(EP);
         sent.push(clock.now());
-        await clock.sleep(latency / 2);
+        await clock.sleep(half());
         const answer = server(clock.now());
-        await clock.sleep(latency / 2);
+        await clock.sleep(half());
         pacer.observe(EP, sentAt, answer.status, answer.headers, answer.retryAfterMs);
         if (answer.status !== 429) {
           acceptedAt.push(clock.now());
