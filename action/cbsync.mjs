@@ -29748,8 +29748,10 @@ function remeasure(c, sends, keep = c.episode, from = c.episode.strikeStart) {
 	};
 }
 function strikeRate(probed, cap, factor, measured) {
+	const held = heldProbe(probed, cap);
+	if (held) return held.rate;
 	if (!probed || probed.cut) return Math.min(cap, measured) * factor;
-	return cap < probed.rate / .7 ? probed.rate : Math.max(probed.rate, Math.min(cap, measured));
+	return Math.max(probed.rate, Math.min(cap, measured));
 }
 function refused(c, sends, a) {
 	const R = a.retryAfterMs !== null && a.retryAfterMs > 0 ? a.retryAfterMs : null;
@@ -29794,7 +29796,7 @@ function refused(c, sends, a) {
 	let fallback;
 	const probe = !ep && c.learned !== null && ran !== null && a.sentAt >= c.learned.growFrom && ran > c.learned.rate * (1 + marginOf(w));
 	if (ep?.soft && strikes === 2) {
-		const near = ep.probed && !ep.probed.cut && ep.cap < ep.probed.rate / .7 ? ep.probed : null;
+		const near = heldProbe(ep.probed, ep.cap);
 		const back = near ? {
 			...near,
 			holdWindows: Math.min(HOLD_MAX, near.holdWindows * 8)
@@ -29912,7 +29914,7 @@ function budgetWait(p, sends, t) {
 		reason: `the server allows ${p.quota} requests per ${secs(w)} ("${p.name}")`
 	};
 }
-var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, floorOf, backoff, secs, PACE_SOURCES, perMinute;
+var MARGIN, MARGIN_MIN_MS, marginOf, BETA, HOLD_CUT, GROWTH, HOLD_MAX, CONFIRM, BACKOFF_FIRST_MS, BACKOFF_MAX_MS, initialControl, live, floorOf, backoff, secs, heldProbe, PACE_SOURCES, perMinute;
 var init_rate_control = __esmMin((() => {
 	init_rate_window();
 	MARGIN = .02;
@@ -29940,6 +29942,7 @@ var init_rate_control = __esmMin((() => {
 	floorOf = (windowMs) => 1 / (windowMs * (1 + marginOf(windowMs)));
 	backoff = (strikes) => Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (strikes - 1));
 	secs = (ms) => ms >= 1e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 1e3).toFixed(1)} s`;
+	heldProbe = (probed, cap) => probed && !probed.cut && cap < probed.rate / .7 ? probed : null;
 	PACE_SOURCES = {
 		learned: "(learnt from the server's 429s)",
 		headers: "(the server's rate headers)",

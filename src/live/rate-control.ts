@@ -231,9 +231,14 @@ function remeasure(c: Control, sends: readonly Sent[], keep: Episode | null = c.
  * accepts (no less than the learned rate).
  */
 function strikeRate(probed: Learned | null, cap: number, factor: number, measured: number): number {
+  const held = heldProbe(probed, cap);
+  if (held) return held.rate;
   if (!probed || probed.cut) return Math.min(cap, measured) * factor;
-  return cap < probed.rate / BETA ? probed.rate : Math.max(probed.rate, Math.min(cap, measured));
+  return Math.max(probed.rate, Math.min(cap, measured));
 }
+
+/** The rate a probe refused at `cap` grew from, when it goes back to it: refused below 1 / BETA of it, and not set by a cut. */
+const heldProbe = (probed: Learned | null, cap: number) => (probed && !probed.cut && cap < probed.rate / BETA ? probed : null);
 
 function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
   // Retry-After 0 would send the request again at once, into the same 429, as often as it is
@@ -282,7 +287,7 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
     // the second 429 after a lone one: the window is spent (a fixed window); the cut is made, wait for the window.
     // After a probe refused near the rate it grew from, back to that rate (a count in fixed windows spans two, and
     // says too much), held longer when it held before (not when a cut set it below the limit: it must grow again)
-    const near = ep.probed && !ep.probed.cut && ep.cap < ep.probed.rate / BETA ? ep.probed : null;
+    const near = heldProbe(ep.probed, ep.cap);
     const back = near ? { ...near, holdWindows: Math.min(HOLD_MAX, near.holdWindows * 8) } : c.learned;
     learned = fallback = back && { ...back, growFrom: pausedUntil + back.holdWindows * w };
   } else {
