@@ -29923,7 +29923,7 @@ var init_rate_control = __esmMin((() => {
 	BETA = .7;
 	HOLD_CUT = .9;
 	GROWTH = .1;
-	HOLD_MAX = 64;
+	HOLD_MAX = 16;
 	CONFIRM = .05;
 	BACKOFF_FIRST_MS = 1e3;
 	BACKOFF_MAX_MS = 6e4;

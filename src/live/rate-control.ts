@@ -37,9 +37,9 @@ export const BETA = 0.7;
 export const HOLD_CUT = 0.9;
 /** Past the hold the rate gains GROWTH x (windows past the hold)^3 of itself: x2 after 2.2 windows. */
 export const GROWTH = 0.1;
-/** Windows the rate holds after a cut; a confirming 429 multiplies it by 8, up to 64. */
+/** Windows the rate holds after a cut; a confirming 429 multiplies it by 8, up to 16 (a limit raised mid-run is found within 16 windows). */
 export const HOLD_WINDOWS = 1;
-const HOLD_MAX = 64;
+const HOLD_MAX = 16;
 /** a 429 confirms the learned rate when it measures the same within 5% (or 1.5 requests a window) */
 const CONFIRM = 0.05;
 export const BACKOFF_FIRST_MS = 1000;

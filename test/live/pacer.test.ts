@@ -265,6 +265,15 @@ describe('the Pacer on a virtual clock', () => {
     expect(r.limited).toBeLessThanOrEqual(0.01 * jobs);
   });
 
+  it('a sliding window whose limit doubles mid-run (20 to 40 a second): found within 16 windows, not after 64', async () => {
+    // seen (in review): two probes refused before the rise held the pace 64 windows, at half the new limit
+    const o = (n: number) => ({ rateLimit: n, rateWindowMs: 1000 });
+    const [before, after] = [limiterServer(o(20)), limiterServer(o(40))];
+    const r = await simulate((now) => (now < 30_000 ? before(now) : after(now)), 30 * 20 + 60 * 40, 8, { seed: 3 });
+    const perSecond = r.acceptedAt.filter((t) => t >= 30_000 && t < 60_000).length / 30;
+    expect(perSecond).toBeGreaterThan(0.9 * 40);
+  });
+
   it('fixed windows whose limit rises mid-run (20 to 26 a second): the pace follows it', async () => {
     // seen (in review): each probe's count spanned two windows, then a revert to a rate a cut had set held it at 68%
     const o = (n: number) => ({ rateLimit: n, rateWindowMs: 1000, rateWindowKind: 'fixed' as const });
