@@ -29789,7 +29789,7 @@ function refused(c, sends, a) {
 			rate,
 			holdWindows,
 			growFrom: pausedUntil + holdWindows * w,
-			...factor < 1 ? { cut: true } : {}
+			cut: factor < 1
 		};
 	};
 	let learned;

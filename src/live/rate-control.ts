@@ -276,7 +276,7 @@ function refused(c: Control, sends: readonly Sent[], a: Answer): Control {
     const rate = Math.max(floorOf(w), measuredRate);
     const confirmed = !!c.learned && factor === 1 && Math.abs(rate - c.learned.rate) <= Math.max(CONFIRM * c.learned.rate, 1.5 / w);
     const holdWindows = confirmed ? Math.min(HOLD_MAX, c.learned!.holdWindows * 8) : HOLD_WINDOWS;
-    return { rate, holdWindows, growFrom: pausedUntil + holdWindows * w, ...(factor < 1 ? { cut: true } : {}) };
+    return { rate, holdWindows, growFrom: pausedUntil + holdWindows * w, cut: factor < 1 };
   };
   let learned: Learned | null;
   let fallback: Learned | null;
